@@ -1,0 +1,108 @@
+# ksmscope build graph:
+#   bpf/*.bpf.c -> build/*.bpf.o -> build/*.skel.h -> build/user/*.o -> build/ksmscope
+# V=1 shows full commands. SAN=1 builds with AddressSanitizer + UBSan into build-san/.
+
+ARCH      ?= x86
+CLANG     ?= clang
+BPFTOOL   ?= bpftool
+CC        ?= cc
+PREFIX    ?= /usr/local
+
+ifeq ($(SAN),1)
+OUT       := build-san
+SANFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+OUT       := build
+SANFLAGS  :=
+endif
+
+CFLAGS    ?= -O2 -g
+CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(SANFLAGS)
+CPPFLAGS  += -I$(OUT) -Iuser -Ibpf -MMD -MP
+LDFLAGS   += $(SANFLAGS)
+LDLIBS    += -lbpf -lelf -lz -lm
+
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
+	      -Ivmlinux/$(ARCH) -Ibpf -MMD -MP
+
+BPF_SRCS  := $(wildcard bpf/*.bpf.c)
+BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
+SKELS     := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
+LIB_OBJS  := $(filter-out $(OUT)/user/ksmscope.o,$(USER_OBJS))
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
+TEST_TOOLS := $(OUT)/tests/workload
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+endif
+
+.DELETE_ON_ERROR:
+.SECONDARY: $(BPF_OBJS) $(SKELS)
+.PHONY: all clean test test-unit test-integration bench install run
+
+all: $(OUT)/ksmscope
+
+$(OUT) $(OUT)/user $(OUT)/tests $(OUT)/bench:
+	$(Q)mkdir -p $@
+
+$(OUT)/%.bpf.o: bpf/%.bpf.c vmlinux/$(ARCH)/vmlinux.h | $(OUT)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(@:.o=.d) -c $< -o $@
+
+$(OUT)/%.skel.h: $(OUT)/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+# every user object may include a skeleton: generate them first
+$(OUT)/user/%.o: user/%.c | $(SKELS) $(OUT)/user
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(OUT)/ksmscope: $(USER_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(OUT)/tests/test_%: tests/unit/test_%.c tests/unit/harness.h $(LIB_OBJS) | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+
+$(OUT)/tests/workload: tests/workload.c | $(OUT)/tests
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $< -o $@
+
+# The test suite builds and runs the sanitized tree; root runs the integration tests too.
+test:
+	$(Q)$(MAKE) --no-print-directory SAN=1 build-san/ksmscope $(patsubst $(OUT)/%,build-san/%,$(UNIT_BINS) $(TEST_TOOLS))
+	$(Q)tests/run.sh build-san
+
+test-unit:
+	$(Q)$(MAKE) --no-print-directory SAN=1 $(patsubst $(OUT)/%,build-san/%,$(UNIT_BINS))
+	$(Q)TESTS_ONLY=unit tests/run.sh build-san
+
+$(OUT)/bench/%: bench/%.c | $(SKELS) $(OUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+
+bench: $(OUT)/ksmscope $(OUT)/bench/fault_bench $(LIB_OBJS)
+	$(Q)bench/run.sh $(OUT)
+
+run: $(OUT)/ksmscope
+	$(Q)$(OUT)/ksmscope trace
+
+install: $(OUT)/ksmscope
+	install -D -m 0755 $(OUT)/ksmscope $(DESTDIR)$(PREFIX)/sbin/ksmscope
+	install -D -m 0644 man/ksmscope.8 $(DESTDIR)$(PREFIX)/share/man/man8/ksmscope.8
+
+clean:
+	$(call msg,CLEAN,build build-san)
+	$(Q)rm -rf build build-san
+
+-include $(wildcard $(OUT)/*.d $(OUT)/user/*.d $(OUT)/tests/*.d $(OUT)/bench/*.d)

@@ -1,0 +1,509 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KSM merge path and page-fault path hooks.
+ *
+ * Every hook exists twice: as tp_btf (preferred, cheaper) and as a classic
+ * tracepoint (fallback when the kernel's BTF lacks the btf_trace_* type).
+ * Userspace probes which set works and disables autoload of the other.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "events.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define PAGE_MASK_4K (~0xfffULL)
+
+/* Set by userspace before load. */
+const volatile bool filter_pids = false;  /* track only pids set in pid_bits */
+const volatile bool filter_comm = false;  /* track only tasks named target_comm */
+const volatile char target_comm[KS_COMM_LEN] = {};
+const volatile __u32 self_tgid = 0;       /* never track ourselves */
+const volatile __u64 wakeup_bytes = 0;    /* force a wake-up past this much unread data */
+
+/* Written by userspace through the mmapped .bss. */
+__u64 pid_bits[KS_PID_WORDS];
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20); /* resized by userspace (--ringbuf-size) */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ks_counters);
+} counters SEC(".maps");
+
+struct owner {
+	__u32 tgid;
+	char comm[KS_COMM_LEN];
+};
+
+/* mm -> owner, for when mm->owner is missing (no CONFIG_MEMCG) or already cleared (exit). */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct owner);
+} mm_owners SEC(".maps");
+
+/* forking thread (pid_tgid) -> child mm that entered KSM before the child had a pid */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u64);
+} pending_fork SEC(".maps");
+
+static __always_inline struct ks_counters *ctrs(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&counters, &zero);
+}
+
+static __always_inline bool pid_set(__u32 tgid)
+{
+	__u32 idx = tgid / 64;
+
+	if (tgid >= KS_PID_LIMIT)
+		return false;
+	/* hide idx's range from the compiler so the mask the verifier needs survives */
+	asm volatile("" : "+r"(idx));
+	idx &= KS_PID_WORDS - 1;
+	return (pid_bits[idx] >> (tgid % 64)) & 1;
+}
+
+static __always_inline bool comm_matches(const char *comm)
+{
+	for (int i = 0; i < KS_COMM_LEN; i++) {
+		if (comm[i] != target_comm[i])
+			return false;
+		if (!comm[i])
+			return true;
+	}
+	return true;
+}
+
+static __always_inline bool tracked(__u32 tgid, const char *comm)
+{
+	if (tgid == self_tgid)
+		return false;
+	if (filter_pids && !pid_set(tgid))
+		return false;
+	if (filter_comm && !comm_matches(comm))
+		return false;
+	return true;
+}
+
+static __always_inline struct ks_event *reserve(struct ks_counters *c, __u32 type)
+{
+	struct ks_event *e;
+
+	if (c && type < KS_REC__MAX)
+		c->seen[type]++;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		if (c && type < KS_REC__MAX)
+			c->drops[type]++;
+		return NULL;
+	}
+	e->type = type;
+	e->flags = 0;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->addr = 0;
+	e->pfn = 0;
+	e->pid = 0;
+	e->err = 0;
+	e->seq = 0;
+	e->rmap_entries = 0;
+	e->fault_code = 0;
+	e->_pad = 0;
+	return e;
+}
+
+/*
+ * Batched wake-ups: the reader is only woken once enough data is waiting;
+ * otherwise it finds the records on its next poll timeout.
+ */
+static __always_inline void submit(struct ks_counters *c, struct ks_event *e)
+{
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes) {
+		if (c)
+			c->wakeups++;
+		bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	} else {
+		bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
+	}
+}
+
+/* Rare host-wide events: wake the reader now, they are worth seeing promptly. */
+static __always_inline void submit_now(struct ks_event *e)
+{
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* Fill pid/comm of the process owning mm. Returns false if it cannot be told. */
+static __always_inline bool mm_owner(struct mm_struct *mm, __u32 *tgid, char *comm)
+{
+	struct task_struct *o = NULL;
+	struct owner *ow;
+	__u64 key = (__u64)mm;
+
+	if (bpf_core_field_exists(mm->owner))
+		o = BPF_CORE_READ(mm, owner);
+	if (o) {
+		*tgid = BPF_CORE_READ(o, tgid);
+		BPF_CORE_READ_STR_INTO((char(*)[KS_COMM_LEN])comm, o, comm);
+		return true;
+	}
+	ow = bpf_map_lookup_elem(&mm_owners, &key);
+	if (!ow)
+		return false;
+	*tgid = ow->tgid;
+	__builtin_memcpy(comm, ow->comm, KS_COMM_LEN);
+	return true;
+}
+
+static __always_inline void remember_owner(__u64 mm, __u32 tgid, const char *comm)
+{
+	struct owner ow = { .tgid = tgid };
+
+	__builtin_memcpy(ow.comm, comm, KS_COMM_LEN);
+	bpf_map_update_elem(&mm_owners, &mm, &ow, BPF_ANY);
+}
+
+/* A per-process KSM event: attribute, filter, fill. NULL when filtered or dropped. */
+static __always_inline struct ks_event *mm_event(__u32 type, __u64 mm, __u64 rmap_item)
+{
+	struct ks_counters *c = ctrs();
+	char comm[KS_COMM_LEN] = {};
+	struct ks_event *e;
+	__u32 tgid = 0;
+	bool known;
+
+	known = mm_owner((struct mm_struct *)mm, &tgid, comm);
+	/* Unattributable events can only be shown when nothing is filtered. */
+	if (known ? !tracked(tgid, comm) : (filter_pids || filter_comm))
+		return NULL;
+	e = reserve(c, type);
+	if (!e)
+		return NULL;
+	e->pid = tgid;
+	__builtin_memcpy(e->comm, comm, KS_COMM_LEN);
+	if (!known)
+		e->flags |= KS_F_OWNER_UNKNOWN;
+	if (rmap_item)
+		e->addr = BPF_CORE_READ((struct ksm_rmap_item *)rmap_item, address) & PAGE_MASK_4K;
+	return e;
+}
+
+static __always_inline int on_merge(__u64 ksm_page, __u64 pfn, __u64 rmap_item, __u64 mm, int err)
+{
+	struct ks_event *e = mm_event(KS_REC_MERGE, mm, rmap_item);
+
+	if (!e)
+		return 0;
+	e->pfn = pfn;
+	e->err = err;
+	if (!ksm_page)
+		e->flags |= KS_F_NEW_KSM_PAGE;
+	submit(ctrs(), e);
+	return 0;
+}
+
+static __always_inline int on_zero_merge(__u64 pfn, __u64 rmap_item, __u64 mm, int err)
+{
+	struct ks_event *e = mm_event(KS_REC_ZERO_MERGE, mm, rmap_item);
+
+	if (!e)
+		return 0;
+	e->pfn = pfn;
+	e->err = err;
+	submit(ctrs(), e);
+	return 0;
+}
+
+static __always_inline int on_rmap_removed(__u64 pfn, __u64 rmap_item, __u64 mm)
+{
+	struct ks_event *e = mm_event(KS_REC_RMAP_REMOVED, mm, rmap_item);
+
+	if (!e)
+		return 0;
+	e->pfn = pfn;
+	submit(ctrs(), e);
+	return 0;
+}
+
+static __always_inline int on_ksm_page_freed(__u64 pfn)
+{
+	struct ks_event *e = reserve(ctrs(), KS_REC_KSM_PAGE_FREED);
+
+	if (!e)
+		return 0;
+	e->pfn = pfn;
+	submit(ctrs(), e);
+	return 0;
+}
+
+static __always_inline int on_scan(__u32 type, int seq, __u32 rmap_entries)
+{
+	struct ks_event *e = reserve(ctrs(), type);
+
+	if (!e)
+		return 0;
+	e->seq = seq;
+	e->rmap_entries = rmap_entries;
+	submit_now(e);
+	return 0;
+}
+
+static __always_inline int emit_enter(__u64 mm, __u32 tgid, const char *comm)
+{
+	struct ks_event *e;
+
+	remember_owner(mm, tgid, comm);
+	if (!tracked(tgid, comm))
+		return 0;
+	e = reserve(ctrs(), KS_REC_KSM_ENTER);
+	if (!e)
+		return 0;
+	e->pid = tgid;
+	__builtin_memcpy(e->comm, comm, KS_COMM_LEN);
+	submit_now(e);
+	return 0;
+}
+
+static __always_inline int on_enter(__u64 mm)
+{
+	struct task_struct *cur = (struct task_struct *)bpf_get_current_task();
+	__u64 id = bpf_get_current_pid_tgid();
+	char comm[KS_COMM_LEN] = {};
+
+	/*
+	 * ksm_fork() enters the child's mm, in the parent, before the child has
+	 * a pid: park it under the forking thread until sched_process_fork.
+	 */
+	if ((__u64)BPF_CORE_READ(cur, mm) != mm) {
+		bpf_map_update_elem(&pending_fork, &id, &mm, BPF_ANY);
+		return 0;
+	}
+	bpf_get_current_comm(comm, sizeof(comm));
+	return emit_enter(mm, id >> 32, comm);
+}
+
+/* Runs in the parent right after copy_process(): the child now has its pid. */
+static __always_inline int on_fork(__u32 child_pid)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	char comm[KS_COMM_LEN] = {};
+	__u64 *mmp, mm;
+
+	mmp = bpf_map_lookup_elem(&pending_fork, &id);
+	if (!mmp)
+		return 0;
+	mm = *mmp;
+	bpf_map_delete_elem(&pending_fork, &id);
+	bpf_get_current_comm(comm, sizeof(comm)); /* a fork child starts with its parent's comm */
+	return emit_enter(mm, child_pid, comm);
+}
+
+static __always_inline int on_exit(__u64 mm)
+{
+	struct ks_event *e = mm_event(KS_REC_KSM_EXIT, mm, 0);
+
+	bpf_map_delete_elem(&mm_owners, &mm);
+	if (e)
+		submit_now(e);
+	return 0;
+}
+
+/*
+ * The hot path. Only present+write faults (copy-on-write) of tracked
+ * processes become records; everything else is a per-CPU count.
+ */
+static __always_inline int on_fault(__u64 address, __u64 error_code, bool kernel)
+{
+	struct ks_counters *c = ctrs();
+	char comm[KS_COMM_LEN] = {};
+	struct ks_event *e;
+	__u32 tgid;
+
+	if (c)
+		c->faults++;
+	if ((error_code & (KS_PF_PROT | KS_PF_WRITE)) != (KS_PF_PROT | KS_PF_WRITE))
+		return 0;
+	/* kernel-mode faults count only on user addresses (copy_to_user and friends) */
+	if (kernel && (address >> 63))
+		return 0;
+	tgid = bpf_get_current_pid_tgid() >> 32;
+	if (filter_comm)
+		bpf_get_current_comm(comm, sizeof(comm));
+	if (!tracked(tgid, comm)) {
+		if (c)
+			c->cow_untracked++;
+		return 0;
+	}
+	e = reserve(c, KS_REC_COW_FAULT);
+	if (!e)
+		return 0;
+	e->pid = tgid;
+	e->addr = address & PAGE_MASK_4K;
+	e->fault_code = error_code;
+	if (kernel)
+		e->flags |= KS_F_KERNEL_FAULT;
+	if (filter_comm)
+		__builtin_memcpy(e->comm, comm, KS_COMM_LEN);
+	else
+		bpf_get_current_comm(e->comm, sizeof(e->comm));
+	submit(c, e);
+	return 0;
+}
+
+/* ---- tp_btf programs ---- */
+
+SEC("tp_btf/ksm_merge_with_ksm_page")
+int BPF_PROG(btf_merge, void *ksm_page, unsigned long pfn, void *rmap_item, void *mm, int err)
+{
+	return on_merge((__u64)ksm_page, pfn, (__u64)rmap_item, (__u64)mm, err);
+}
+
+SEC("tp_btf/ksm_merge_one_page")
+int BPF_PROG(btf_zero_merge, unsigned long pfn, void *rmap_item, void *mm, int err)
+{
+	return on_zero_merge(pfn, (__u64)rmap_item, (__u64)mm, err);
+}
+
+SEC("tp_btf/ksm_remove_ksm_page")
+int BPF_PROG(btf_ksm_page_freed, unsigned long pfn)
+{
+	return on_ksm_page_freed(pfn);
+}
+
+SEC("tp_btf/ksm_remove_rmap_item")
+int BPF_PROG(btf_rmap_removed, unsigned long pfn, void *rmap_item, void *mm)
+{
+	return on_rmap_removed(pfn, (__u64)rmap_item, (__u64)mm);
+}
+
+SEC("tp_btf/ksm_start_scan")
+int BPF_PROG(btf_scan_start, int seq, __u32 rmap_entries)
+{
+	return on_scan(KS_REC_SCAN_START, seq, rmap_entries);
+}
+
+SEC("tp_btf/ksm_stop_scan")
+int BPF_PROG(btf_scan_stop, int seq, __u32 rmap_entries)
+{
+	return on_scan(KS_REC_SCAN_STOP, seq, rmap_entries);
+}
+
+SEC("tp_btf/ksm_enter")
+int BPF_PROG(btf_enter, void *mm)
+{
+	return on_enter((__u64)mm);
+}
+
+SEC("tp_btf/ksm_exit")
+int BPF_PROG(btf_exit, void *mm)
+{
+	return on_exit((__u64)mm);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(btf_fork, struct task_struct *parent, struct task_struct *child)
+{
+	return on_fork(BPF_CORE_READ(child, tgid));
+}
+
+SEC("tp_btf/page_fault_user")
+int BPF_PROG(btf_fault_user, unsigned long address, struct pt_regs *regs, unsigned long error_code)
+{
+	return on_fault(address, error_code, false);
+}
+
+SEC("tp_btf/page_fault_kernel")
+int BPF_PROG(btf_fault_kernel, unsigned long address, struct pt_regs *regs, unsigned long error_code)
+{
+	return on_fault(address, error_code, true);
+}
+
+/* ---- classic tracepoint programs (fallback) ---- */
+
+/* exceptions:page_fault_{user,kernel} layout (its raw struct is not in BTF). */
+struct ks_tp_fault {
+	__u64 common;
+	unsigned long address;
+	unsigned long ip;
+	unsigned long error_code;
+};
+
+SEC("tracepoint/ksm/ksm_merge_with_ksm_page")
+int tp_merge(struct trace_event_raw_ksm_merge_with_ksm_page *ctx)
+{
+	return on_merge((__u64)ctx->ksm_page, ctx->pfn, (__u64)ctx->rmap_item, (__u64)ctx->mm, ctx->err);
+}
+
+SEC("tracepoint/ksm/ksm_merge_one_page")
+int tp_zero_merge(struct trace_event_raw_ksm_merge_one_page *ctx)
+{
+	return on_zero_merge(ctx->pfn, (__u64)ctx->rmap_item, (__u64)ctx->mm, ctx->err);
+}
+
+SEC("tracepoint/ksm/ksm_remove_ksm_page")
+int tp_ksm_page_freed(struct trace_event_raw_ksm_remove_ksm_page *ctx)
+{
+	return on_ksm_page_freed(ctx->pfn);
+}
+
+SEC("tracepoint/ksm/ksm_remove_rmap_item")
+int tp_rmap_removed(struct trace_event_raw_ksm_remove_rmap_item *ctx)
+{
+	return on_rmap_removed(ctx->pfn, (__u64)ctx->rmap_item, (__u64)ctx->mm);
+}
+
+SEC("tracepoint/ksm/ksm_start_scan")
+int tp_scan_start(struct trace_event_raw_ksm_scan_template *ctx)
+{
+	return on_scan(KS_REC_SCAN_START, ctx->seq, ctx->rmap_entries);
+}
+
+SEC("tracepoint/ksm/ksm_stop_scan")
+int tp_scan_stop(struct trace_event_raw_ksm_scan_template *ctx)
+{
+	return on_scan(KS_REC_SCAN_STOP, ctx->seq, ctx->rmap_entries);
+}
+
+SEC("tracepoint/ksm/ksm_enter")
+int tp_enter(struct trace_event_raw_ksm_enter_exit_template *ctx)
+{
+	return on_enter((__u64)ctx->mm);
+}
+
+SEC("tracepoint/ksm/ksm_exit")
+int tp_exit(struct trace_event_raw_ksm_enter_exit_template *ctx)
+{
+	return on_exit((__u64)ctx->mm);
+}
+
+SEC("tracepoint/sched/sched_process_fork")
+int tp_fork(struct trace_event_raw_sched_process_fork *ctx)
+{
+	return on_fork(ctx->child_pid);
+}
+
+SEC("tracepoint/exceptions/page_fault_user")
+int tp_fault_user(struct ks_tp_fault *ctx)
+{
+	return on_fault(ctx->address, ctx->error_code, false);
+}
+
+SEC("tracepoint/exceptions/page_fault_kernel")
+int tp_fault_kernel(struct ks_tp_fault *ctx)
+{
+	return on_fault(ctx->address, ctx->error_code, true);
+}

@@ -1,0 +1,73 @@
+#include "kpage.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+int pagemap_open(pid_t pid)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/pagemap", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static ssize_t pread_full(int fd, void *buf, size_t len, off_t off)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(fd, (char *)buf + done, len - done, off + (off_t)done);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			break;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+ssize_t pagemap_read(int fd, uint64_t vaddr, size_t n, uint64_t *out)
+{
+	ssize_t got = pread_full(fd, out, n * 8, (off_t)((vaddr / 4096) * 8));
+
+	if (got < 0)
+		return got;
+	return got / 8;
+}
+
+int kpageflags_open(void)
+{
+	int fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int kpageflags_read(int fd, const uint64_t *pfns, size_t n, uint64_t *flags_out)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		uint64_t buf[PAGEMAP_BATCH];
+		size_t run = 1;
+		ssize_t got;
+
+		/* coalesce consecutive pfns: one pread per run */
+		while (i + run < n && run < PAGEMAP_BATCH && pfns[i + run] == pfns[i] + run)
+			run++;
+		got = pread_full(fd, buf, run * 8, (off_t)(pfns[i] * 8));
+		if (got < 0)
+			return (int)got;
+		for (size_t j = 0; j < run; j++)
+			flags_out[i + j] = (ssize_t)(j * 8) < got ? buf[j] : 0;
+		i += run;
+	}
+	return 0;
+}

@@ -1,0 +1,42 @@
+/* /proc/PID/pagemap and /proc/kpageflags, read in batches (as page-types.c does). */
+#ifndef KSMSCOPE_KPAGE_H
+#define KSMSCOPE_KPAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* pagemap entry bits (Documentation/admin-guide/mm/pagemap.rst) */
+#define PM_PFN_MASK ((1ULL << 55) - 1)
+#define PM_SOFT_DIRTY (1ULL << 55)
+#define PM_EXCLUSIVE (1ULL << 56)
+#define PM_FILE (1ULL << 61)
+#define PM_SWAP (1ULL << 62)
+#define PM_PRESENT (1ULL << 63)
+
+/* kpageflags bits (include/uapi/linux/kernel-page-flags.h) */
+#define KPF_ANON 12
+#define KPF_KSM 21
+#define KPF_THP 22
+#define KPF_ZERO_PAGE 24
+
+#define PAGEMAP_BATCH 1024 /* entries per pread: >=512 costs ~30 ns/page here */
+
+static inline bool kpf_has(uint64_t flags, int bit)
+{
+	return (flags >> bit) & 1;
+}
+
+int pagemap_open(pid_t pid); /* -errno on failure */
+/* Entries for n pages from vaddr; returns n or -errno. */
+ssize_t pagemap_read(int fd, uint64_t vaddr, size_t n, uint64_t *out);
+
+int kpageflags_open(void);
+/*
+ * Flags for n arbitrary pfns: adjacent pfns are coalesced into one pread.
+ * A pfn the kernel does not know reads as 0.
+ */
+int kpageflags_read(int fd, const uint64_t *pfns, size_t n, uint64_t *flags_out);
+
+#endif

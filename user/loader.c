@@ -1,0 +1,293 @@
+#include "loader.h"
+
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <linux/capability.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "ksmscope.skel.h"
+#include "ksmstate.h"
+#include "util.h"
+
+#define TRACEFS "/sys/kernel/tracing"
+
+static bool libbpf_verbose;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!libbpf_verbose || level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+void loader_libbpf_verbose(bool on)
+{
+	libbpf_verbose = on;
+	libbpf_set_print(libbpf_print);
+}
+
+const char *hook_mode_name(enum hook_mode m)
+{
+	return m == HOOK_BTF ? "tp_btf" : m == HOOK_CLASSIC ? "tracepoint" : "auto";
+}
+
+static bool has_cap(const struct __user_cap_data_struct d[2], int cap)
+{
+	return (d[cap / 32].effective >> (cap % 32)) & 1;
+}
+
+int preflight(bool need_pfns)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2] = { 0 };
+	struct stat sb;
+	bool admin, bpf;
+
+	if (syscall(SYS_capget, &hdr, data)) {
+		ks_err("cannot read capabilities: %s", strerror(errno));
+		return -1;
+	}
+	admin = has_cap(data, CAP_SYS_ADMIN);
+	bpf = admin || (has_cap(data, 39 /* CAP_BPF */) && has_cap(data, 38 /* CAP_PERFMON */));
+	if (!bpf) {
+		ks_err("need root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN) to load BPF programs");
+		return -1;
+	}
+	if (need_pfns && !admin) {
+		ks_err("need CAP_SYS_ADMIN to read page frame numbers from /proc/PID/pagemap");
+		return -1;
+	}
+	if (stat("/sys/kernel/btf/vmlinux", &sb)) {
+		ks_err("no kernel BTF at /sys/kernel/btf/vmlinux (needs CONFIG_DEBUG_INFO_BTF=y)");
+		return -1;
+	}
+	if (stat(KSM_SYSFS "/run", &sb)) {
+		ks_err("KSM is not built into this kernel (no %s; needs CONFIG_KSM=y)", KSM_SYSFS);
+		return -1;
+	}
+	return 0;
+}
+
+/* The hooks every mode needs, by tracepoint name. */
+static const char *const required_tps[] = {
+	"ksm_merge_with_ksm_page", "ksm_merge_one_page", "ksm_remove_ksm_page",
+	"ksm_remove_rmap_item", "ksm_start_scan", "ksm_stop_scan",
+	"ksm_enter", "ksm_exit", "page_fault_user", "page_fault_kernel",
+	"sched_process_fork",
+};
+
+static const char *tp_group(const char *tp)
+{
+	if (!strncmp(tp, "ksm_", 4))
+		return "ksm";
+	if (!strncmp(tp, "page_fault_", 11))
+		return "exceptions";
+	return "sched";
+}
+
+/* Name of the first required tracepoint the kernel's BTF has no btf_trace_ type for. */
+static const char *probe_btf(void)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	static char missing[64];
+	char name[96];
+
+	if (!btf)
+		return "vmlinux BTF";
+	for (size_t i = 0; i < ARRAY_SIZE(required_tps); i++) {
+		snprintf(name, sizeof(name), "btf_trace_%s", required_tps[i]);
+		if (btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) < 0) {
+			snprintf(missing, sizeof(missing), "%s", required_tps[i]);
+			btf__free(btf);
+			return missing;
+		}
+	}
+	btf__free(btf);
+	return NULL;
+}
+
+static int ensure_tracefs(struct loader *l)
+{
+	struct stat sb;
+
+	if (!stat(TRACEFS "/events", &sb))
+		return 0;
+	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL)) {
+		ks_err("cannot mount tracefs at %s: %s", TRACEFS, strerror(errno));
+		return -1;
+	}
+	l->mounted_tracefs = true;
+	return 0;
+}
+
+/* Name of the first required tracepoint tracefs does not list. */
+static const char *probe_classic(void)
+{
+	static char missing[64];
+	char path[256];
+	struct stat sb;
+
+	for (size_t i = 0; i < ARRAY_SIZE(required_tps); i++) {
+		snprintf(path, sizeof(path), TRACEFS "/events/%s/%s/id", tp_group(required_tps[i]),
+			 required_tps[i]);
+		if (stat(path, &sb)) {
+			snprintf(missing, sizeof(missing), "%s", required_tps[i]);
+			return missing;
+		}
+	}
+	return NULL;
+}
+
+static void set_autoload(struct ksmscope_bpf *skel, enum hook_mode mode)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, skel->obj) {
+		bool btf = !strncmp(bpf_program__name(p), "btf_", 4);
+
+		bpf_program__set_autoload(p, mode == HOOK_BTF ? btf : !btf);
+	}
+}
+
+static int try_mode(struct loader *l, const struct loader_opts *o, enum hook_mode mode)
+{
+	const struct targets *t = o->targets;
+	struct ksmscope_bpf *skel;
+	int err;
+
+	skel = ksmscope_bpf__open();
+	if (!skel) {
+		ks_err("cannot open BPF object: %s", strerror(errno));
+		return -1;
+	}
+	skel->rodata->filter_pids = t->npids > 0;
+	skel->rodata->filter_comm = t->has_comm;
+	memcpy((char *)skel->rodata->target_comm, t->comm, KS_COMM_LEN);
+	skel->rodata->self_tgid = (uint32_t)getpid();
+	skel->rodata->wakeup_bytes = o->wakeup_bytes;
+	err = bpf_map__set_max_entries(skel->maps.events, (uint32_t)o->ringbuf_bytes);
+	if (err) {
+		ks_err("bad ring buffer size %llu: %s", (unsigned long long)o->ringbuf_bytes, strerror(-err));
+		goto fail;
+	}
+	set_autoload(skel, mode);
+	err = ksmscope_bpf__load(skel);
+	if (err) {
+		if (o->mode == mode || mode == HOOK_CLASSIC)
+			ks_err("cannot load the %s programs: %s%s", hook_mode_name(mode), strerror(-err),
+			       o->verbose ? "" : " (--verbose shows the verifier log)");
+		goto fail;
+	}
+	for (size_t i = 0; i < t->npids; i++)
+		skel->bss->pid_bits[t->pids[i] / 64] |= 1ULL << (t->pids[i] % 64);
+	err = ksmscope_bpf__attach(skel);
+	if (err) {
+		if (o->mode == mode || mode == HOOK_CLASSIC)
+			ks_err("cannot attach the %s programs: %s", hook_mode_name(mode), strerror(-err));
+		goto fail;
+	}
+	l->skel = skel;
+	l->used = mode;
+	return 0;
+fail:
+	ksmscope_bpf__destroy(skel);
+	return -1;
+}
+
+int loader_start(struct loader *l, const struct loader_opts *o)
+{
+	const char *btf_missing, *classic_missing = NULL;
+
+	memset(l, 0, sizeof(*l));
+	loader_libbpf_verbose(o->verbose);
+	l->ncpus = libbpf_num_possible_cpus();
+	if (l->ncpus <= 0) {
+		ks_err("cannot count possible CPUs");
+		return -1;
+	}
+	btf_missing = o->mode == HOOK_CLASSIC ? "(not tried)" : probe_btf();
+	if (!btf_missing && try_mode(l, o, HOOK_BTF) == 0)
+		return 0;
+	if (o->mode == HOOK_BTF) {
+		if (btf_missing)
+			ks_err("no tp_btf hook for %s in this kernel's BTF", btf_missing);
+		return -1;
+	}
+	/* fallback: classic tracepoints, found through tracefs */
+	if (ensure_tracefs(l))
+		return -1;
+	classic_missing = probe_classic();
+	if (classic_missing) {
+		if (!strncmp(classic_missing, "ksm_", 4))
+			ks_err("this kernel has no KSM tracepoint ksm:%s (they arrived in Linux 6.4); "
+			       "ksmscope needs them", classic_missing);
+		else
+			ks_err("this kernel has no tracepoint %s:%s", tp_group(classic_missing),
+			       classic_missing);
+		loader_stop(l);
+		return -1;
+	}
+	if (try_mode(l, o, HOOK_CLASSIC)) {
+		loader_stop(l);
+		return -1;
+	}
+	/* attached perf events do not need tracefs any more: unmount what we mounted now */
+	if (l->mounted_tracefs && !umount2(TRACEFS, MNT_DETACH))
+		l->mounted_tracefs = false;
+	if (o->verbose && btf_missing && o->mode == HOOK_AUTO)
+		ks_warn("no tp_btf hook for %s: using classic tracepoints", btf_missing);
+	return 0;
+}
+
+void loader_stop(struct loader *l)
+{
+	if (l->skel) {
+		ksmscope_bpf__destroy(l->skel); /* detaches every link */
+		l->skel = NULL;
+	}
+	if (l->mounted_tracefs) {
+		/* leave the host as we found it */
+		if (umount2(TRACEFS, MNT_DETACH))
+			ks_warn("cannot unmount %s: %s", TRACEFS, strerror(errno));
+		l->mounted_tracefs = false;
+	}
+}
+
+int loader_ringbuf_fd(const struct loader *l)
+{
+	return bpf_map__fd(l->skel->maps.events);
+}
+
+int loader_counters(const struct loader *l, struct ks_counters *sum)
+{
+	struct ks_counters *per = calloc((size_t)l->ncpus, sizeof(*per));
+	uint32_t zero = 0;
+	int err;
+
+	memset(sum, 0, sizeof(*sum));
+	if (!per)
+		return -ENOMEM;
+	err = bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.counters), &zero, per);
+	if (!err) {
+		for (int c = 0; c < l->ncpus; c++) {
+			for (int k = 0; k < KS_REC__MAX; k++) {
+				sum->seen[k] += per[c].seen[k];
+				sum->drops[k] += per[c].drops[k];
+			}
+			sum->faults += per[c].faults;
+			sum->cow_untracked += per[c].cow_untracked;
+			sum->wakeups += per[c].wakeups;
+		}
+	}
+	free(per);
+	return err ? -errno : 0;
+}

@@ -1,0 +1,6 @@
+#ifndef KSMSCOPE_TRACE_H
+#define KSMSCOPE_TRACE_H
+
+int cmd_trace(int argc, char **argv);
+
+#endif
