@@ -15,6 +15,7 @@
 char LICENSE[] SEC("license") = "GPL";
 
 #define PAGE_MASK_4K (~0xfffULL)
+#define PF_EXITING 0x00000004 /* include/linux/sched.h */
 
 /* Set by userspace before load. */
 const volatile bool filter_pids = false;  /* track only pids set in pid_bits */
@@ -162,10 +163,21 @@ static __always_inline bool mm_owner(struct mm_struct *mm, __u32 *tgid, char *co
 		return true;
 	}
 	ow = bpf_map_lookup_elem(&mm_owners, &key);
-	if (!ow)
+	if (ow) {
+		*tgid = ow->tgid;
+		__builtin_memcpy(comm, ow->comm, KS_COMM_LEN);
+		return true;
+	}
+	/*
+	 * exit_mm() clears mm->owner and current->mm before the last mmput(), so at
+	 * ksm_exit the mm usually belongs to the exiting current task. A /proc
+	 * reader that drops the last reference is not exiting: left unknown.
+	 */
+	o = (struct task_struct *)bpf_get_current_task();
+	if (BPF_CORE_READ(o, mm) || !(BPF_CORE_READ(o, flags) & PF_EXITING))
 		return false;
-	*tgid = ow->tgid;
-	__builtin_memcpy(comm, ow->comm, KS_COMM_LEN);
+	*tgid = bpf_get_current_pid_tgid() >> 32;
+	bpf_get_current_comm(comm, KS_COMM_LEN);
 	return true;
 }
 

@@ -38,6 +38,7 @@ static int cmd_ksm(int argc, char **argv)
 	int opt, err;
 
 	optind = 1;
+	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
@@ -50,7 +51,7 @@ static int cmd_ksm(int argc, char **argv)
 			       KSM_SYSFS);
 			return 0;
 		default:
-			ks_err("ksm: bad arguments (see ksmscope ksm --help)");
+			ks_bad_option("ksm", argv);
 			return 1;
 		}
 	}

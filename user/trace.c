@@ -127,6 +127,9 @@ static int on_record(void *ctx, void *data, size_t size)
 	d = tracker_on_event(&c->trk, &e);
 	if (e.type == KS_REC_KSM_EXIT && !(e.flags & KS_F_OWNER_UNKNOWN))
 		kvtab_del(&c->seen_pids, e.pid, 0);
+	/* a fork child inherits its parent's merged pages: find them before it writes */
+	if (e.type == KS_REC_KSM_ENTER)
+		pass_pid(c, e.pid);
 	if (d.kind == OUT_NONE || c->out_broken)
 		return 0;
 	c->tot.counts[d.kind]++;
@@ -170,6 +173,7 @@ int cmd_trace(int argc, char **argv)
 	int opt, ret = 1;
 
 	optind = 1;
+	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "p:c:jd:vh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
@@ -222,7 +226,7 @@ int cmd_trace(int argc, char **argv)
 			ret = 0;
 			goto out;
 		default:
-			ks_err("trace: bad arguments (see ksmscope trace --help)");
+			ks_bad_option("trace", argv);
 			goto out;
 		}
 	}

@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -180,4 +181,11 @@ uint64_t now_mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+void ks_bad_option(const char *cmd, char **argv)
+{
+	/* getopt has already moved past the offending word */
+	ks_err("%s: bad option or missing value: '%s' (see ksmscope %s --help)", cmd,
+	       argv[optind - 1], cmd);
 }

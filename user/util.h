@@ -32,4 +32,7 @@ int read_keyed_u64(const char *path, const char *key, uint64_t *out);
 
 uint64_t now_mono_ns(void);
 
+/* getopt_long's '?' as one line of ours (set opterr = 0 before parsing). */
+void ks_bad_option(const char *cmd, char **argv);
+
 #endif

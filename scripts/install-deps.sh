@@ -1,0 +1,26 @@
+#!/bin/bash
+# Installs every build and test dependency of ksmscope from Debian's archive.
+# Safe to re-run: only missing packages are installed.
+set -euo pipefail
+PKGS=(
+	make gcc clang llvm            # userspace and the BPF backend
+	libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config
+	libxxhash-dev                  # page hashing (XXH3)
+	jq util-linux procps          # tests: JSON checks, setpriv/unshare, pgrep
+)
+missing=()
+for p in "${PKGS[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+	echo "install-deps: everything is installed"
+	exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: missing ${missing[*]}; run as root" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null
+echo "install-deps: installed ${missing[*]}"

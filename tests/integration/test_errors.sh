@@ -1,0 +1,117 @@
+#!/bin/bash
+# Every bad input: one clear line on stderr, a non-zero exit, no crash.
+# Missing kernel features are made real inside private mount namespaces.
+. "$(dirname "$0")/lib.sh"
+ksm_save
+
+# expect_error NAME PATTERN CMD...: non-zero exit, exactly one stderr line matching PATTERN
+expect_error() {
+	local name=$1 pat=$2 rc; shift 2
+	"$@" > "$TMPD/err.out" 2> "$TMPD/err.err" < /dev/null; rc=$?
+	local lines; lines=$(wc -l < "$TMPD/err.err")
+	if [ $rc -ne 0 ] && [ $rc -lt 128 ] && [ "$lines" = 1 ] && grep -qE -e "$pat" "$TMPD/err.err"; then
+		ok "$name: exit $rc, '$(cat "$TMPD/err.err")'"
+	else
+		fail "$name: exit $rc, $lines stderr lines: $(head -c 400 "$TMPD/err.err")"
+	fi
+}
+
+expect_error "unknown command" "^ksmscope: unknown command 'frobnicate'" "$KSMSCOPE" frobnicate
+expect_error "unknown option" "^ksmscope: unknown option" "$KSMSCOPE" --frob
+expect_error "trace: bad flag" "^ksmscope: trace: bad option" "$KSMSCOPE" trace --frob
+expect_error "trace: stray argument" "unexpected argument 'extra'" "$KSMSCOPE" trace extra
+expect_error "trace: --pid not a number" "--pid: 'abc'" "$KSMSCOPE" trace --pid abc
+expect_error "trace: --pid empty item" "--pid: '1,,2'" "$KSMSCOPE" trace --pid 1,,2
+expect_error "trace: --pid 0" "--pid: '0'" "$KSMSCOPE" trace --pid 0
+expect_error "trace: --duration negative" "--duration" "$KSMSCOPE" trace --duration -1
+expect_error "trace: --duration text" "--duration" "$KSMSCOPE" trace --duration soon
+expect_error "trace: --ringbuf-size not a power of two" "--ringbuf-size" "$KSMSCOPE" trace --ringbuf-size 5000
+expect_error "trace: --hooks unknown" "--hooks: 'kprobe'" "$KSMSCOPE" trace --hooks kprobe
+expect_error "trace: --comm too long" "--comm" "$KSMSCOPE" trace --comm abcdefghijklmnopq
+expect_error "ksm: bad flag" "^ksmscope: ksm: bad option" "$KSMSCOPE" ksm --frob
+
+# a pid that does not exist (pid_max is far below 4000000 here)
+expect_error "trace: unknown pid" "no process with pid 4000000" "$KSMSCOPE" trace --pid 4000000
+# JSON mode keeps errors machine-readable
+expect_error "trace --json: unknown pid as JSON" '^\{"error": "no process with pid 4000000"\}$' \
+	"$KSMSCOPE" trace --json --pid 4000000
+
+# no privileges: an unprivileged user
+cp "$KSMSCOPE" "$TMPD/ksmscope-copy" && chmod 755 "$TMPD" "$TMPD/ksmscope-copy"
+expect_error "trace as an unprivileged user" "need root" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$TMPD/ksmscope-copy" trace
+# root without CAP_SYS_ADMIN (pagemap PFNs) but with CAP_BPF+CAP_PERFMON
+expect_error "trace without CAP_SYS_ADMIN" "CAP_SYS_ADMIN" \
+	setpriv --inh-caps=-sys_admin --bounding-set=-sys_admin "$KSMSCOPE" trace
+
+# KSM not built in: /sys/kernel/mm/ksm hidden in a private mount namespace
+expect_error "trace without KSM" "KSM is not built into this kernel" \
+	unshare -m sh -c "mount -t tmpfs none /sys/kernel/mm && exec '$KSMSCOPE' trace"
+expect_error "ksm without KSM" "KSM is not built into this kernel" \
+	unshare -m sh -c "mount -t tmpfs none /sys/kernel/mm && exec '$KSMSCOPE' ksm"
+# no BTF
+expect_error "trace without kernel BTF" "no kernel BTF" \
+	unshare -m sh -c "mount -t tmpfs none /sys/kernel/btf && exec '$KSMSCOPE' trace"
+
+# KSM tracepoints missing: a kernel BTF with no btf_trace_ksm_* types and a tracefs
+# with no ksm events (a minimal valid BTF blob holding one "int" type).
+printf '\x9f\xeb\x01\x00\x18\x00\x00\x00\x00\x00\x00\x00\x10\x00\x00\x00\x10\x00\x00\x00\x05\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x01\x04\x00\x00\x00\x20\x00\x00\x00\x00int\x00' \
+	> "$TMPD/tiny.btf"
+expect_error "trace on a kernel without KSM tracepoints" "no KSM tracepoint ksm:ksm_merge_with_ksm_page" \
+	unshare -m sh -c "mount --bind '$TMPD/tiny.btf' /sys/kernel/btf/vmlinux &&
+		mount -t tmpfs none /sys/kernel/tracing && mkdir /sys/kernel/tracing/events &&
+		exec '$KSMSCOPE' trace"
+expect_error "trace --hooks btf without tp_btf types" "no tp_btf hook for ksm_merge_with_ksm_page" \
+	unshare -m sh -c "mount --bind '$TMPD/tiny.btf' /sys/kernel/btf/vmlinux && exec '$KSMSCOPE' trace --hooks btf"
+
+# the tracer never changes KSM settings
+before=$(cd "$KSM" && grep -H . run pages_to_scan sleep_millisecs use_zero_pages max_page_sharing merge_across_nodes smart_scan)
+"$KSMSCOPE" trace --duration 0.5 > /dev/null 2>&1
+after=$(cd "$KSM" && grep -H . run pages_to_scan sleep_millisecs use_zero_pages max_page_sharing merge_across_nodes smart_scan)
+check "trace leaves every KSM setting as it was" "$after" "$before"
+
+# --duration ends the trace by itself with a summary, exit 0; links detached afterwards
+"$KSMSCOPE" trace --json --duration 0.3 > "$TMPD/dur.jsonl" 2> /dev/null
+check "trace --duration: exit status" $? 0
+check "trace --duration: summary last" "$(tail -1 "$TMPD/dur.jsonl" | jq -r .event)" summary
+check "no ksmscope BPF program left loaded" \
+	"$(bpftool prog show 2>/dev/null | grep -cE 'btf_(merge|fault_user)|tp_(merge|fault_user)')" 0
+
+# SIGTERM: clean exit 0 with the summary
+"$KSMSCOPE" trace --json > "$TMPD/term.jsonl" 2> "$TMPD/term.err" &
+T=$!; CHILDREN+=($T)
+until grep -q "Tracing KSM events" "$TMPD/term.err" 2>/dev/null; do sleep 0.02; done
+kill -TERM $T; wait $T
+check "trace: exit status after SIGTERM" $? 0
+check "trace: summary after SIGTERM" "$(tail -1 "$TMPD/term.jsonl" | jq -r .event)" summary
+
+# a traced process that exits mid-trace: ksm_exit for it, the trace goes on
+ksm_fast 0
+start_workload gone --contents 4 --copies 2 --zero 0 --unmergeable 0 --write-copies 0 --pipe-copies 0
+G=$WL_PID
+start_tracer tgone --pid "$G" --json
+kill -TERM "$G"; wait "$G" 2>/dev/null
+until [ ! -d "/proc/$G" ]; do sleep 0.02; done
+kill -0 "$TR_PID" 2>/dev/null; check "tracer survives its target's exit" $? 0
+stop_tracer tgone $TR_PID
+check "ksm_exit event of the exited pid" "$(count tgone ".event==\"ksm_exit\" and .pid==$G")" 1
+
+# stdout closed early (| head): no crash, quiet exit
+"$KSMSCOPE" trace --duration 1 2> "$TMPD/pipe.err" | head -c 10 > /dev/null
+check "trace into a closed pipe: exit status" "${PIPESTATUS[0]}" 0
+check "trace into a closed pipe: no error output" "$(grep -vc 'Tracing KSM events' "$TMPD/pipe.err")" 0
+
+# ksm --json: every file of /sys/kernel/mm/ksm under its own name, plus saved
+"$KSMSCOPE" ksm --json > "$TMPD/ksm.json"
+check "ksm --json: exit" $? 0
+for f in "$KSM"/*; do
+	n=$(basename "$f"); v=$(cat "$f")
+	case "$v" in *'['*) v=$(echo "$v" | sed 's/.*\[\(.*\)\].*/\1/'); want="\"$v\"" ;; *) want=$v ;; esac
+	got=$(jq -c --arg n "$n" '.[$n]' "$TMPD/ksm.json")
+	# counters can move between the two reads while KSM runs; the run here is stopped
+	check "ksm --json: $n" "$got" "$want"
+done
+check "ksm --json: saved = pages_sharing + ksm_zero_pages" \
+	"$(jq '.saved == .pages_sharing + .ksm_zero_pages and .saved_bytes == .saved * 4096' "$TMPD/ksm.json")" true
+check "ksm --json: no invented keys" \
+	"$(jq -r 'keys[]' "$TMPD/ksm.json" | grep -v '^saved' | while read -r k; do [ -e "$KSM/$k" ] || echo "$k"; done | wc -l)" 0
