@@ -6,7 +6,7 @@ PKGS=(
 	make gcc clang llvm            # userspace and the BPF backend
 	libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config
 	libxxhash-dev                  # page hashing (XXH3)
-	jq util-linux procps          # tests: JSON checks, setpriv/unshare, pgrep
+	jq util-linux procps python3  # tests: JSON checks, setpriv/unshare, the reference scanner
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -1,10 +1,19 @@
 /*
  * Workload with known KSM answers.
  *
- * Mergeable region (MADV_MERGEABLE, no THP):
- *   K distinct random contents x M copies, then Z zero-filled pages.
+ * Mergeable region (MADV_MERGEABLE, no THP), in this order:
+ *   K distinct random contents x M copies; Z zero-filled pages;
+ *   P "sub-page" pages: a random base page, then P-1 copies of it with the
+ *     256-byte chunk (j-1) % 16 of page j replaced by random bytes;
+ *   K2 "shared" contents from --shared-seed (other workloads with the same seed
+ *     hold the very same contents); U unique random pages.
  * Non-mergeable region: D copies of one random content (duplicates KSM must not merge).
- * Contents are random per run, so they match no other process's pages.
+ * THP region (--thp-mb, MADV_HUGEPAGE, 2 MiB aligned, not mergeable): pages
+ *   alternating between two random contents.
+ * Zero-mapped region (--zero-mapped): pages only read, so they map the zero page.
+ * Own contents are random per run, so they match no other process's pages.
+ * --name sets the comm (e.g. qemu-system-x86_64 to look like a VMM);
+ * --fork leaves a child that shares every frame with the parent.
  *
  * Prints one JSON line with the layout and the expected answers, then waits:
  *   SIGUSR1  user-mode writes to the first W copy pages and the first WZ zero pages
@@ -13,6 +22,7 @@
  * After each phase it prints {"phase": ..., "pages": N}.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdint.h>
@@ -52,7 +62,8 @@ static void *map_region(size_t pages, int advice)
 		perror("workload: mmap");
 		exit(1);
 	}
-	madvise(p, pages * PAGE, MADV_NOHUGEPAGE); /* exact per-page answers */
+	if (advice != MADV_HUGEPAGE)
+		madvise(p, pages * PAGE, MADV_NOHUGEPAGE); /* exact per-page answers */
 	if (advice && madvise(p, pages * PAGE, advice)) {
 		perror("workload: madvise");
 		exit(1);
@@ -85,9 +96,22 @@ int main(int argc, char **argv)
 		{ "write-zero", required_argument, NULL, 'Z' },
 		{ "pipe-copies", required_argument, NULL, 'P' },
 		{ "seed", required_argument, NULL, 's' },
+		{ "subpage", required_argument, NULL, 'S' },
+		{ "shared", required_argument, NULL, 'x' },
+		{ "shared-seed", required_argument, NULL, 'X' },
+		{ "unique", required_argument, NULL, 'u' },
+		{ "thp-mb", required_argument, NULL, 't' },
+		{ "zero-mapped", required_argument, NULL, 'r' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "fork", no_argument, NULL, 'F' },
 		{ 0 },
 	};
 	unsigned long K = 64, M = 4, Z = 32, D = 16, W = 8, WZ = 0, W2 = 4;
+	unsigned long P = 0, K2 = 0, U = 0, THP = 0, ZM = 0, shared_seed = 1;
+	const char *name = NULL;
+	bool do_fork = false;
+	char *thp = NULL, *zm = NULL;
+	long child = 0;
 	uint64_t seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	char *merg, *unmerg;
 	sigset_t set;
@@ -103,10 +127,20 @@ int main(int argc, char **argv)
 		case 'Z': WZ = arg_ul("write-zero", optarg); break;
 		case 'P': W2 = arg_ul("pipe-copies", optarg); break;
 		case 's': seed = arg_ul("seed", optarg); break;
+		case 'S': P = arg_ul("subpage", optarg); break;
+		case 'x': K2 = arg_ul("shared", optarg); break;
+		case 'X': shared_seed = arg_ul("shared-seed", optarg); break;
+		case 'u': U = arg_ul("unique", optarg); break;
+		case 't': THP = arg_ul("thp-mb", optarg); break;
+		case 'r': ZM = arg_ul("zero-mapped", optarg); break;
+		case 'n': name = optarg; break;
+		case 'F': do_fork = true; break;
 		default:
 			fprintf(stderr, "usage: workload [--contents K] [--copies M] [--zero Z] "
 					"[--unmergeable D] [--write-copies W] [--write-zero WZ] "
-					"[--pipe-copies W2] [--seed S]\n");
+					"[--pipe-copies W2] [--seed S] [--subpage P] [--shared K2] "
+					"[--shared-seed S2] [--unique U] [--thp-mb T] [--zero-mapped ZM] "
+					"[--name COMM] [--fork]\n");
 			return 2;
 		}
 	}
@@ -115,6 +149,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive the test */
+	if (name)
+		prctl(PR_SET_NAME, name);
 	rng_state = seed;
 
 	sigemptyset(&set);
@@ -124,7 +160,7 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 
-	merg = map_region(K * M + Z, MADV_MERGEABLE);
+	merg = map_region(K * M + Z + P + K2 + U, MADV_MERGEABLE);
 	unmerg = map_region(D ? D : 1, 0);
 	for (unsigned long k = 0; k < K; k++) {
 		fill_random((uint64_t *)(merg + k * PAGE));
@@ -133,6 +169,46 @@ int main(int argc, char **argv)
 	}
 	for (unsigned long z = 0; z < Z; z++)
 		merg[(K * M + z) * PAGE] = 0; /* a write fault: a real anon page of zeros */
+	{
+		char *sp = merg + (K * M + Z) * PAGE;
+
+		if (P)
+			fill_random((uint64_t *)sp);
+		for (unsigned long j = 1; j < P; j++) {
+			memcpy(sp + j * PAGE, sp, PAGE);
+			/* one 256-byte chunk differs from the base page */
+			for (int w = 0; w < 256 / 8; w++)
+				((uint64_t *)(sp + j * PAGE + ((j - 1) % 16) * 256))[w] = rnd();
+		}
+	}
+	{
+		uint64_t own = rng_state;
+
+		rng_state = shared_seed * 0x2545f4914f6cdd1dULL;
+		for (unsigned long k = 0; k < K2; k++)
+			fill_random((uint64_t *)(merg + (K * M + Z + P + k) * PAGE));
+		rng_state = own;
+	}
+	for (unsigned long u = 0; u < U; u++)
+		fill_random((uint64_t *)(merg + (K * M + Z + P + K2 + u) * PAGE));
+	if (THP) {
+		/* 2 MiB aligned inside an over-sized mapping so whole huge pages fit */
+		size_t len = THP << 20;
+		char *raw = map_region(len / PAGE + 512, MADV_HUGEPAGE);
+		uint64_t a[PAGE / 8], b[PAGE / 8];
+
+		thp = (char *)(((uintptr_t)raw + (2UL << 20) - 1) & ~((2UL << 20) - 1));
+		madvise(thp, len, MADV_HUGEPAGE);
+		fill_random(a);
+		fill_random(b);
+		for (size_t i = 0; i < len / PAGE; i++)
+			memcpy(thp + i * PAGE, i % 2 ? b : a, PAGE);
+	}
+	if (ZM) {
+		zm = map_region(ZM, 0);
+		for (unsigned long i = 0; i < ZM; i++)
+			(void)*(volatile char *)(zm + i * PAGE); /* a read fault maps the zero page */
+	}
 	if (D) {
 		fill_random((uint64_t *)unmerg);
 		for (unsigned long d = 1; d < D; d++)
@@ -144,10 +220,27 @@ int main(int argc, char **argv)
 	       "\"merged_expected\": %lu, \"merged_expected_use_zero_pages\": %lu, "
 	       "\"write_copies\": %lu, \"write_zero\": %lu, \"pipe_copies\": %lu, "
 	       "\"mergeable_start\": \"0x%lx\", \"mergeable_pages\": %lu, "
-	       "\"unmergeable_start\": \"0x%lx\"}\n",
+	       "\"unmergeable_start\": \"0x%lx\", \"subpage\": %lu, \"shared\": %lu, \"unique\": %lu, "
+	       "\"thp_start\": \"0x%lx\", \"thp_pages\": %lu, \"zero_mapped\": %lu}\n",
 	       getpid(), K, M, Z, D, (M > 1 ? K * M : 0) + (Z > 1 ? Z : 0), M > 1 ? K * M : 0, W, WZ, W2,
-	       (unsigned long)merg, K * M + Z, (unsigned long)unmerg);
+	       (unsigned long)merg, K * M + Z + P + K2 + U, (unsigned long)unmerg, P, K2, U,
+	       (unsigned long)thp, (THP << 20) / PAGE, ZM);
 	fflush(stdout);
+	if (do_fork) {
+		child = fork();
+		if (child < 0) {
+			perror("workload: fork");
+			return 1;
+		}
+		if (child == 0) {
+			prctl(PR_SET_PDEATHSIG, SIGTERM);
+			while (sigwait(&set, &sig) == 0 && sig != SIGTERM && sig != SIGINT)
+				;
+			return 0;
+		}
+		printf("{\"child\": %ld}\n", child);
+		fflush(stdout);
+	}
 
 	while (sigwait(&set, &sig) == 0) {
 		if (sig == SIGUSR1) {
@@ -182,5 +275,7 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
+	if (child > 0)
+		kill((pid_t)child, SIGTERM);
 	return 0;
 }

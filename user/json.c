@@ -1,6 +1,7 @@
 #include "json.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -91,6 +92,33 @@ void jw_strn(struct jw *w, const char *s, size_t n)
 	put_string(w, s, n);
 }
 
+/* Length of the valid UTF-8 character at s (RFC 3629, at most n bytes), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t len;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		len = 2;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		len = 3;
+		lo = s[0] == 0xe0 ? 0xa0 : 0x80; /* no overlongs */
+		hi = s[0] == 0xed ? 0x9f : 0xbf; /* no surrogates */
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		len = 4;
+		lo = s[0] == 0xf0 ? 0x90 : 0x80;
+		hi = s[0] == 0xf4 ? 0x8f : 0xbf; /* nothing above U+10FFFF */
+	} else {
+		return 0;
+	}
+	if (len > n || s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < len; i++) /* stops at a NUL: it is no continuation byte */
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return len;
+}
+
 static void put_string(struct jw *w, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -99,13 +127,20 @@ static void put_string(struct jw *w, const char *s, size_t n)
 	for (size_t i = 0; i < n && s[i]; i++) {
 		unsigned char c = (unsigned char)s[i];
 		char esc[7];
+		size_t u;
 
-		if (c == '"' || c == '\\') {
+		if (c >= 0x80 && (u = utf8_len((const unsigned char *)s + i, n - i))) {
+			put(w, s + i, u);
+			i += u - 1;
+		} else if (c == '"' || c == '\\') {
 			esc[0] = '\\';
 			esc[1] = (char)c;
 			put(w, esc, 2);
-		} else if (c < 0x20 || c == 0x7f) {
-			/* comm is attacker-controlled: control bytes never reach the output raw */
+		} else if (c < 0x20 || c >= 0x7f) {
+			/*
+			 * comm is attacker-controlled: control bytes never reach the output raw, and
+			 * bytes that are not UTF-8 (JSON must be) are written as \u00XX, byte by byte
+			 */
 			memcpy(esc, "\\u00", 4);
 			esc[4] = hex[c >> 4];
 			esc[5] = hex[c & 15];
@@ -186,4 +221,48 @@ int jw_emit_line(struct jw *w, FILE *f)
 	if (fwrite(w->buf, 1, w->len, f) != w->len || fputc('\n', f) == EOF)
 		return -1;
 	return fflush(f) ? -1 : 0;
+}
+
+void jw_null(struct jw *w)
+{
+	sep(w);
+	puts_(w, "null");
+}
+
+void jw_double(struct jw *w, double v)
+{
+	char b[64];
+
+	if (!isfinite(v)) {
+		jw_null(w);
+		return;
+	}
+	sep(w);
+	/* shares are sums of fractions: snap float noise to the integer it stands for */
+	if (fabs(v - round(v)) < 1e-6 && fabs(v) < 9e15)
+		snprintf(b, sizeof(b), "%.0f", round(v) == 0 ? 0.0 : round(v));
+	else
+		snprintf(b, sizeof(b), "%.3f", v);
+	puts_(w, b);
+}
+
+void jw_kdouble(struct jw *w, const char *k, double v)
+{
+	jw_key(w, k);
+	jw_double(w, v);
+}
+
+void jw_arr_begin(struct jw *w)
+{
+	sep(w);
+	put(w, "[", 1);
+	w->depth++;
+	w->need_comma = false;
+}
+
+void jw_arr_end(struct jw *w)
+{
+	put(w, "]", 1);
+	w->depth--;
+	w->need_comma = true;
 }

@@ -6,6 +6,7 @@
 
 #include "json.h"
 #include "ksmstate.h"
+#include "scan.h"
 #include "trace.h"
 #include "util.h"
 
@@ -18,6 +19,7 @@ static void usage(FILE *f)
 		"\n"
 		"Commands:\n"
 		"  trace   stream every KSM event (merges, unmerges, scans) as it happens\n"
+		"  scan    hash the targets' pages: how much zero, self and inter sharing could save\n"
 		"  ksm     print the host's KSM state (/sys/kernel/mm/ksm), --json for JSON\n"
 		"\n"
 		"  ksmscope COMMAND --help   options of one command\n"
@@ -95,6 +97,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "trace"))
 		return cmd_trace(argc > 1 ? argc - 1 : 1, argc > 1 ? argv + 1 : argv);
+	if (!strcmp(cmd, "scan"))
+		return cmd_scan(argc - 1, argv + 1);
 	if (!strcmp(cmd, "ksm"))
 		return cmd_ksm(argc - 1, argv + 1);
 	if (cmd[0] == '-')

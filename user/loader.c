@@ -4,14 +4,12 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
-#include <linux/capability.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "ksmscope.skel.h"
@@ -38,43 +36,6 @@ void loader_libbpf_verbose(bool on)
 const char *hook_mode_name(enum hook_mode m)
 {
 	return m == HOOK_BTF ? "tp_btf" : m == HOOK_CLASSIC ? "tracepoint" : "auto";
-}
-
-static bool has_cap(const struct __user_cap_data_struct d[2], int cap)
-{
-	return (d[cap / 32].effective >> (cap % 32)) & 1;
-}
-
-int preflight(bool need_pfns)
-{
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct data[2] = { 0 };
-	struct stat sb;
-	bool admin, bpf;
-
-	if (syscall(SYS_capget, &hdr, data)) {
-		ks_err("cannot read capabilities: %s", strerror(errno));
-		return -1;
-	}
-	admin = has_cap(data, CAP_SYS_ADMIN);
-	bpf = admin || (has_cap(data, 39 /* CAP_BPF */) && has_cap(data, 38 /* CAP_PERFMON */));
-	if (!bpf) {
-		ks_err("need root (CAP_BPF and CAP_PERFMON, or CAP_SYS_ADMIN) to load BPF programs");
-		return -1;
-	}
-	if (need_pfns && !admin) {
-		ks_err("need CAP_SYS_ADMIN to read page frame numbers from /proc/PID/pagemap");
-		return -1;
-	}
-	if (stat("/sys/kernel/btf/vmlinux", &sb)) {
-		ks_err("no kernel BTF at /sys/kernel/btf/vmlinux (needs CONFIG_DEBUG_INFO_BTF=y)");
-		return -1;
-	}
-	if (stat(KSM_SYSFS "/run", &sb)) {
-		ks_err("KSM is not built into this kernel (no %s; needs CONFIG_KSM=y)", KSM_SYSFS);
-		return -1;
-	}
-	return 0;
 }
 
 /* The hooks every mode needs, by tracepoint name. */

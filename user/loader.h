@@ -31,11 +31,6 @@ struct loader {
 	int ncpus;
 };
 
-/*
- * Checks privileges, BTF and KSM, printing one line and returning non-zero
- * if ksmscope cannot run here. need_pfns: CAP_SYS_ADMIN for pagemap PFNs.
- */
-int preflight(bool need_pfns);
 /* Open, configure, load, attach. Returns 0, or prints one line and returns -1. */
 int loader_start(struct loader *l, const struct loader_opts *o);
 void loader_stop(struct loader *l);

@@ -16,6 +16,7 @@
 #include "kpage.h"
 #include "ksmsites.h"
 #include "loader.h"
+#include "preflight.h"
 #include "targets.h"
 #include "tracker.h"
 #include "util.h"
@@ -234,7 +235,7 @@ int cmd_trace(int argc, char **argv)
 		ks_err("trace: unexpected argument '%s' (see ksmscope trace --help)", argv[optind]);
 		goto out;
 	}
-	if (preflight(true))
+	if (preflight(NEED_BPF | NEED_PFNS | NEED_BTF | NEED_KSM))
 		goto out;
 	/* a thread id names its process; a missing pid is an error, not an empty trace */
 	for (size_t i = 0; i < c.targets.npids; i++) {

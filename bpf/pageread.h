@@ -1,0 +1,8 @@
+/* Shared between bpf/pageread.bpf.c and user/pageread.c. */
+#ifndef KSMSCOPE_PAGEREAD_H
+#define KSMSCOPE_PAGEREAD_H
+
+#define PAGEREAD_BATCH 512  /* frames per program run (a power of two) */
+#define PAGEREAD_PREFIX 64  /* bytes read per frame: one cache line */
+
+#endif

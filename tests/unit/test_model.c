@@ -1,0 +1,284 @@
+/* The sharing model and the content index, on hand-built inputs with answers worked out by hand. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "harness.h"
+#include "hash.h"
+#include "index.h"
+#include "model.h"
+
+#define NG 3
+
+struct fixture {
+	struct index contents, frames, chunks[SUBPAGE_SIZES];
+	struct pair_counts pairs[NG << REGION_BITS];
+	struct metrics groups[NG];
+	struct model_out out;
+	struct model_input in;
+};
+
+static void setup(struct fixture *f, uint32_t ngroups)
+{
+	memset(f, 0, sizeof(*f));
+	index_init(&f->contents, 16);
+	index_init(&f->frames, 16);
+	for (int k = 0; k < SUBPAGE_SIZES; k++)
+		index_init(&f->chunks[k], 16);
+	f->out.groups = f->groups;
+	f->in = (struct model_input){ &f->contents, &f->frames,
+		{ &f->chunks[0], &f->chunks[1], &f->chunks[2], &f->chunks[3] },
+		f->pairs, ngroups, 256, false, 1.0 };
+}
+
+static void teardown(struct fixture *f)
+{
+	index_free(&f->contents);
+	index_free(&f->frames);
+	for (int k = 0; k < SUBPAGE_SIZES; k++)
+		index_free(&f->chunks[k]);
+}
+
+/* one site of content key in (g, r), with its frame */
+static void site(struct fixture *f, uint64_t key, uint32_t g, uint32_t r, bool merg, uint64_t pfn, bool ksm,
+		 bool excl)
+{
+	struct pair_counts *p = &f->pairs[PAIR(g, r)];
+
+	p->sites++;
+	p->mergeable_sites += merg;
+	index_add(&f->contents, key, PAIR(g, r), merg, key == 7 ? CONTENT_ZERO : 0);
+	if (excl && !ksm)
+		p->excl_frames++;
+	else
+		index_add(&f->frames, pfn, PAIR(g, r), merg, ksm ? FRAME_KSM : 0);
+}
+
+static void test_self_and_inter(void)
+{
+	struct fixture f;
+
+	setup(&f, 2);
+	/* content 1: 3 copies in group 0 (self); content 2: 1 in g0, 1 in g1 (inter); 3: unique */
+	site(&f, 1, 0, REG_ANON, true, 100, false, true);
+	site(&f, 1, 0, REG_ANON, true, 101, false, true);
+	site(&f, 1, 0, REG_HEAP, false, 102, false, true);
+	site(&f, 2, 0, REG_ANON, true, 103, false, true);
+	site(&f, 2, 1, REG_ANON, true, 104, false, true);
+	site(&f, 3, 1, REG_STACK, false, 105, false, true);
+	CHECK(model_compute(&f.in, &f.out) == 0);
+	CHECK_U64(f.out.total.sites, 6);
+	CHECK_U64(f.out.total.contents, 3);
+	CHECK_U64(f.out.total.saveable, 3);
+	/* g0: 4 sites, 2 contents -> self 2; g1: 2 sites, 2 contents -> self 0 */
+	CHECK_U64(f.out.groups[0].saveable_self, 2);
+	CHECK_U64(f.out.groups[1].saveable_self, 0);
+	CHECK_U64(f.out.total.saveable_self, 2);
+	CHECK_U64(f.out.total.saveable_inter, 1);
+	/* shares: g0 gets 3*(2/3) + 1*(1/2) = 2.5, g1 gets 0.5 */
+	CHECK(fabs(f.out.groups[0].saveable - 2.5) < 1e-9);
+	CHECK(fabs(f.out.groups[1].saveable - 0.5) < 1e-9);
+	CHECK(fabs(f.out.groups[0].saveable_inter - 0.5) < 1e-9);
+	CHECK(fabs(f.out.groups[0].saveable + f.out.groups[1].saveable - f.out.total.saveable) < 1e-9);
+	/* mergeable: content 1 has m=2 (heap copy is not mergeable), content 2 m=2 */
+	CHECK_U64(f.out.total.mergeable_sites, 4);
+	CHECK_U64(f.out.total.saveable_mergeable, 2);
+	CHECK_U64(f.out.total.achievable, 2);
+	/* regions: anon holds content 1 x2, content 2 x2 -> own dedup 2; heap 1 site */
+	CHECK_U64(f.out.regions[REG_ANON].sites, 4);
+	CHECK_U64(f.out.regions[REG_ANON].contents, 2);
+	CHECK_U64(f.out.regions[REG_ANON].saveable_self, 2);
+	CHECK(fabs(f.out.regions[REG_ANON].saveable - (2 * 2.0 / 3 + 1)) < 1e-9);
+	CHECK(fabs(f.out.regions[REG_HEAP].saveable - 2.0 / 3) < 1e-9);
+	/* every site has its own frame */
+	CHECK_U64(f.out.total.frames, 6);
+	CHECK(isnan(f.out.total.effectiveness) == 0);
+	CHECK_U64(f.out.total.effectiveness, 0);
+	teardown(&f);
+}
+
+static void test_content_in_two_regions_of_one_group(void)
+{
+	struct fixture f;
+
+	setup(&f, 1);
+	/* one content in anon and heap of the same group: one content for the group */
+	site(&f, 5, 0, REG_ANON, false, 1, false, true);
+	site(&f, 5, 0, REG_HEAP, false, 2, false, true);
+	site(&f, 5, 0, REG_HEAP, false, 3, false, true);
+	CHECK(model_compute(&f.in, &f.out) == 0);
+	CHECK_U64(f.out.groups[0].contents, 1);
+	CHECK_U64(f.out.groups[0].saveable_self, 2);
+	CHECK_U64(f.out.regions[REG_ANON].contents, 1);
+	CHECK_U64(f.out.regions[REG_HEAP].contents, 1);
+	CHECK_U64(f.out.regions[REG_HEAP].saveable_self, 1);
+	CHECK_U64(f.out.total.saveable_inter, 0);
+	teardown(&f);
+}
+
+static void test_ksm_frames_and_effectiveness(void)
+{
+	struct fixture f;
+
+	setup(&f, 2);
+	/* content 9: 4 copies, all merged onto KSM frame 500 (2 in each group) */
+	site(&f, 9, 0, REG_ANON, true, 500, true, false);
+	site(&f, 9, 0, REG_ANON, true, 500, true, false);
+	site(&f, 9, 1, REG_ANON, true, 500, true, false);
+	site(&f, 9, 1, REG_ANON, true, 500, true, false);
+	/* content 8: 2 mergeable copies, not merged */
+	site(&f, 8, 1, REG_ANON, true, 600, false, true);
+	site(&f, 8, 1, REG_ANON, true, 601, false, true);
+	CHECK(model_compute(&f.in, &f.out) == 0);
+	CHECK_U64(f.out.total.ksm_sites, 4);
+	CHECK_U64(f.out.total.ksm_frames, 1);
+	CHECK_U64(f.out.total.ksm_saved, 3);
+	CHECK_U64(f.out.total.frames, 3);
+	CHECK_U64(f.out.total.saveable_mergeable, 4);
+	CHECK(fabs(f.out.total.effectiveness - 0.75) < 1e-12);
+	CHECK(fabs(f.out.groups[0].ksm_saved - 1.5) < 1e-9);
+	CHECK(fabs(f.out.groups[1].ksm_saved - 1.5) < 1e-9);
+	CHECK_U64(f.out.groups[0].ksm_frames, 1);
+	CHECK_U64(f.out.groups[1].ksm_frames, 1);
+	CHECK_U64(f.out.groups[0].frames, 1);
+	CHECK_U64(f.out.groups[1].frames, 3);
+	teardown(&f);
+}
+
+static void test_zero_and_max_page_sharing(void)
+{
+	struct fixture f;
+
+	setup(&f, 1);
+	f.in.max_page_sharing = 4;
+	for (int i = 0; i < 10; i++)
+		site(&f, 7, 0, REG_ANON, true, 1000 + i, false, true); /* key 7 is the zero content */
+	CHECK(model_compute(&f.in, &f.out) == 0);
+	CHECK_U64(f.out.total.zero_sites, 10);
+	CHECK_U64(f.out.total.saveable_zero, 9);
+	/* 10 copies, at most 4 per KSM page: 3 pages kept, 7 saved */
+	CHECK_U64(f.out.total.achievable, 7);
+	CHECK(fabs(f.out.groups[0].achievable - 7) < 1e-9);
+	f.in.use_zero_pages = true; /* every zero copy can map the zero page */
+	CHECK(model_compute(&f.in, &f.out) == 0);
+	CHECK_U64(f.out.total.achievable, 10);
+	teardown(&f);
+}
+
+static void test_sampling_weight_and_se(void)
+{
+	struct fixture f;
+	struct metrics se;
+
+	setup(&f, 1);
+	f.in.weight = 4;
+	site(&f, 11, 0, REG_ANON, false, 1, false, true);
+	site(&f, 11, 0, REG_ANON, false, 2, false, true);
+	site(&f, 11, 0, REG_ANON, false, 3, false, true);
+	CHECK(model_compute(&f.in, &f.out) == 0);
+	CHECK_U64(f.out.total.contents, 4);
+	CHECK_U64(f.out.total.saveable, 8);
+	CHECK_U64(f.out.total.sites, 3); /* counted from pagemap: never scaled */
+	model_standard_errors(&f.in, &se);
+	/* var = N(N-1) * (n-1)^2 = 4*3*4 = 48 */
+	CHECK(fabs(se.saveable - sqrt(48)) < 1e-9);
+	CHECK(fabs(se.contents - sqrt(12)) < 1e-9);
+	CHECK_U64(se.sites, 0);
+	f.in.weight = 1;
+	model_standard_errors(&f.in, &se);
+	CHECK_U64(se.saveable, 0);
+	teardown(&f);
+}
+
+static void test_subpage_shares(void)
+{
+	struct fixture f;
+
+	setup(&f, 2);
+	/* a 256-byte chunk seen 3 times in g0 and once in g1: saving 3 chunks = 768 bytes */
+	for (int i = 0; i < 3; i++)
+		index_add(&f.chunks[3], 42, PAIR(0, REG_ANON), false, 0);
+	index_add(&f.chunks[3], 42, PAIR(1, REG_ANON), false, 0);
+	index_add(&f.chunks[3], 43, PAIR(1, REG_ANON), false, 0);
+	CHECK(model_compute(&f.in, &f.out) == 0);
+	CHECK_U64(f.out.total.subpage[3], 768);
+	CHECK(fabs(f.out.groups[0].subpage[3] - 576) < 1e-9);
+	CHECK(fabs(f.out.groups[1].subpage[3] - 192) < 1e-9);
+	CHECK_U64(f.out.total.subpage[0], 0);
+	teardown(&f);
+}
+
+static void test_index_growth_and_spill(void)
+{
+	struct index x;
+	uint64_t n = 0, added = 0;
+
+	index_init(&x, 4);
+	for (uint64_t k = 1; k <= 50000; k++)
+		added += index_add(&x, k * 0x9e3779b97f4a7c15ULL | 1, PAIR(k % 3, k % 5), k % 2, 0) == 0;
+	CHECK_U64(added, 50000);
+	CHECK_U64(x.count, 50000);
+	for (uint64_t k = 1; k <= 50000; k++) {
+		const struct index_entry *e = index_get(&x, k * 0x9e3779b97f4a7c15ULL | 1);
+
+		n += e && e->n == 1 && e->pair == PAIR(k % 3, k % 5);
+	}
+	CHECK_U64(n, 50000);
+	/* a key in two pairs moves to the spill table with exact per-pair counts */
+	index_add(&x, 77, PAIR(1, 2), true, 0);
+	index_add(&x, 77, PAIR(1, 2), false, 0);
+	index_add(&x, 77, PAIR(2, 2), true, 0);
+	CHECK(index_get(&x, 77)->flags & INDEX_MULTI);
+	CHECK_U64(index_get(&x, 77)->n, 3);
+	CHECK_U64(index_get(&x, 77)->m, 2);
+	CHECK_U64(kvtab_get(&x.spill, 77, PAIR(1, 2))->v1, 2);
+	CHECK_U64(kvtab_get(&x.spill, 77, PAIR(1, 2))->v2, 1);
+	CHECK_U64(kvtab_get(&x.spill, 77, PAIR(2, 2))->v1, 1);
+	/* at most 32 bytes per key, spill aside */
+	CHECK((x.mask + 1) * sizeof(struct index_entry) <= 32 * x.count * 2);
+	CHECK(sizeof(struct index_entry) == 24);
+	index_free(&x);
+}
+
+static void test_hash_chunks(void)
+{
+	static unsigned char a[4096], b[4096];
+	uint64_t ca[CHUNK_HASHES], cb[CHUNK_HASHES];
+	struct hasher h;
+
+	hasher_init_key(&h, 12345);
+	memset(a, 0x11, sizeof(a));
+	memcpy(b, a, sizeof(b));
+	b[3 * 256 + 5] ^= 1; /* differs in 256-chunk 3 only */
+	CHECK(hash_page(&h, a, ca) != hash_page(&h, b, cb));
+	for (int i = 0; i < 16; i++)
+		CHECK((ca[chunk_slot(3, i)] == cb[chunk_slot(3, i)]) == (i != 3));
+	for (int i = 0; i < 8; i++)
+		CHECK((ca[chunk_slot(2, i)] == cb[chunk_slot(2, i)]) == (i != 1));
+	CHECK(ca[chunk_slot(0, 1)] == cb[chunk_slot(0, 1)]);
+	CHECK(ca[chunk_slot(0, 0)] != cb[chunk_slot(0, 0)]);
+	/* equal chunks at different positions hash equal: identity is by content */
+	CHECK(ca[chunk_slot(3, 0)] == ca[chunk_slot(3, 15)]);
+	memset(a, 0, sizeof(a));
+	CHECK(hash_page(&h, a, ca) == h.zero_page);
+	CHECK(ca[chunk_slot(2, 4)] == h.zero_chunk[2]);
+	/* another key, other hashes */
+	{
+		struct hasher h2;
+
+		hasher_init_key(&h2, 54321);
+		CHECK(h2.zero_page != h.zero_page);
+	}
+}
+
+int main(void)
+{
+	RUN(test_self_and_inter);
+	RUN(test_content_in_two_regions_of_one_group);
+	RUN(test_ksm_frames_and_effectiveness);
+	RUN(test_zero_and_max_page_sharing);
+	RUN(test_sampling_weight_and_se);
+	RUN(test_subpage_shares);
+	RUN(test_index_growth_and_spill);
+	RUN(test_hash_chunks);
+	RESULT();
+}

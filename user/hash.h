@@ -1,0 +1,42 @@
+/*
+ * Page and chunk hashes: XXH3 keyed with a random per-run seed that is never
+ * written anywhere, so hashes from different runs cannot be compared.
+ */
+#ifndef KSMSCOPE_HASH_H
+#define KSMSCOPE_HASH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "model.h"
+
+#define PAGE_BYTES 4096
+
+struct hasher {
+	uint64_t key;
+	uint64_t zero_page;                    /* hash of an all-zero page */
+	uint64_t zero_chunk[SUBPAGE_SIZES];    /* hash of an all-zero chunk, per size */
+};
+
+/* Random key from getrandom(2). 0 or -errno. */
+int hasher_init(struct hasher *h);
+/* Deterministic key, for unit tests. */
+void hasher_init_key(struct hasher *h, uint64_t key);
+
+/*
+ * Hash one page: its 256-byte chunks, then pairs of those up to the page, so
+ * the sub-page hashes cost little more than the page hash. Never 0.
+ * chunks (may be NULL): 8 + 4 + 2 + 1... laid out as subpage_sizes order:
+ * [0..1] 2048, [2..5] 1024, [6..13] 512, [14..29] 256.
+ */
+#define CHUNK_HASHES 30
+uint64_t hash_page(const struct hasher *h, const void *page, uint64_t *chunks);
+/* Index into the chunk array of hash_page for size slot k and chunk i. */
+static inline int chunk_slot(int k, int i)
+{
+	static const int base[SUBPAGE_SIZES] = { 0, 2, 6, 14 };
+
+	return base[k] + i;
+}
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * Page prefixes by frame number, through a BPF program that reads the kernel's
+ * direct map (no GUP, no mmap lock, no side effect on the target). Used by
+ * sampled scans to decide which pages to read whole.
+ */
+#ifndef KSMSCOPE_PAGEREAD_H_USER
+#define KSMSCOPE_PAGEREAD_H_USER
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../bpf/pageread.h"
+
+struct pageread_bpf;
+
+struct pageread {
+	struct pageread_bpf *skel;
+	const unsigned char *out; /* PAGEREAD_BATCH x PAGEREAD_PREFIX, mmapped */
+	const int32_t *errs;
+	int prog_fd;
+};
+
+/*
+ * Load the program and find the direct map: candidates are checked by reading
+ * a page of our own whose content we know. 0, or -errno when this kernel does
+ * not allow it (the caller falls back to /proc/PID/mem).
+ */
+int pageread_open(struct pageread *r);
+void pageread_close(struct pageread *r);
+/* Prefixes of n <= PAGEREAD_BATCH frames; out[i * PAGEREAD_PREFIX], ok[i] false on a fault. */
+int pageread_prefixes(struct pageread *r, const uint64_t *pfns, size_t n, const unsigned char **out,
+		      const int32_t **errs);
+
+#endif

@@ -1,0 +1,307 @@
+/* ksmscope scan: how much memory identical contents could save, split as Barker et al. do. */
+#include "scan.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "freeze.h"
+#include "json.h"
+#include "ksmstate.h"
+#include "preflight.h"
+#include "model.h"
+#include "scan_out.h"
+#include "scanner.h"
+#include "targets.h"
+#include "util.h"
+
+static volatile sig_atomic_t scan_stop;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	scan_stop = 1;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: ksmscope scan [--pid PID[,PID...]] [--comm NAME] [--cgroup PATH]\n"
+		"                     [--group-by process|cgroup|comm] [--sample N] [--freeze] [--json]\n"
+		"\n"
+		"Hash the resident private anonymous pages of the target processes and report how\n"
+		"much identical contents could save: zero pages, self-sharing (inside a group) and\n"
+		"inter-sharing (across groups), per group and per region type, against what KSM saves.\n"
+		"\n"
+		"  -p, --pid LIST        only these processes\n"
+		"  -c, --comm NAME       only processes with this command name\n"
+		"  -g, --cgroup PATH     only processes in this cgroup (v2) or below it\n"
+		"  -G, --group-by KIND   unit of self- vs inter-sharing: process (default), cgroup, comm\n"
+		"  -s, --sample N        keep a content when its hash mod N is 0: scaled estimates with\n"
+		"                        standard errors (default 1: exact)\n"
+		"  -f, --freeze          SIGSTOP the targets for a consistent snapshot (always SIGCONT'd;\n"
+		"                        processes already stopped stay stopped)\n"
+		"  -j, --json            one JSON object (names as in the design notes, section 3)\n"
+		"  -h, --help            this help\n"
+		"\n"
+		"Default targets: every process with private memory, except ksmscope itself.\n");
+}
+
+static bool under_cgroup(const char *cg, const char *want)
+{
+	size_t n = strlen(want);
+
+	if (n == 1 && want[0] == '/')
+		return true;
+	return !strncmp(cg, want, n) && (cg[n] == '\0' || cg[n] == '/');
+}
+
+/* The processes to scan, in pid order. */
+static int select_targets(const struct targets *t, const char *cgroup, uint32_t **out, size_t *n)
+{
+	uint32_t *all = NULL, *sel;
+	size_t nall = 0, k = 0;
+	int err;
+
+	if (t->npids) {
+		for (size_t i = 0; i < t->npids; i++) {
+			uint32_t tgid;
+
+			err = proc_tgid(t->pids[i], &tgid);
+			if (err == -ESRCH) {
+				ks_err("no process with pid %u", t->pids[i]);
+				return -1;
+			}
+			if (err) {
+				ks_err("pid %u: %s", t->pids[i], strerror(-err));
+				return -1;
+			}
+			t->pids[i] = tgid;
+		}
+		all = malloc(t->npids * sizeof(*all));
+		if (!all)
+			return -1;
+		memcpy(all, t->pids, t->npids * sizeof(*all));
+		nall = t->npids;
+	} else if (proc_list(&all, &nall)) {
+		ks_err("cannot list /proc");
+		return -1;
+	}
+	sel = malloc((nall ? nall : 1) * sizeof(*sel));
+	if (!sel) {
+		free(all);
+		return -1;
+	}
+	for (size_t i = 0; i < nall; i++) {
+		char comm[KS_COMM_LEN], cg[256];
+
+		if (all[i] == (uint32_t)getpid())
+			continue;
+		if (t->has_comm && (proc_comm(all[i], comm) || !targets_match(t, all[i], comm)))
+			continue;
+		if (cgroup && (proc_cgroup(all[i], cg, sizeof(cg)) || !under_cgroup(cg, cgroup)))
+			continue;
+		sel[k++] = all[i];
+	}
+	free(all);
+	*out = sel;
+	*n = k;
+	return 0;
+}
+
+int cmd_scan(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "pid", required_argument, NULL, 'p' },
+		{ "comm", required_argument, NULL, 'c' },
+		{ "cgroup", required_argument, NULL, 'g' },
+		{ "group-by", required_argument, NULL, 'G' },
+		{ "sample", required_argument, NULL, 's' },
+		{ "freeze", no_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct targets t = { 0 };
+	struct scanner s;
+	struct freezer fz = { 0 };
+	struct ksm_state ksm;
+	struct model_out mo = { 0 };
+	struct metrics se = { 0 };
+	struct model_input mi;
+	enum group_by gb = GROUP_PROCESS;
+	const char *bad, *cgroup = NULL;
+	char cgbuf[256];
+	uint32_t sample = 1, *pids = NULL;
+	size_t npids = 0;
+	bool json = false, freeze = false, scanner_ready = false;
+	uint64_t t0;
+	int opt, ret = 1, err;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "p:c:g:G:s:fjh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			if (targets_add_pids(&t, optarg, &bad)) {
+				ks_err("--pid: '%s' is not a list of process ids", optarg);
+				goto out;
+			}
+			break;
+		case 'c':
+			if (targets_set_comm(&t, optarg)) {
+				ks_err("--comm: '%s' must be 1 to %d characters", optarg, KS_COMM_LEN - 1);
+				goto out;
+			}
+			break;
+		case 'g':
+			/* accept the mount path or the hierarchy path */
+			if (!strncmp(optarg, "/sys/fs/cgroup", 14))
+				snprintf(cgbuf, sizeof(cgbuf), "%s", optarg[14] ? optarg + 14 : "/");
+			else
+				snprintf(cgbuf, sizeof(cgbuf), "%s", optarg);
+			if (cgbuf[0] != '/') {
+				ks_err("--cgroup: '%s' is not an absolute cgroup path", optarg);
+				goto out;
+			}
+			while (strlen(cgbuf) > 1 && cgbuf[strlen(cgbuf) - 1] == '/')
+				cgbuf[strlen(cgbuf) - 1] = '\0';
+			cgroup = cgbuf;
+			break;
+		case 'G':
+			if (!strcmp(optarg, "process"))
+				gb = GROUP_PROCESS;
+			else if (!strcmp(optarg, "cgroup"))
+				gb = GROUP_CGROUP;
+			else if (!strcmp(optarg, "comm"))
+				gb = GROUP_COMM;
+			else {
+				ks_err("--group-by: '%s' is not one of process, cgroup, comm", optarg);
+				goto out;
+			}
+			break;
+		case 's':
+			if (parse_u32(optarg, &sample) || !sample) {
+				ks_err("--sample: '%s' is not a positive integer", optarg);
+				goto out;
+			}
+			break;
+		case 'f':
+			freeze = true;
+			break;
+		case 'j':
+			json = json_errors = true;
+			break;
+		case 'h':
+			usage(stdout);
+			ret = 0;
+			goto out;
+		default:
+			ks_bad_option("scan", argv);
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		ks_err("scan: unexpected argument '%s' (see ksmscope scan --help)", argv[optind]);
+		goto out;
+	}
+	if (preflight(NEED_PFNS | NEED_PTRACE | NEED_KSM))
+		goto out;
+	if (select_targets(&t, cgroup, &pids, &npids))
+		goto out;
+	if (!npids) {
+		ks_err("no process matches the targets");
+		goto out;
+	}
+	err = ksm_state_read(KSM_SYSFS, &ksm);
+	if (err == -ENOENT) {
+		ks_err("KSM is not built into this kernel (no %s; needs CONFIG_KSM=y)", KSM_SYSFS);
+		goto out;
+	}
+	err = scanner_init(&s, gb, sample, !freeze);
+	scanner_ready = true;
+	if (err) {
+		ks_err("cannot set up the scanner: %s", strerror(-err));
+		goto out;
+	}
+	s.stop = &scan_stop;
+	signal(SIGINT, on_stop_signal);
+	signal(SIGTERM, on_stop_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	t0 = now_mono_ns();
+	if (freeze && freezer_stop(&fz, pids, npids)) {
+		freezer_thaw(&fz);
+		goto out;
+	}
+	for (size_t i = 0; i < npids && !scan_stop; i++) {
+		err = scanner_scan_pid(&s, pids[i]);
+		if (err && err != -ESRCH && err != -EACCES && err != -EINTR) {
+			freezer_thaw(&fz);
+			ks_err("pid %u: %s", pids[i], strerror(-err));
+			goto out;
+		}
+		/* --pid names processes the user cares about: say when one cannot be read */
+		if (t.npids && err == -EACCES)
+			ks_warn("pid %u: no permission to read its memory", pids[i]);
+	}
+	freezer_thaw(&fz);
+	if (scan_stop) {
+		ks_err("interrupted: no report");
+		goto out;
+	}
+
+	mo.groups = calloc(s.ngroups ? s.ngroups : 1, sizeof(*mo.groups));
+	if (!mo.groups) {
+		ks_err("out of memory");
+		goto out;
+	}
+	mi = (struct model_input){
+		.contents = &s.contents, .frames = &s.frames,
+		.chunks = { &s.chunks[0], &s.chunks[1], &s.chunks[2], &s.chunks[3] },
+		.pairs = s.pairs, .ngroups = s.ngroups,
+		.max_page_sharing = ksm_state_num(&ksm, "max_page_sharing") > 0
+					    ? (uint64_t)ksm_state_num(&ksm, "max_page_sharing") : 256,
+		.use_zero_pages = ksm_state_num(&ksm, "use_zero_pages") == 1,
+		.weight = sample,
+	};
+	if (model_compute(&mi, &mo)) {
+		ks_err("out of memory");
+		goto out;
+	}
+	model_standard_errors(&mi, &se);
+	{
+		struct rusage ru;
+		struct scan_report r = { &s, &mo, &ksm, &se, (double)(now_mono_ns() - t0) / 1e9, 0, freeze };
+		struct jw w;
+
+		getrusage(RUSAGE_SELF, &ru);
+		r.peak_rss_kb = (uint64_t)ru.ru_maxrss;
+		s.cost.seconds = r.seconds;
+		if (json) {
+			jw_init(&w);
+			scan_report_json(&w, &r);
+			err = jw_emit_line(&w, stdout);
+			jw_free(&w);
+			if (err)
+				goto out;
+		} else {
+			scan_report_text(stdout, &r);
+			fflush(stdout);
+		}
+	}
+	ret = 0;
+out:
+	if (scanner_ready)
+		scanner_free(&s);
+	free(mo.groups);
+	free(pids);
+	targets_free(&t);
+	return ret;
+}

@@ -1,0 +1,27 @@
+/* The scan report: one JSON object (scan --json) or a readable table. */
+#ifndef KSMSCOPE_SCAN_OUT_H
+#define KSMSCOPE_SCAN_OUT_H
+
+#include <stdio.h>
+
+#include "json.h"
+#include "ksmstate.h"
+#include "model.h"
+#include "scanner.h"
+
+struct scan_report {
+	const struct scanner *s;
+	const struct model_out *m;
+	const struct ksm_state *ksm;
+	const struct metrics *se; /* standard errors of the estimated totals (zeros when exact) */
+	double seconds;
+	uint64_t peak_rss_kb;
+	bool frozen;
+};
+
+/* The metric names of ../shared/design.md section 3, in order. */
+void metrics_json(struct jw *w, const struct metrics *m);
+void scan_report_json(struct jw *w, const struct scan_report *r);
+void scan_report_text(FILE *f, const struct scan_report *r);
+
+#endif

@@ -1,0 +1,407 @@
+#include "scanner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kpage.h"
+#include "procmaps.h"
+#include "regions.h"
+#include "targets.h"
+#include "util.h"
+
+#define BATCH 512 /* pages per pagemap read and per process_vm_readv call */
+
+int scanner_init(struct scanner *s, enum group_by gb, uint32_t sample, bool live)
+{
+	memset(s, 0, sizeof(*s));
+	s->kpf_fd = -1;
+	s->group_by = gb;
+	s->sample = sample ? sample : 1;
+	s->live = live;
+	if (hasher_init(&s->h))
+		return -EIO;
+	s->kpf_fd = kpageflags_open();
+	if (s->kpf_fd < 0)
+		return s->kpf_fd;
+	s->buf = aligned_alloc(4096, BATCH * PAGE_BYTES);
+	if (!s->buf || index_init(&s->contents, 1 << 16) || index_init(&s->frames, 1 << 12))
+		return -ENOMEM;
+	for (int k = 0; k < SUBPAGE_SIZES; k++)
+		if (index_init(&s->chunks[k], 1 << 16))
+			return -ENOMEM;
+	return 0;
+}
+
+void scanner_free(struct scanner *s)
+{
+	index_free(&s->contents);
+	index_free(&s->frames);
+	for (int k = 0; k < SUBPAGE_SIZES; k++)
+		index_free(&s->chunks[k]);
+	for (uint32_t g = 0; g < s->ngroups; g++)
+		free(s->groups[g].pids);
+	free(s->groups);
+	free(s->pairs);
+	free(s->buf);
+	if (s->kpf_fd >= 0)
+		close(s->kpf_fd);
+	memset(s, 0, sizeof(*s));
+	s->kpf_fd = -1;
+}
+
+size_t scanner_index_bytes(const struct scanner *s)
+{
+	size_t b = index_bytes(&s->contents) + index_bytes(&s->frames);
+
+	for (int k = 0; k < SUBPAGE_SIZES; k++)
+		b += index_bytes(&s->chunks[k]);
+	return b;
+}
+
+int proc_cgroup(uint32_t pid, char *out, size_t size)
+{
+	char path[64], buf[4096], *line, *save = NULL;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
+	n = read_small_file(path, buf, sizeof(buf));
+	if (n < 0)
+		return n == -ENOENT ? -ESRCH : (int)n;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "0::", 3)) { /* the unified (v2) hierarchy */
+			snprintf(out, size, "%s", line + 3);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int group_of(struct scanner *s, uint32_t pid, const char *comm, uint32_t *gid)
+{
+	char key[256];
+	struct group_info *g;
+
+	switch (s->group_by) {
+	case GROUP_PROCESS:
+		snprintf(key, sizeof(key), "%u", pid);
+		break;
+	case GROUP_COMM:
+		snprintf(key, sizeof(key), "%s", comm);
+		break;
+	case GROUP_CGROUP: {
+		int err = proc_cgroup(pid, key, sizeof(key));
+
+		if (err)
+			return err;
+		break;
+	}
+	}
+	for (uint32_t i = 0; i < s->ngroups; i++) {
+		if (!strcmp(s->groups[i].key, key)) {
+			*gid = i;
+			goto add_pid;
+		}
+	}
+	if (s->ngroups == s->cap_groups) {
+		uint32_t cap = s->cap_groups ? s->cap_groups * 2 : 16;
+		struct group_info *ng;
+		struct pair_counts *np;
+
+		if (cap >= INDEX_MAX_GROUPS)
+			return -E2BIG;
+		ng = realloc(s->groups, cap * sizeof(*ng));
+		if (!ng)
+			return -ENOMEM;
+		s->groups = ng;
+		np = realloc(s->pairs, ((size_t)cap << REGION_BITS) * sizeof(*np));
+		if (!np)
+			return -ENOMEM;
+		memset(np + ((size_t)s->cap_groups << REGION_BITS), 0,
+		       ((size_t)(cap - s->cap_groups) << REGION_BITS) * sizeof(*np));
+		s->pairs = np;
+		s->cap_groups = cap;
+	}
+	*gid = s->ngroups++;
+	g = &s->groups[*gid];
+	memset(g, 0, sizeof(*g));
+	snprintf(g->key, sizeof(g->key), "%s", key);
+	snprintf(g->comm, sizeof(g->comm), "%s", comm);
+add_pid:
+	g = &s->groups[*gid];
+	{
+		uint32_t *np = realloc(g->pids, (g->npids + 1) * sizeof(*np));
+
+		if (!np)
+			return -ENOMEM;
+		g->pids = np;
+		g->pids[g->npids++] = pid;
+	}
+	return 0;
+}
+
+struct proc_scan {
+	uint32_t pid;
+	uint32_t group;
+	int pm_fd, mem_fd;
+	uint64_t ksm_zero_left; /* KSM zero-page merges still to place (ksm_stat) */
+	bool gone, denied;
+};
+
+struct site {
+	uint64_t addr, pfn;
+};
+
+/* Index one page's content and chunks. */
+static int index_page(struct scanner *s, const void *page, uint32_t pair, bool mergeable)
+{
+	uint64_t chunks[CHUNK_HASHES];
+	uint64_t h = hash_page(&s->h, page, chunks);
+	int err;
+
+	if (s->sample > 1 && h % s->sample)
+		return 0;
+	err = index_add(&s->contents, h, pair, mergeable, h == s->h.zero_page ? CONTENT_ZERO : 0);
+	for (int k = 0; k < SUBPAGE_SIZES && !err; k++)
+		for (unsigned i = 0; i < PAGE_BYTES / subpage_sizes[k] && !err; i++)
+			err = index_add(&s->chunks[k], chunks[chunk_slot(k, (int)i)], pair, mergeable, 0);
+	return err;
+}
+
+/* A site KSM merged into the zero page: all-zero content, so zero chunks too. */
+static int index_add_zero(struct scanner *s, uint32_t pair)
+{
+	int err = index_add(&s->contents, s->h.zero_page, pair, true, CONTENT_ZERO);
+
+	for (int k = 0; k < SUBPAGE_SIZES && !err; k++)
+		for (unsigned i = 0; i < PAGE_BYTES / subpage_sizes[k] && !err; i++)
+			err = index_add(&s->chunks[k], s->h.zero_chunk[k], pair, true, 0);
+	return err;
+}
+
+/*
+ * Read the sites' pages through /proc/PID/mem, one pread per run of
+ * consecutive pages, and index them. Not process_vm_readv: it pins pages, and
+ * a read-only pin of a page that is not exclusively owned (every KSM page, every
+ * page still shared since a fork) makes the kernel copy it first: reading
+ * would break the very sharing we measure (seen here: 64 KSM pages read,
+ * 64 unmerged). /proc/PID/mem takes plain references and changes nothing.
+ */
+static int read_sites(struct scanner *s, struct proc_scan *p, const struct site *sites, size_t n,
+		      uint32_t pair, bool mergeable, bool *ok)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t run = 1;
+		ssize_t got;
+
+		while (i + run < n && sites[i + run].addr == sites[i].addr + run * PAGE_BYTES)
+			run++;
+		got = pread(p->mem_fd, s->buf, run * PAGE_BYTES, (off_t)sites[i].addr);
+		if (got < 0) {
+			if (errno == ESRCH) {
+				p->gone = true;
+				return -ESRCH;
+			}
+			if (errno == EPERM || errno == EACCES) {
+				p->denied = true;
+				return -EACCES;
+			}
+			if (errno != EIO && errno != EFAULT)
+				return -errno;
+			got = 0; /* the first page of the run is gone */
+		} else if (got == 0) {
+			/* EOF: the mm is gone (the process exited) */
+			p->gone = true;
+			return -ESRCH;
+		}
+		s->cost.bytes_read += (uint64_t)got;
+		for (size_t k = 0; k < (size_t)got / PAGE_BYTES; k++) {
+			int err = index_page(s, s->buf + k * PAGE_BYTES, pair, mergeable);
+
+			if (err)
+				return err;
+			ok[i + k] = true;
+			s->cost.pages_read++;
+		}
+		if ((size_t)got < run * PAGE_BYTES) {
+			/* the read stopped at a page that went away: skip it, resume after it */
+			s->races.vanished_pages++;
+			i += (size_t)got / PAGE_BYTES + 1;
+		} else {
+			i += run;
+		}
+	}
+	return 0;
+}
+
+static int scan_vma(struct scanner *s, struct proc_scan *p, const struct vma *v, enum region_type r)
+{
+	uint64_t pm[BATCH], pfns[BATCH], flags[BATCH], idx_of[BATCH];
+	struct site sites[BATCH];
+	bool ok[BATCH];
+	uint32_t pair = PAIR(p->group, r);
+	struct pair_counts *pc = &s->pairs[pair];
+
+	for (uint64_t a = v->start; a < v->end;) {
+		size_t want = (v->end - a) / PAGE_BYTES, np = 0, ns = 0;
+		ssize_t got;
+		int err;
+
+		if (s->stop && *s->stop)
+			return -EINTR;
+		if (want > BATCH)
+			want = BATCH;
+		got = pagemap_read(p->pm_fd, a, want, pm);
+		if (got < 0) {
+			if (got == -ESRCH)
+				p->gone = true;
+			return (int)got;
+		}
+		if (got == 0) {
+			p->gone = true; /* EOF: the mm is gone */
+			return -ESRCH;
+		}
+		s->cost.pages += (uint64_t)got;
+		for (ssize_t i = 0; i < got; i++) {
+			if (pm[i] & PM_SWAP) {
+				pc->swapped++;
+				continue;
+			}
+			/* page cache pages of private file mappings are PM_FILE: not anonymous */
+			if (!(pm[i] & PM_PRESENT) || (pm[i] & PM_FILE))
+				continue;
+			if (!(pm[i] & PM_PFN_MASK))
+				return -EACCES;
+			pfns[np] = pm[i] & PM_PFN_MASK;
+			idx_of[np++] = (uint64_t)i;
+		}
+		err = kpageflags_read(s->kpf_fd, pfns, np, flags);
+		if (err)
+			return err;
+		for (size_t j = 0; j < np; j++) {
+			uint64_t addr = a + idx_of[j] * PAGE_BYTES, f = flags[j];
+			bool ksm = kpf_has(f, KPF_KSM);
+
+			if (kpf_has(f, KPF_ZERO_PAGE)) {
+				/* pagemap cannot tell KSM's zero-page merges apart: ksm_stat counts them */
+				if (v->mergeable && p->ksm_zero_left) {
+					p->ksm_zero_left--;
+					pc->sites++;
+					pc->mergeable_sites++;
+					pc->ksm_zero_pages++;
+					err = index_add_zero(s, pair);
+					if (err)
+						return err;
+				} else {
+					pc->zero_mapped++;
+				}
+				continue;
+			}
+			if (!kpf_has(f, KPF_ANON))
+				continue;
+			pc->sites++;
+			pc->mergeable_sites += v->mergeable;
+			pc->thp_sites += kpf_has(f, KPF_THP);
+			if ((pm[idx_of[j]] & PM_EXCLUSIVE) && !ksm) {
+				pc->excl_frames++;
+			} else {
+				err = index_add(&s->frames, pfns[j], pair, v->mergeable, ksm ? FRAME_KSM : 0);
+				if (err)
+					return err;
+			}
+			sites[ns].addr = addr;
+			sites[ns].pfn = pfns[j];
+			ok[ns++] = false;
+		}
+		err = read_sites(s, p, sites, ns, pair, v->mergeable, ok);
+		if (err)
+			return err;
+		if (s->live && ns) {
+			/* a frame that changed under the read: a copy-on-write, migration or swap-out */
+			got = pagemap_read(p->pm_fd, a, want, pm);
+			for (size_t j = 0; j < ns && got > 0; j++) {
+				size_t i = (sites[j].addr - a) / PAGE_BYTES;
+
+				if (ok[j] && (ssize_t)i < got && (pm[i] & PM_PFN_MASK) != sites[j].pfn)
+					s->races.changed_pages++;
+			}
+		}
+		a += (uint64_t)got * PAGE_BYTES;
+		if (got <= 0)
+			break;
+	}
+	return 0;
+}
+
+int scanner_scan_pid(struct scanner *s, uint32_t pid)
+{
+	struct proc_scan p = { .pid = pid, .pm_fd = -1, .mem_fd = -1 };
+	struct vma_list vl = { 0 };
+	char comm[KS_COMM_LEN], path[64];
+	bool vmm, grouped = false;
+	int err;
+
+	err = proc_comm(pid, comm);
+	if (!err)
+		err = smaps_read((pid_t)pid, &vl);
+	if (err == -ENOENT || err == -ESRCH) {
+		s->races.exited++;
+		return -ESRCH;
+	}
+	if (err == -EACCES || err == -EPERM) {
+		s->races.unreadable++;
+		return -EACCES;
+	}
+	if (err)
+		return err;
+	vmm = is_vmm_comm(comm);
+	snprintf(path, sizeof(path), "/proc/%u/ksm_stat", pid);
+	read_keyed_u64(path, "ksm_zero_pages", &p.ksm_zero_left);
+	p.pm_fd = pagemap_open((pid_t)pid);
+	if (p.pm_fd < 0) {
+		err = p.pm_fd;
+		goto out;
+	}
+	snprintf(path, sizeof(path), "/proc/%u/mem", pid);
+	p.mem_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (p.mem_fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	for (size_t i = 0; i < vl.n && !err; i++) {
+		enum region_type r = region_of(&vl.v[i], vmm);
+
+		if (r == REG_NONE)
+			continue;
+		if (!grouped) {
+			/* groups hold only processes with private memory (no kernel threads) */
+			err = group_of(s, pid, comm, &p.group);
+			if (err)
+				break;
+			grouped = true;
+		}
+		err = scan_vma(s, &p, &vl.v[i], r);
+	}
+	if (!err && p.ksm_zero_left)
+		s->races.zero_ksm_unplaced += p.ksm_zero_left;
+out:
+	if (p.pm_fd >= 0)
+		close(p.pm_fd);
+	if (p.mem_fd >= 0)
+		close(p.mem_fd);
+	vma_list_free(&vl);
+	if (err == -ESRCH || err == -ENOENT || p.gone) {
+		s->races.exited++;
+		return -ESRCH;
+	}
+	if (err == -EACCES || err == -EPERM || p.denied) {
+		s->races.unreadable++;
+		return -EACCES;
+	}
+	return err;
+}

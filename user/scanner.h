@@ -1,0 +1,66 @@
+/*
+ * The page scanner: for each target process, its private mappings (smaps),
+ * pagemap and kpageflags in batches, page contents read through /proc/PID/mem
+ * (never process_vm_readv: see read_sites), hashed into the content index. Page contents are never kept.
+ */
+#ifndef KSMSCOPE_SCANNER_H
+#define KSMSCOPE_SCANNER_H
+
+#include <stdbool.h>
+#include <signal.h>
+#include <stdint.h>
+
+#include "hash.h"
+#include "index.h"
+#include "model.h"
+
+enum group_by { GROUP_PROCESS, GROUP_CGROUP, GROUP_COMM };
+
+struct group_info {
+	char key[256]; /* pid, cgroup path or comm */
+	char comm[16]; /* the first process's comm */
+	uint32_t *pids;
+	size_t npids;
+};
+
+/* What a live host did to the scan; counted, never fatal. */
+struct scan_races {
+	uint64_t exited;         /* processes that exited before or during their scan */
+	uint64_t unreadable;     /* processes whose memory we may not read */
+	uint64_t vanished_pages; /* unmapped between pagemap and the read (EFAULT) */
+	uint64_t changed_pages;  /* frame changed between pagemap and the read (live scans) */
+	uint64_t zero_ksm_unplaced; /* ksm_zero_pages not found as zero-page mappings */
+};
+
+struct scan_cost {
+	uint64_t pages;      /* pagemap entries examined */
+	uint64_t pages_read; /* page contents read */
+	uint64_t bytes_read;
+	double seconds;
+};
+
+struct scanner {
+	struct hasher h;
+	struct index contents, frames, chunks[SUBPAGE_SIZES];
+	struct pair_counts *pairs; /* [cap_groups << REGION_BITS] */
+	struct group_info *groups;
+	uint32_t ngroups, cap_groups;
+	enum group_by group_by;
+	uint32_t sample; /* keep a content when hash % sample == 0 */
+	bool live;       /* targets not frozen: check frames after reading */
+	struct scan_races races;
+	struct scan_cost cost;
+	int kpf_fd;
+	unsigned char *buf;
+	volatile sig_atomic_t *stop; /* set by a signal handler: abandon the scan (-EINTR) */
+};
+
+int scanner_init(struct scanner *s, enum group_by gb, uint32_t sample, bool live);
+void scanner_free(struct scanner *s);
+/* Scan one process. 0, or -ESRCH (gone) / -EACCES (not readable): both also counted in races. */
+int scanner_scan_pid(struct scanner *s, uint32_t pid);
+/* The group key of a process under a grouping, e.g. for --cgroup filtering. 0 or -errno. */
+int proc_cgroup(uint32_t pid, char *out, size_t size);
+size_t scanner_index_bytes(const struct scanner *s);
+
+#endif
