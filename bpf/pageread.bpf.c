@@ -45,16 +45,19 @@ static long read_one(__u32 i, void *ctx)
 {
 	struct prefix *p;
 	__s32 *err;
-	__u32 j = i;
+	__u32 j = i, key;
+	__u64 pfn;
 
 	/* keep the mask the verifier needs from being folded away */
 	asm volatile("" : "+r"(j));
 	j &= PAGEREAD_BATCH - 1;
-	p = bpf_map_lookup_elem(&prefixes, &j);
-	err = bpf_map_lookup_elem(&errors, &j);
+	pfn = pfn_in[j];
+	key = j;
+	p = bpf_map_lookup_elem(&prefixes, &key);
+	err = bpf_map_lookup_elem(&errors, &key);
 	if (!p || !err)
 		return 1;
-	*err = bpf_probe_read_kernel(p->b, sizeof(p->b), (void *)(direct_map + (pfn_in[j] << 12) + offset));
+	*err = bpf_probe_read_kernel(p->b, sizeof(p->b), (void *)(direct_map + (pfn << 12) + offset));
 	return 0;
 }
 

@@ -40,6 +40,11 @@ uint64_t hash_page(const struct hasher *h, const void *page, uint64_t *chunks)
 	return combine(h, c2048[0], c2048[1], 4096);
 }
 
+uint64_t hash_page_fast(const struct hasher *h, const void *page)
+{
+	return nonzero(XXH3_64bits_withSeed(page, PAGE_BYTES, h->key));
+}
+
 void hasher_init_key(struct hasher *h, uint64_t key)
 {
 	static const unsigned char zero[PAGE_BYTES];
@@ -47,6 +52,7 @@ void hasher_init_key(struct hasher *h, uint64_t key)
 
 	h->key = key;
 	h->zero_page = hash_page(h, zero, chunks);
+	h->zero_page_fast = hash_page_fast(h, zero);
 	for (int k = 0; k < SUBPAGE_SIZES; k++)
 		h->zero_chunk[k] = chunks[chunk_slot(k, 0)];
 }

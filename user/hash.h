@@ -14,7 +14,8 @@
 
 struct hasher {
 	uint64_t key;
-	uint64_t zero_page;                    /* hash of an all-zero page */
+	uint64_t zero_page;                    /* hash_page of an all-zero page */
+	uint64_t zero_page_fast;               /* hash_page_fast of an all-zero page */
 	uint64_t zero_chunk[SUBPAGE_SIZES];    /* hash of an all-zero chunk, per size */
 };
 
@@ -31,6 +32,8 @@ void hasher_init_key(struct hasher *h, uint64_t key);
  */
 #define CHUNK_HASHES 30
 uint64_t hash_page(const struct hasher *h, const void *page, uint64_t *chunks);
+/* The page hash alone, one XXH3 pass: for scans without sub-page counting. Never 0. */
+uint64_t hash_page_fast(const struct hasher *h, const void *page);
 /* Index into the chunk array of hash_page for size slot k and chunk i. */
 static inline int chunk_slot(int k, int i)
 {

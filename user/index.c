@@ -14,9 +14,11 @@ static inline size_t slot_of(uint64_t key, size_t mask)
 
 static int alloc(struct index *x, size_t cap)
 {
-	x->e = calloc(cap, sizeof(*x->e));
+	/* malloc + memset, not calloc: calloc's lazily zeroed pages fault twice (read, then write) */
+	x->e = malloc(cap * sizeof(*x->e));
 	if (!x->e)
 		return -ENOMEM;
+	memset(x->e, 0, cap * sizeof(*x->e));
 	x->mask = cap - 1;
 	x->count = 0;
 	return 0;

@@ -1,5 +1,6 @@
 #include "model.h"
 
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 
@@ -26,12 +27,18 @@ static uint64_t kept(const struct model_input *in, uint32_t m, bool zero)
 	return (m + in->max_page_sharing - 1) / in->max_page_sharing;
 }
 
+/* The zero content is never sampled out: it stands for itself. */
+static double weight_of(const struct model_input *in, const struct index_entry *e)
+{
+	return (e->flags & CONTENT_ZERO) ? 1.0 : in->weight;
+}
+
 static void content_cell(void *ctx, const struct index_cell *c)
 {
 	const struct acc *a = ctx;
 	const struct index_entry *e = c->e;
 	bool zero = e->flags & CONTENT_ZERO;
-	double w = a->in->weight, sh = w * share(c->s, e->n);
+	double w = weight_of(a->in, e), sh = w * share(c->s, e->n);
 	double msh = w * share(c->ms, e->m);
 	double ach = e->m ? w * (double)c->ms * (double)(e->m - kept(a->in, e->m, zero)) / e->m : 0;
 	struct metrics *ms[2] = { &a->out->groups[PAIR_GROUP(c->pair)], &a->out->regions[PAIR_REGION(c->pair)] };
@@ -100,7 +107,7 @@ static void totals(const struct model_input *in, struct model_out *out)
 {
 	struct metrics *t = &out->total;
 	const struct index *x = in->contents;
-	double w = in->weight;
+	double w;
 
 	for (size_t i = 0; i <= x->mask; i++) {
 		const struct index_entry *e = &x->e[i];
@@ -108,6 +115,7 @@ static void totals(const struct model_input *in, struct model_out *out)
 
 		if (!e->key)
 			continue;
+		w = weight_of(in, e);
 		t->contents += w;
 		t->isites += w * e->n;
 		t->saveable += w * (e->n - 1);
@@ -137,7 +145,7 @@ static void totals(const struct model_input *in, struct model_out *out)
 		x = in->chunks[k];
 		for (size_t i = 0; x && i <= x->mask; i++)
 			if (x->e[i].key)
-				t->subpage[k] += w * (double)(x->e[i].n - 1) * subpage_sizes[k];
+				t->subpage[k] += in->weight * (double)(x->e[i].n - 1) * subpage_sizes[k];
 	}
 	/* self-sharing is per group: the total is the groups' sum */
 	t->saveable_self = 0;
@@ -181,41 +189,98 @@ int model_compute(const struct model_input *in, struct model_out *out)
 	return 0;
 }
 
-void model_standard_errors(const struct model_input *in, struct metrics *se)
+/* Per sampling class sums of each estimated quantity. */
+enum { V_CONTENTS, V_ISITES, V_SAVE, V_MERG, V_ACH, V_SELF, V_INTER, V__N };
+
+struct se_ctx {
+	const struct model_input *in;
+	struct kvtab *cls;
+	int err;
+};
+
+static uint64_t class_of(const struct model_input *in, const struct index_entry *e)
+{
+	const struct kv_slot *c = in->classes ? kvtab_get(in->classes, e->key, 0) : NULL;
+
+	return c ? c->v1 : e->key; /* no class known: the content is its own */
+}
+
+/* Add v to the class's quantity q (modulo 2^64: partial sums may dip below 0). */
+static int class_add(struct kvtab *cls, uint64_t k, int q, uint64_t v)
+{
+	struct kv_slot *cell = kvtab_get(cls, k, (uint64_t)q);
+
+	if (cell) {
+		cell->v1 += v;
+		return 0;
+	}
+	return kvtab_put(cls, k, (uint64_t)q, v, 0);
+}
+
+/* self-sharing of a content: its sites in each group beyond the group's first */
+static void se_cell(void *ctx, const struct index_cell *c)
+{
+	struct se_ctx *x = ctx;
+	uint64_t self = c->s - (c->first_in_group ? 1 : 0);
+
+	if (c->e->flags & CONTENT_ZERO)
+		return;
+	if (class_add(x->cls, class_of(x->in, c->e), V_SELF, self) ||
+	    class_add(x->cls, class_of(x->in, c->e), V_INTER, (uint64_t)0 - self))
+		x->err = -1;
+}
+
+int model_standard_errors(const struct model_input *in, struct metrics *se)
 {
 	const struct index *x = in->contents;
-	double w = in->weight, f = w * (w - 1);
-	double v_contents = 0, v_isites = 0, v_save = 0, v_zero_sites = 0, v_save_zero = 0, v_merg = 0, v_ach = 0;
+	double f = in->weight * (in->weight - 1), var[V__N] = { 0 };
+	struct kvtab cls;
 
 	memset(se, 0, sizeof(*se));
-	if (w <= 1)
-		return;
+	if (in->weight <= 1)
+		return 0;
+	/* class totals: kvtab values are integers, so keep (class, quantity) cells */
+	if (kvtab_init(&cls, x->count * V__N))
+		return -ENOMEM;
 	for (size_t i = 0; i <= x->mask; i++) {
 		const struct index_entry *e = &x->e[i];
-		bool zero = e->flags & CONTENT_ZERO;
-		double n = e->n, m = e->m, a = e->m ? (double)(e->m - kept(in, e->m, zero)) : 0;
+		uint64_t k, v[V_SELF];
 
-		if (!e->key)
+		if (!e->key || (e->flags & CONTENT_ZERO))
 			continue;
-		v_contents += 1;
-		v_isites += n * n;
-		v_save += (n - 1) * (n - 1);
-		if (zero) {
-			v_zero_sites += n * n;
-			v_save_zero += (n - 1) * (n - 1);
-		}
-		if (m)
-			v_merg += (m - 1) * (m - 1);
-		v_ach += a * a;
+		k = class_of(in, e);
+		v[V_CONTENTS] = 1;
+		v[V_ISITES] = e->n;
+		v[V_SAVE] = e->n - 1;
+		v[V_MERG] = e->m ? e->m - 1 : 0;
+		v[V_ACH] = e->m ? e->m - kept(in, e->m, false) : 0;
+		for (int q = 0; q < V_SELF; q++)
+			if (class_add(&cls, k, q, v[q]))
+				goto nomem;
+		/* inter = saveable - self: the cells subtract their self part */
+		if (class_add(&cls, k, V_INTER, e->n - 1))
+			goto nomem;
 	}
-	se->contents = sqrt(f * v_contents);
-	se->isites = sqrt(f * v_isites);
-	se->saveable = sqrt(f * v_save);
-	se->zero_sites = sqrt(f * v_zero_sites);
-	se->saveable_zero = sqrt(f * v_save_zero);
-	se->saveable_mergeable = sqrt(f * v_merg);
-	se->achievable = sqrt(f * v_ach);
-	/* self = sampled sites - contents: n - 1 per content, like saveable */
-	se->saveable_self = se->saveable;
-	se->saveable_inter = se->saveable;
+	{
+		struct se_ctx sc = { in, &cls, 0 };
+
+		if (index_foreach(x, se_cell, &sc) || sc.err)
+			goto nomem;
+	}
+	for (size_t i = 0; i <= cls.mask; i++)
+		if (cls.slots[i].k1 != UINT64_MAX)
+			var[cls.slots[i].k2] += (double)cls.slots[i].v1 * (double)cls.slots[i].v1;
+	kvtab_free(&cls);
+	se->contents = sqrt(f * var[V_CONTENTS]);
+	se->isites = sqrt(f * var[V_ISITES]);
+	se->saveable = sqrt(f * var[V_SAVE]);
+	se->saveable_mergeable = sqrt(f * var[V_MERG]);
+	se->achievable = sqrt(f * var[V_ACH]);
+	se->saveable_self = sqrt(f * var[V_SELF]);
+	se->saveable_inter = sqrt(f * var[V_INTER]);
+	/* the zero content is always kept: zero_sites and saveable_zero are exact */
+	return 0;
+nomem:
+	kvtab_free(&cls);
+	return -ENOMEM;
 }

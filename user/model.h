@@ -49,6 +49,12 @@ struct model_input {
 	uint64_t max_page_sharing;
 	bool use_zero_pages;
 	double weight; /* content sampling: each sampled content stands for this many */
+	/*
+	 * Under sampling: content key -> sampling class (contents kept or dropped
+	 * together, e.g. sharing a prefix), for the standard errors. The zero
+	 * content is always kept, so it has weight 1 and no error.
+	 */
+	const struct kvtab *classes;
 };
 
 struct model_out {
@@ -61,10 +67,11 @@ struct model_out {
 int model_compute(const struct model_input *in, struct model_out *out);
 /*
  * Standard errors of the estimated totals under content sampling (weight N):
- * each content is kept independently with probability 1/N, so the estimate
- * N * sum(x_c) over kept contents has variance estimated by N(N-1) sum(x_c^2).
- * Counts read from pagemap (sites, frames, KSM) are exact: their error is 0.
+ * each sampling class is kept with probability 1/N, so the estimate
+ * N * sum(x) over kept classes has variance estimated by N(N-1) sum(X_k^2),
+ * X_k the class's total. Counts read from pagemap (sites, frames, KSM) and the
+ * always-kept zero content are exact: their error is 0. 0 or -ENOMEM.
  */
-void model_standard_errors(const struct model_input *in, struct metrics *se);
+int model_standard_errors(const struct model_input *in, struct metrics *se);
 
 #endif

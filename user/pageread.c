@@ -35,11 +35,15 @@ static uint64_t kallsyms(const char *name)
 
 	if (!f)
 		return 0;
-	while (fgets(line, sizeof(line), f))
+	while (fgets(line, sizeof(line), f)) {
+		/* match the name before parsing: there are ~100k lines */
+		if (!strstr(line, name))
+			continue;
 		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) == 3 && !strcmp(sym, name)) {
 			found = addr;
 			break;
 		}
+	}
 	fclose(f);
 	return found;
 }
@@ -89,20 +93,20 @@ int pageread_open(struct pageread *r)
 	if (fd < 0 || pread(fd, &pm, 8, (off_t)((uintptr_t)page / 4096 * 8)) != 8 || !(pm & PM_PFN_MASK)) {
 		err = -EACCES;
 	} else {
+		/* the fixed bases first: /proc/kallsyms is slow to read */
+		for (int i = 1; i < 3 && err; i++)
+			if (base_works(r, candidates[i], pm & PM_PFN_MASK, page))
+				err = 0;
 		/* with KASLR the base lives in page_offset_base: read it the same way */
-		sym = kallsyms("page_offset_base");
+		sym = err ? kallsyms("page_offset_base") : 0;
 		if (sym) {
 			r->skel->bss->direct_map = 0;
 			r->skel->bss->offset = sym & 4095;
 			r->skel->bss->pfn_in[0] = sym >> 12;
 			if (!run(r, 1) && !r->errs[0])
 				memcpy(&candidates[0], r->out, sizeof(uint64_t));
-		}
-		for (int i = 0; i < 3; i++) {
-			if (candidates[i] && base_works(r, candidates[i], pm & PM_PFN_MASK, page)) {
+			if (candidates[0] && base_works(r, candidates[0], pm & PM_PFN_MASK, page))
 				err = 0;
-				break;
-			}
 		}
 	}
 	if (fd >= 0)

@@ -78,9 +78,16 @@ int smaps_parse(FILE *f, struct vma_list *out)
 	char line[4096];
 	struct vma *cur = NULL;
 	unsigned long long kb;
+	bool tail = false;
 
 	memset(out, 0, sizeof(*out));
 	while (fgets(line, sizeof(line), f)) {
+		/* the rest of a line longer than the buffer (a deep path) is not a line of its own */
+		bool was_tail = tail;
+
+		tail = !strchr(line, '\n');
+		if (was_tail)
+			continue;
 		if (is_header(line)) {
 			cur = vma_push(out);
 			if (!cur)

@@ -14,6 +14,7 @@
 #include "freeze.h"
 #include "json.h"
 #include "ksmstate.h"
+#include "loader.h"
 #include "preflight.h"
 #include "model.h"
 #include "scan_out.h"
@@ -33,7 +34,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: ksmscope scan [--pid PID[,PID...]] [--comm NAME] [--cgroup PATH]\n"
-		"                     [--group-by process|cgroup|comm] [--sample N] [--freeze] [--json]\n"
+		"                     [--group-by process|cgroup|comm] [--sample N] [--subpage] [--freeze]\n"
+		"                     [--json]\n"
 		"\n"
 		"Hash the resident private anonymous pages of the target processes and report how\n"
 		"much identical contents could save: zero pages, self-sharing (inside a group) and\n"
@@ -45,6 +47,8 @@ static void usage(FILE *f)
 		"  -G, --group-by KIND   unit of self- vs inter-sharing: process (default), cgroup, comm\n"
 		"  -s, --sample N        keep a content when its hash mod N is 0: scaled estimates with\n"
 		"                        standard errors (default 1: exact)\n"
+		"  -S, --subpage         also count sharing at 2048/1024/512/256-byte chunks (exact; costs\n"
+		"                        index memory of ~30 chunk entries per distinct page, ~1 KiB)\n"
 		"  -f, --freeze          SIGSTOP the targets for a consistent snapshot (always SIGCONT'd;\n"
 		"                        processes already stopped stay stopped)\n"
 		"  -j, --json            one JSON object (names as in the design notes, section 3)\n"
@@ -115,6 +119,20 @@ static int select_targets(const struct targets *t, const char *cgroup, uint32_t 
 	return 0;
 }
 
+/* Resident anonymous pages of the targets (RssAnon): what to size the index for. */
+static uint64_t anon_pages(const uint32_t *pids, size_t n)
+{
+	uint64_t total = 0, kb;
+	char path[64];
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "/proc/%u/status", pids[i]);
+		if (!read_keyed_u64(path, "RssAnon", &kb))
+			total += kb / 4;
+	}
+	return total;
+}
+
 int cmd_scan(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -124,6 +142,7 @@ int cmd_scan(int argc, char **argv)
 		{ "group-by", required_argument, NULL, 'G' },
 		{ "sample", required_argument, NULL, 's' },
 		{ "freeze", no_argument, NULL, 'f' },
+		{ "subpage", no_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -140,13 +159,13 @@ int cmd_scan(int argc, char **argv)
 	char cgbuf[256];
 	uint32_t sample = 1, *pids = NULL;
 	size_t npids = 0;
-	bool json = false, freeze = false, scanner_ready = false;
+	bool json = false, freeze = false, subpage = false, scanner_ready = false;
 	uint64_t t0;
 	int opt, ret = 1, err;
 
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "p:c:g:G:s:fjh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "p:c:g:G:s:fSjh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 			if (targets_add_pids(&t, optarg, &bad)) {
@@ -195,6 +214,9 @@ int cmd_scan(int argc, char **argv)
 		case 'f':
 			freeze = true;
 			break;
+		case 'S':
+			subpage = true;
+			break;
 		case 'j':
 			json = json_errors = true;
 			break;
@@ -224,6 +246,7 @@ int cmd_scan(int argc, char **argv)
 		ks_err("KSM is not built into this kernel (no %s; needs CONFIG_KSM=y)", KSM_SYSFS);
 		goto out;
 	}
+	loader_libbpf_verbose(false); /* our errors are one line; libbpf's are not */
 	err = scanner_init(&s, gb, sample, !freeze);
 	scanner_ready = true;
 	if (err) {
@@ -231,10 +254,16 @@ int cmd_scan(int argc, char **argv)
 		goto out;
 	}
 	s.stop = &scan_stop;
+	s.subpage = subpage;
+	if (subpage && sample > 1) {
+		ks_err("--subpage needs --sample 1: sub-page sharing is counted exactly or not at all");
+		goto out;
+	}
 	signal(SIGINT, on_stop_signal);
 	signal(SIGTERM, on_stop_signal);
 	signal(SIGPIPE, SIG_IGN);
 
+	scanner_expect(&s, anon_pages(pids, npids));
 	t0 = now_mono_ns();
 	if (freeze && freezer_stop(&fz, pids, npids)) {
 		freezer_thaw(&fz);
@@ -252,6 +281,11 @@ int cmd_scan(int argc, char **argv)
 			ks_warn("pid %u: no permission to read its memory", pids[i]);
 	}
 	freezer_thaw(&fz);
+	err = scanner_finish(&s);
+	if (err) {
+		ks_err("cannot index the pages: %s", strerror(-err));
+		goto out;
+	}
 	if (scan_stop) {
 		ks_err("interrupted: no report");
 		goto out;
@@ -270,12 +304,19 @@ int cmd_scan(int argc, char **argv)
 					    ? (uint64_t)ksm_state_num(&ksm, "max_page_sharing") : 256,
 		.use_zero_pages = ksm_state_num(&ksm, "use_zero_pages") == 1,
 		.weight = sample,
+		.classes = &s.classes,
 	};
 	if (model_compute(&mi, &mo)) {
 		ks_err("out of memory");
 		goto out;
 	}
-	model_standard_errors(&mi, &se);
+	if (model_standard_errors(&mi, &se)) {
+		ks_err("out of memory");
+		goto out;
+	}
+	if (sample > 1 && !s.pr_ok)
+		ks_warn("no BPF page reader (%s): sampling reads prefixes through /proc/PID/mem, slower",
+			strerror(-s.pr_err));
 	{
 		struct rusage ru;
 		struct scan_report r = { &s, &mo, &ksm, &se, (double)(now_mono_ns() - t0) / 1e9, 0, freeze };

@@ -26,7 +26,7 @@ static double get(const struct metrics *m, size_t off)
 	return *(const double *)((const char *)m + off);
 }
 
-void metrics_json(struct jw *w, const struct metrics *m)
+void metrics_json(struct jw *w, const struct metrics *m, bool subpage)
 {
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		jw_kdouble(w, fields[i].name, get(m, fields[i].off));
@@ -36,7 +36,7 @@ void metrics_json(struct jw *w, const struct metrics *m)
 		char name[8];
 
 		snprintf(name, sizeof(name), "%u", subpage_sizes[k]);
-		jw_kdouble(w, name, m->subpage[k]);
+		jw_kdouble(w, name, subpage ? m->subpage[k] : NAN);
 	}
 	jw_obj_end(w);
 }
@@ -49,7 +49,7 @@ void scan_report_json(struct jw *w, const struct scan_report *r)
 	jw_obj_begin(w);
 	jw_key(w, "totals");
 	jw_obj_begin(w);
-	metrics_json(w, &r->m->total);
+	metrics_json(w, &r->m->total, s->subpage);
 	jw_obj_end(w);
 
 	jw_key(w, "groups");
@@ -63,7 +63,7 @@ void scan_report_json(struct jw *w, const struct scan_report *r)
 			jw_u64(w, s->groups[g].pids[i]);
 		jw_arr_end(w);
 		jw_kstr(w, "comm", s->groups[g].comm);
-		metrics_json(w, &r->m->groups[g]);
+		metrics_json(w, &r->m->groups[g], s->subpage);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
@@ -73,7 +73,7 @@ void scan_report_json(struct jw *w, const struct scan_report *r)
 	for (int k = 0; k < REG__MAX; k++) {
 		jw_key(w, region_names[k]);
 		jw_obj_begin(w);
-		metrics_json(w, &r->m->regions[k]);
+		metrics_json(w, &r->m->regions[k], s->subpage);
 		jw_obj_end(w);
 	}
 	jw_obj_end(w);
@@ -84,6 +84,8 @@ void scan_report_json(struct jw *w, const struct scan_report *r)
 	jw_key(w, "sample");
 	jw_obj_begin(w);
 	jw_ku64(w, "n", s->sample);
+	/* how pages were chosen before being read whole */
+	jw_kstr(w, "prefix_reader", s->sample == 1 ? "none" : s->pr_ok ? "bpf" : "proc_mem");
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		char name[64];
 
@@ -102,6 +104,8 @@ void scan_report_json(struct jw *w, const struct scan_report *r)
 	jw_ku64(w, "index_bytes", scanner_index_bytes(s));
 	jw_ku64(w, "index_contents", s->contents.count);
 	jw_ku64(w, "content_index_bytes", index_bytes(&s->contents));
+	jw_ku64(w, "prefixes", s->cost.prefixes);
+	jw_ku64(w, "prefixes_slow", s->cost.prefixes_slow);
 	jw_obj_end(w);
 
 	jw_key(w, "races");
@@ -172,9 +176,12 @@ void scan_report_text(FILE *f, const struct scan_report *r)
 		mib(t->ksm_saved + t->ksm_zero_pages), t->ksm_sites, t->ksm_frames, t->ksm_zero_pages);
 	if (!isnan(t->effectiveness))
 		fprintf(f, ": effectiveness %.1f%% of saveable_mergeable", 100 * t->effectiveness);
-	fprintf(f, "\nSub-page: saveable at 2048/1024/512/256-byte chunks: %.1f / %.1f / %.1f / %.1f MiB\n",
-		t->subpage[0] / (1 << 20), t->subpage[1] / (1 << 20), t->subpage[2] / (1 << 20),
-		t->subpage[3] / (1 << 20));
+	if (s->subpage)
+		fprintf(f, "\nSub-page: saveable at 2048/1024/512/256-byte chunks: %.1f / %.1f / %.1f / %.1f MiB\n",
+			t->subpage[0] / (1 << 20), t->subpage[1] / (1 << 20), t->subpage[2] / (1 << 20),
+			t->subpage[3] / (1 << 20));
+	else
+		fprintf(f, "\nSub-page: not counted (--subpage)\n");
 	if (s->races.exited || s->races.unreadable || s->races.vanished_pages || s->races.changed_pages)
 		fprintf(f, "Races: %" PRIu64 " processes exited, %" PRIu64 " unreadable, %" PRIu64
 			   " pages vanished, %" PRIu64 " changed during the read\n",

@@ -20,7 +20,8 @@ struct scan_report {
 };
 
 /* The metric names of ../shared/design.md section 3, in order. */
-void metrics_json(struct jw *w, const struct metrics *m);
+/* subpage: false leaves the sub-page figures out as null (sampled scans do not estimate them). */
+void metrics_json(struct jw *w, const struct metrics *m, bool subpage);
 void scan_report_json(struct jw *w, const struct scan_report *r);
 void scan_report_text(FILE *f, const struct scan_report *r);
 

@@ -7,6 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include "kpage.h"
 #include "procmaps.h"
 #include "regions.h"
@@ -33,11 +36,50 @@ int scanner_init(struct scanner *s, enum group_by gb, uint32_t sample, bool live
 	for (int k = 0; k < SUBPAGE_SIZES; k++)
 		if (index_init(&s->chunks[k], 1 << 16))
 			return -ENOMEM;
+	if (kvtab_init(&s->classes, 1024))
+		return -ENOMEM;
+	if (s->sample > 1) {
+		s->pr_err = pageread_open(&s->pr);
+		s->pr_ok = !s->pr_err;
+	}
 	return 0;
+}
+
+static int consume(void *ctx, const struct work_item *it, const unsigned char *page);
+
+static int start_queue(struct scanner *s)
+{
+	if (s->q_started)
+		return 0;
+	if (workq_start(&s->q, consume, s))
+		return -ENOMEM;
+	s->q_started = true;
+	return 0;
+}
+
+int scanner_finish(struct scanner *s)
+{
+	int err = s->q_started ? workq_stop(&s->q) : 0;
+
+	s->q_started = false;
+	return err;
+}
+
+void scanner_expect(struct scanner *s, uint64_t pages)
+{
+	struct index bigger;
+
+	/* sized once, up front: growing a large table rehashes and refaults it */
+	if (s->contents.count == 0 && pages / s->sample > (s->contents.mask + 1) / 2 &&
+	    !index_init(&bigger, pages / s->sample)) {
+		index_free(&s->contents);
+		s->contents = bigger;
+	}
 }
 
 void scanner_free(struct scanner *s)
 {
+	scanner_finish(s);
 	index_free(&s->contents);
 	index_free(&s->frames);
 	for (int k = 0; k < SUBPAGE_SIZES; k++)
@@ -49,6 +91,9 @@ void scanner_free(struct scanner *s)
 	free(s->buf);
 	if (s->kpf_fd >= 0)
 		close(s->kpf_fd);
+	if (s->pr_ok)
+		pageread_close(&s->pr);
+	kvtab_free(&s->classes);
 	memset(s, 0, sizeof(*s));
 	s->kpf_fd = -1;
 }
@@ -155,17 +200,40 @@ struct site {
 	uint64_t addr, pfn;
 };
 
-/* Index one page's content and chunks. */
-static int index_page(struct scanner *s, const void *page, uint32_t pair, bool mergeable)
+static inline uint64_t zero_hash(const struct scanner *s)
+{
+	return s->subpage ? s->h.zero_page : s->h.zero_page_fast;
+}
+
+/*
+ * Index one page's content and chunks. Sampled scans (klass: the page's
+ * prefix hash, or 0 for an all-zero prefix) index contents only: the zero
+ * content always, a page with a zero prefix when its full hash is sampled,
+ * others because their prefix was.
+ */
+static int index_page(struct scanner *s, const void *page, uint32_t pair, bool mergeable, uint64_t klass)
 {
 	uint64_t chunks[CHUNK_HASHES];
-	uint64_t h = hash_page(&s->h, page, chunks);
+	/* one hash function per run: the chunked one only when chunks are counted */
+	uint64_t h = s->subpage ? hash_page(&s->h, page, chunks) : hash_page_fast(&s->h, page);
+	bool zero = h == zero_hash(s);
+	const struct index_entry *e;
 	int err;
 
-	if (s->sample > 1 && h % s->sample)
-		return 0;
-	err = index_add(&s->contents, h, pair, mergeable, h == s->h.zero_page ? CONTENT_ZERO : 0);
-	for (int k = 0; k < SUBPAGE_SIZES && !err; k++)
+	if (s->sample > 1) {
+		if (!zero && !klass) {
+			if (h % s->sample)
+				return 0;
+			klass = h;
+		}
+		err = index_add(&s->contents, h, pair, mergeable, zero ? CONTENT_ZERO : 0);
+		e = err ? NULL : index_get(&s->contents, h);
+		if (e && e->n == 1 && !zero)
+			err = kvtab_put(&s->classes, h, 0, klass, 0);
+		return err;
+	}
+	err = index_add(&s->contents, h, pair, mergeable, zero ? CONTENT_ZERO : 0);
+	for (int k = 0; k < SUBPAGE_SIZES && !err && s->subpage; k++)
 		for (unsigned i = 0; i < PAGE_BYTES / subpage_sizes[k] && !err; i++)
 			err = index_add(&s->chunks[k], chunks[chunk_slot(k, (int)i)], pair, mergeable, 0);
 	return err;
@@ -174,9 +242,9 @@ static int index_page(struct scanner *s, const void *page, uint32_t pair, bool m
 /* A site KSM merged into the zero page: all-zero content, so zero chunks too. */
 static int index_add_zero(struct scanner *s, uint32_t pair)
 {
-	int err = index_add(&s->contents, s->h.zero_page, pair, true, CONTENT_ZERO);
+	int err = index_add(&s->contents, zero_hash(s), pair, true, CONTENT_ZERO);
 
-	for (int k = 0; k < SUBPAGE_SIZES && !err; k++)
+	for (int k = 0; k < SUBPAGE_SIZES && !err && s->subpage; k++)
 		for (unsigned i = 0; i < PAGE_BYTES / subpage_sizes[k] && !err; i++)
 			err = index_add(&s->chunks[k], s->h.zero_chunk[k], pair, true, 0);
 	return err;
@@ -190,18 +258,24 @@ static int index_add_zero(struct scanner *s, uint32_t pair)
  * would break the very sharing we measure (seen here: 64 KSM pages read,
  * 64 unmerged). /proc/PID/mem takes plain references and changes nothing.
  */
-static int read_sites(struct scanner *s, struct proc_scan *p, const struct site *sites, size_t n,
-		      uint32_t pair, bool mergeable, bool *ok)
+static int read_sites(struct scanner *s, struct proc_scan *p, const struct site *sites, const uint64_t *klass,
+		      size_t n, uint32_t pair, bool mergeable, bool *ok)
 {
 	size_t i = 0;
+	int err;
 
 	while (i < n) {
-		size_t run = 1;
+		size_t run = 1, base, done;
+		unsigned char *dst;
 		ssize_t got;
 
 		while (i + run < n && sites[i + run].addr == sites[i].addr + run * PAGE_BYTES)
 			run++;
-		got = pread(p->mem_fd, s->buf, run * PAGE_BYTES, (off_t)sites[i].addr);
+		dst = workq_reserve(&s->q, run);
+		if (!dst)
+			return s->q.err ? s->q.err : -ENOMEM;
+		base = s->q.cur->npages;
+		got = pread(p->mem_fd, dst, run * PAGE_BYTES, (off_t)sites[i].addr);
 		if (got < 0) {
 			if (errno == ESRCH) {
 				p->gone = true;
@@ -219,19 +293,22 @@ static int read_sites(struct scanner *s, struct proc_scan *p, const struct site 
 			p->gone = true;
 			return -ESRCH;
 		}
+		done = (size_t)got / PAGE_BYTES;
 		s->cost.bytes_read += (uint64_t)got;
-		for (size_t k = 0; k < (size_t)got / PAGE_BYTES; k++) {
-			int err = index_page(s, s->buf + k * PAGE_BYTES, pair, mergeable);
+		s->cost.pages_read += done;
+		workq_commit_pages(&s->q, done);
+		for (size_t k = 0; k < done; k++) {
+			struct work_item it = { klass ? klass[i + k] : 0, pair, (uint16_t)(base + k), mergeable, 0 };
 
+			err = workq_add(&s->q, &it);
 			if (err)
 				return err;
 			ok[i + k] = true;
-			s->cost.pages_read++;
 		}
-		if ((size_t)got < run * PAGE_BYTES) {
+		if (done < run) {
 			/* the read stopped at a page that went away: skip it, resume after it */
 			s->races.vanished_pages++;
-			i += (size_t)got / PAGE_BYTES + 1;
+			i += done + 1;
 		} else {
 			i += run;
 		}
@@ -239,9 +316,76 @@ static int read_sites(struct scanner *s, struct proc_scan *p, const struct site 
 	return 0;
 }
 
+/* The queue's thread: hash and index one page (or place one KSM zero-page site). */
+static int consume(void *ctx, const struct work_item *it, const unsigned char *page)
+{
+	struct scanner *s = ctx;
+
+	if (it->zero_site)
+		return index_add_zero(s, it->pair);
+	return index_page(s, page, it->pair, it->mergeable, it->klass);
+}
+
+static bool all_zero(const unsigned char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+/*
+ * Sampled scans: keep the sites whose page prefix hashes to 0 mod N (identical
+ * pages have identical prefixes, so every copy of a kept content is kept),
+ * plus those with an all-zero prefix, decided on their full hash. Only the
+ * kept sites are read whole. Compacts sites[] and fills klass[].
+ */
+static size_t sample_sites(struct scanner *s, struct proc_scan *p, struct site *sites, uint64_t *klass, size_t n)
+{
+	uint64_t pfns[BATCH];
+	unsigned char buf[PAGEREAD_PREFIX];
+	const unsigned char *pre = NULL;
+	const int32_t *errs = NULL;
+	bool fast = s->pr_ok && n;
+	size_t w = 0;
+
+	if (fast) {
+		for (size_t i = 0; i < n; i++)
+			pfns[i] = sites[i].pfn;
+		fast = !pageread_prefixes(&s->pr, pfns, n, &pre, &errs);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char *px = buf;
+		uint64_t ph;
+
+		if (fast && !errs[i]) {
+			px = pre + i * PAGEREAD_PREFIX;
+		} else {
+			/* no BPF reader, or the frame is outside the direct map */
+			if (pread(p->mem_fd, buf, sizeof(buf), (off_t)sites[i].addr) != (ssize_t)sizeof(buf)) {
+				s->races.vanished_pages++;
+				continue;
+			}
+			s->cost.prefixes_slow++;
+		}
+		s->cost.prefixes++;
+		if (all_zero(px, PAGEREAD_PREFIX)) {
+			ph = 0;
+		} else {
+			ph = XXH3_64bits_withSeed(px, PAGEREAD_PREFIX, s->h.key ^ 0x7072656669780000ULL);
+			if (ph % s->sample)
+				continue;
+			ph = ph ? ph : 1;
+		}
+		sites[w] = sites[i];
+		klass[w++] = ph;
+	}
+	return w;
+}
+
 static int scan_vma(struct scanner *s, struct proc_scan *p, const struct vma *v, enum region_type r)
 {
-	uint64_t pm[BATCH], pfns[BATCH], flags[BATCH], idx_of[BATCH];
+	uint64_t pm[BATCH], pfns[BATCH], flags[BATCH], idx_of[BATCH], klass[BATCH];
 	struct site sites[BATCH];
 	bool ok[BATCH];
 	uint32_t pair = PAIR(p->group, r);
@@ -294,9 +438,11 @@ static int scan_vma(struct scanner *s, struct proc_scan *p, const struct vma *v,
 					pc->sites++;
 					pc->mergeable_sites++;
 					pc->ksm_zero_pages++;
-					err = index_add_zero(s, pair);
-					if (err)
-						return err;
+					struct work_item it = { 0, pair, 0, 1, 1 };
+
+					/* indexes belong to the queue's thread: send it there */
+					if (!workq_reserve(&s->q, 0) || (err = workq_add(&s->q, &it)))
+						return err ? err : -ENOMEM;
 				} else {
 					pc->zero_mapped++;
 				}
@@ -318,7 +464,9 @@ static int scan_vma(struct scanner *s, struct proc_scan *p, const struct vma *v,
 			sites[ns].pfn = pfns[j];
 			ok[ns++] = false;
 		}
-		err = read_sites(s, p, sites, ns, pair, v->mergeable, ok);
+		if (s->sample > 1)
+			ns = sample_sites(s, p, sites, klass, ns);
+		err = read_sites(s, p, sites, s->sample > 1 ? klass : NULL, ns, pair, v->mergeable, ok);
 		if (err)
 			return err;
 		if (s->live && ns) {
@@ -346,6 +494,8 @@ int scanner_scan_pid(struct scanner *s, uint32_t pid)
 	bool vmm, grouped = false;
 	int err;
 
+	if (start_queue(s))
+		return -ENOMEM;
 	err = proc_comm(pid, comm);
 	if (!err)
 		err = smaps_read((pid_t)pid, &vl);

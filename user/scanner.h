@@ -13,6 +13,8 @@
 #include "hash.h"
 #include "index.h"
 #include "model.h"
+#include "pageread.h"
+#include "workq.h"
 
 enum group_by { GROUP_PROCESS, GROUP_CGROUP, GROUP_COMM };
 
@@ -36,6 +38,8 @@ struct scan_cost {
 	uint64_t pages;      /* pagemap entries examined */
 	uint64_t pages_read; /* page contents read */
 	uint64_t bytes_read;
+	uint64_t prefixes;      /* sampled scans: page prefixes read to decide */
+	uint64_t prefixes_slow; /* of those, through /proc/PID/mem (no BPF reader) */
 	double seconds;
 };
 
@@ -48,11 +52,20 @@ struct scanner {
 	enum group_by group_by;
 	uint32_t sample; /* keep a content when hash % sample == 0 */
 	bool live;       /* targets not frozen: check frames after reading */
+	bool subpage;    /* index 2048..256-byte chunks too (memory: ~30 entries per distinct page) */
 	struct scan_races races;
 	struct scan_cost cost;
 	int kpf_fd;
 	unsigned char *buf;
 	volatile sig_atomic_t *stop; /* set by a signal handler: abandon the scan (-EINTR) */
+	/* sampled scans */
+	struct pageread pr;   /* BPF prefix reader, when this kernel allows it */
+	bool pr_ok;
+	int pr_err;           /* why not, when not */
+	struct kvtab classes; /* kept content -> sampling class (its prefix hash) */
+	/* reading (this thread) and hashing + indexing (the queue's thread) overlap */
+	struct workq q;
+	bool q_started;
 };
 
 int scanner_init(struct scanner *s, enum group_by gb, uint32_t sample, bool live);
@@ -62,5 +75,9 @@ int scanner_scan_pid(struct scanner *s, uint32_t pid);
 /* The group key of a process under a grouping, e.g. for --cgroup filtering. 0 or -errno. */
 int proc_cgroup(uint32_t pid, char *out, size_t size);
 size_t scanner_index_bytes(const struct scanner *s);
+/* Wait for every page read to be hashed and indexed. 0 or -ENOMEM. Call before the model. */
+int scanner_finish(struct scanner *s);
+/* Hint: how many distinct contents to size the index for (avoids rehashing). */
+void scanner_expect(struct scanner *s, uint64_t pages);
 
 #endif

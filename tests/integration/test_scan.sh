@@ -24,7 +24,7 @@ PIDS="$V1,$V2,$PL,$CH"
 scan_vs_ref() { # TAG: freeze the targets, scan, compare every field with refscan
 	local tag=$1
 	kill -STOP $V1 $V2 $PL $CH
-	"$KSMSCOPE" scan --pid "$PIDS" --freeze --json > "$TMPD/$tag.scan.json" 2> "$TMPD/$tag.scan.err"
+	"$KSMSCOPE" scan --pid "$PIDS" --freeze --subpage --json > "$TMPD/$tag.scan.json" 2> "$TMPD/$tag.scan.err"
 	check "$tag: scan exit status" $? 0
 	python3 "$REFSCAN" ${PIDS//,/ } > "$TMPD/$tag.ref.json" 2> "$TMPD/$tag.ref.err"
 	check "$tag: refscan exit status" $? 0
