@@ -53,13 +53,14 @@ static int cmp_name(const void *a, const void *b)
 int ksm_state_read(const char *dir, struct ksm_state *st)
 {
 	DIR *d = opendir(dir);
+	int open_err = errno;
 	struct dirent *de;
 	char path[512], buf[256];
 
 	memset(st, 0, sizeof(*st));
 	st->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
 	if (!d)
-		return -errno;
+		return -open_err;
 	while ((de = readdir(d)) && st->n < KSM_MAX_FILES) {
 		struct stat sb;
 		struct ksm_file *kf;

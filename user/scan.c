@@ -119,6 +119,25 @@ static int select_targets(const struct targets *t, const char *cgroup, uint32_t 
 	return 0;
 }
 
+/* Where the unified (v2) hierarchy is mounted: /sys/fs/cgroup, or .../unified on hybrid hosts. */
+static int cgroup2_mount(char *out, size_t size)
+{
+	FILE *f = fopen("/proc/self/mounts", "re");
+	char line[1024], dev[256], dir[256], type[64];
+	int err = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%255s %255s %63s", dev, dir, type) == 3 && !strcmp(type, "cgroup2")) {
+			snprintf(out, size, "%s", dir);
+			err = 0;
+			break;
+		}
+	fclose(f);
+	return err;
+}
+
 /* Resident anonymous pages of the targets (RssAnon): what to size the index for. */
 static uint64_t anon_pages(const uint32_t *pids, size_t n)
 {
@@ -179,10 +198,13 @@ int cmd_scan(int argc, char **argv)
 				goto out;
 			}
 			break;
-		case 'g':
-			/* accept the mount path or the hierarchy path */
-			if (!strncmp(optarg, "/sys/fs/cgroup", 14))
-				snprintf(cgbuf, sizeof(cgbuf), "%s", optarg[14] ? optarg + 14 : "/");
+		case 'g': {
+			/* accept a path under the cgroup2 mount, or the hierarchy path itself */
+			char mnt[256];
+			size_t ml = cgroup2_mount(mnt, sizeof(mnt)) ? 0 : strlen(mnt);
+
+			if (ml && !strncmp(optarg, mnt, ml) && (optarg[ml] == '/' || !optarg[ml]))
+				snprintf(cgbuf, sizeof(cgbuf), "%s", optarg[ml] ? optarg + ml : "/");
 			else
 				snprintf(cgbuf, sizeof(cgbuf), "%s", optarg);
 			if (cgbuf[0] != '/') {
@@ -193,6 +215,7 @@ int cmd_scan(int argc, char **argv)
 				cgbuf[strlen(cgbuf) - 1] = '\0';
 			cgroup = cgbuf;
 			break;
+		}
 		case 'G':
 			if (!strcmp(optarg, "process"))
 				gb = GROUP_PROCESS;

@@ -27,7 +27,7 @@ static void setup(struct fixture *f, uint32_t ngroups)
 	f->out.groups = f->groups;
 	f->in = (struct model_input){ &f->contents, &f->frames,
 		{ &f->chunks[0], &f->chunks[1], &f->chunks[2], &f->chunks[3] },
-		f->pairs, ngroups, 256, false, 1.0 };
+		f->pairs, ngroups, 256, false, 1.0, NULL };
 }
 
 static void teardown(struct fixture *f)

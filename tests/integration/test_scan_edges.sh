@@ -1,0 +1,126 @@
+#!/bin/bash
+# scan on a live host: sampling statistics, freezing and thawing, processes that
+# go away, and bad input.
+. "$(dirname "$0")/lib.sh"
+ksm_save
+echo 0 > "$KSM/run"
+
+state() { awk '{print $3}' "/proc/$1/stat" 2>/dev/null; }
+
+# --- sampling: N = 16 against the exact count on a large workload ---
+start_workload other --contents 4 --copies 2 --zero 0 --unmergeable 0 --write-copies 0 --pipe-copies 0 || exit 1
+O=$WL_PID
+start_workload big --contents 3000 --copies 4 --zero 300 --unique 60000 --unmergeable 0 \
+	--write-copies 0 --pipe-copies 0 || exit 1
+B=$WL_PID
+kill -STOP $B
+"$KSMSCOPE" scan --pid $B --json > "$TMPD/exact.json"
+check "exact scan exit status" $? 0
+truth=$(jq .totals.saveable "$TMPD/exact.json")
+check "the exact scan sees the workload's duplicates" \
+	"$(test "$truth" -ge $((3000 * 3 + 299)) && echo yes)" yes
+: > "$TMPD/est"
+for i in $(seq 1 20); do
+	"$KSMSCOPE" scan --pid $B --sample 16 --json > "$TMPD/s$i.json" || fail "sampled scan $i failed"
+	jq -r '[.totals.saveable, .sample.saveable_se] | @tsv' "$TMPD/s$i.json" >> "$TMPD/est"
+done
+first=$(head -1 "$TMPD/est")
+check_true "sample 1/16: saveable within 3 standard errors of the truth ($first vs $truth)" \
+	awk -v t="$truth" '{ d = $1 - t; if (d < 0) d = -d; exit !(d <= 3 * $2) }' <<< "$first"
+ratio=$(awk '{ s += $1; ss += $1 * $1; se += $2; n++ } END { m = s / n; sd = sqrt((ss - n * m * m) / (n - 1)); printf "%.3f", (se / n) / sd }' "$TMPD/est")
+check_true "sample 1/16: reported standard error within a factor 2 of the spread over 20 runs (ratio $ratio)" \
+	awk -v r="$ratio" 'BEGIN { exit !(r >= 0.5 && r <= 2) }'
+check "sample 1/16: sites are counted, not estimated" "$(jq .totals.sites "$TMPD/s1.json")" "$(jq .totals.sites "$TMPD/exact.json")"
+check "sample 1/16: zero pages are always kept, so zero_sites is exact" \
+	"$(jq .totals.zero_sites "$TMPD/s1.json")" "$(jq .totals.zero_sites "$TMPD/exact.json")"
+check "sample 1/16: pages chosen by prefix through the BPF reader" "$(jq -r .sample.prefix_reader "$TMPD/s1.json")" bpf
+check_true "sample 1/16: reads about a sixteenth of the pages whole ($(jq .cost.pages_read "$TMPD/s1.json") of $(jq .totals.sites "$TMPD/s1.json"))" \
+	test "$(jq '.cost.pages_read * 8 < .totals.sites' "$TMPD/s1.json")" = true
+check "sample 1/16: sub-page figures are not estimated" "$(jq '.totals.subpage["256"]' "$TMPD/s1.json")" null
+kill -CONT $B
+
+# --- --freeze: running targets are stopped during the scan and resumed after ---
+"$KSMSCOPE" scan --pid $B --freeze --json > "$TMPD/fz.json"
+check "freeze: exit status" $? 0
+check "freeze: the report says frozen" "$(jq .races.frozen "$TMPD/fz.json")" true
+check "freeze: the target runs again afterwards" "$(state $B)" S
+kill -STOP $B
+"$KSMSCOPE" scan --pid $B --freeze --json > /dev/null
+check "freeze: a target that was already stopped stays stopped" "$(state $B)" T
+kill -CONT $B
+
+# SIGINT and a crash of ksmscope in the middle of a frozen scan still resume the target
+for sig in INT TERM SEGV; do
+	"$KSMSCOPE" scan --pid $B --freeze --subpage --json > /dev/null 2> "$TMPD/sig.err" &
+	S=$!
+	until [ "$(state $B)" = T ] || ! kill -0 $S 2>/dev/null; do sleep 0.005; done
+	kill -$sig $S; wait $S; rc=$?
+	check_true "freeze + SIG$sig: ksmscope stopped with an error status ($rc)" test $rc -ne 0
+	until [ "$(state $B)" != T ] || [ $((++n)) -gt 200 ]; do sleep 0.01; done; n=0
+	check "freeze + SIG$sig: the target was resumed" "$(state $B)" S
+done
+
+# --- processes that go away ---
+start_workload doomed --contents 4 --copies 2 --zero 0 --unmergeable 0 --write-copies 0 --pipe-copies 0 || exit 1
+D=$WL_PID
+# B (large) is scanned first, D after it; D is killed and reaped while B is read
+if [ $D -gt $B ]; then
+	"$KSMSCOPE" scan --pid $B,$D --subpage --json > "$TMPD/gone.json" 2> "$TMPD/gone.err" &
+	S=$!
+	sleep 0.05
+	kill -KILL $D; wait $D 2>/dev/null
+	wait $S
+	check "a target that exits during the scan: exit status" $? 0
+	check "a target that exits during the scan: counted in races.exited" "$(jq .races.exited "$TMPD/gone.json")" 1
+	check "a target that exits during the scan: the others are reported" \
+		"$(jq "[.groups[].key] == [\"$B\"]" "$TMPD/gone.json")" true
+fi
+
+expect_error() { # NAME PATTERN CMD...
+	local name=$1 pat=$2 rc; shift 2
+	"$@" > /dev/null 2> "$TMPD/e.err" < /dev/null; rc=$?
+	if [ $rc -ne 0 ] && [ $rc -lt 128 ] && [ "$(wc -l < "$TMPD/e.err")" = 1 ] && grep -qE -e "$pat" "$TMPD/e.err"; then
+		ok "$name: '$(cat "$TMPD/e.err")'"
+	else
+		fail "$name: exit $rc: $(head -c 300 "$TMPD/e.err")"
+	fi
+}
+expect_error "scan: unknown pid" "no process with pid 4000000" "$KSMSCOPE" scan --pid 4000000
+expect_error "scan --json: unknown pid as JSON" '^\{"error": "no process with pid 4000000"\}$' "$KSMSCOPE" scan --json --pid 4000000
+expect_error "scan: --sample 0" "--sample: '0'" "$KSMSCOPE" scan --sample 0
+expect_error "scan: --group-by unknown" "--group-by: 'vm'" "$KSMSCOPE" scan --group-by vm
+expect_error "scan: --cgroup not absolute" "--cgroup: 'system.slice'" "$KSMSCOPE" scan --cgroup system.slice
+expect_error "scan: --subpage with sampling" "--subpage needs --sample 1" "$KSMSCOPE" scan --subpage --sample 4 --pid $B
+expect_error "scan: no matching process" "no process matches" "$KSMSCOPE" scan --comm no-such-comm
+expect_error "scan: bad option" "scan: bad option" "$KSMSCOPE" scan --frob
+cp "$KSMSCOPE" "$TMPD/ks" && chmod 755 "$TMPD" "$TMPD/ks"
+expect_error "scan as an unprivileged user" "need CAP_SYS_ADMIN" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$TMPD/ks" scan
+expect_error "scan without KSM" "KSM is not built into this kernel" \
+	unshare -m sh -c "mount -t tmpfs none /sys/kernel/mm && exec '$KSMSCOPE' scan"
+
+# --- targets and grouping ---
+"$KSMSCOPE" scan --comm workload --group-by comm --json > "$TMPD/comm.json"
+check "group-by comm: one group for every workload" "$(jq '[.groups[].key]' -c "$TMPD/comm.json")" '["workload"]'
+check "group-by comm: the group holds both workloads" "$(jq -c '.groups[0].pids | sort' "$TMPD/comm.json")" \
+	"$(echo "[$B,$O]" | jq -c sort)"
+# a cgroup (v2) of our own holding one workload
+CG2=$(awk '$3 == "cgroup2" {print $2; exit}' /proc/self/mounts)
+if [ -n "$CG2" ] && mkdir "$CG2/ksmscope-test-$$" 2>/dev/null; then
+	echo $O > "$CG2/ksmscope-test-$$/cgroup.procs"
+	"$KSMSCOPE" scan --cgroup "$CG2/ksmscope-test-$$" --group-by cgroup --json > "$TMPD/cg.json"
+	check "cgroup: only the processes in that cgroup" "$(jq -c '[.groups[].pids[]]' "$TMPD/cg.json")" "[$O]"
+	check "cgroup: grouped by the cgroup's path" "$(jq -r '.groups[0].key' "$TMPD/cg.json")" "/ksmscope-test-$$"
+	"$KSMSCOPE" scan --cgroup "/ksmscope-test-$$" --json > "$TMPD/cg2.json"
+	check "cgroup: the hierarchy path works too" "$(jq -c '[.groups[].pids[]]' "$TMPD/cg2.json")" "[$O]"
+	kill -KILL $O; wait $O 2>/dev/null
+	rmdir "$CG2/ksmscope-test-$$"
+else
+	fail "cannot make a cgroup under the cgroup2 mount '$CG2'"
+fi
+"$KSMSCOPE" scan > "$TMPD/all.txt"
+check "scan of the whole host: exit status" $? 0
+check_true "scan text: a table with the workload" grep -q "workload" "$TMPD/all.txt"
+"$KSMSCOPE" scan --json > "$TMPD/all.json"
+check "scan of the whole host never scans itself" \
+	"$(jq '[.groups[].comm] | index("ksmscope")' "$TMPD/all.json")" null
