@@ -7,7 +7,7 @@
  * whole page (the per-page cost is the mm walk, not the copy); reading it here,
  * by frame number, costs about a seventh, takes no lock of the target's mm and
  * pins nothing. Userspace fills pfn_in[], runs this program with
- * BPF_PROG_TEST_RUN, and finds the prefixes in the mmapped out map.
+ * BPF_PROG_TEST_RUN, and finds the prefixes in the mmapped .bss.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -21,43 +21,19 @@ __u64 offset;      /* byte offset inside each page */
 __u32 n;           /* entries of pfn_in to read */
 __u64 pfn_in[PAGEREAD_BATCH];
 
-struct prefix {
-	char b[PAGEREAD_PREFIX];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, PAGEREAD_BATCH);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__type(key, __u32);
-	__type(value, struct prefix);
-} prefixes SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, PAGEREAD_BATCH);
-	__uint(map_flags, BPF_F_MMAPABLE);
-	__type(key, __u32);
-	__type(value, __s32);
-} errors SEC(".maps");
+/* Outputs in .bss: userspace reads them through the skeleton's mmap, no map lookups here. */
+char prefixes[PAGEREAD_BATCH][PAGEREAD_PREFIX];
+__s32 errors[PAGEREAD_BATCH];
 
 static long read_one(__u32 i, void *ctx)
 {
-	struct prefix *p;
-	__s32 *err;
-	__u32 j = i, key;
-	__u64 pfn;
+	__u32 j = i;
 
 	/* keep the mask the verifier needs from being folded away */
 	asm volatile("" : "+r"(j));
 	j &= PAGEREAD_BATCH - 1;
-	pfn = pfn_in[j];
-	key = j;
-	p = bpf_map_lookup_elem(&prefixes, &key);
-	err = bpf_map_lookup_elem(&errors, &key);
-	if (!p || !err)
-		return 1;
-	*err = bpf_probe_read_kernel(p->b, sizeof(p->b), (void *)(direct_map + (pfn << 12) + offset));
+	errors[j] = bpf_probe_read_kernel(prefixes[j], PAGEREAD_PREFIX,
+					  (void *)(direct_map + (pfn_in[j] << 12) + offset));
 	return 0;
 }
 

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define BLOCK (1u << INDEX_BLOCK_BITS)
+
 static inline size_t slot_of(uint64_t key, size_t mask)
 {
 	/* keys are hashes or pfns: mix so pfn runs spread */
@@ -12,15 +14,21 @@ static inline size_t slot_of(uint64_t key, size_t mask)
 	return (size_t)(h ^ (h >> 32)) & mask;
 }
 
-static int alloc(struct index *x, size_t cap)
+static inline struct index_entry *entry(const struct index *x, uint32_t id)
 {
-	/* malloc + memset, not calloc: calloc's lazily zeroed pages fault twice (read, then write) */
-	x->e = malloc(cap * sizeof(*x->e));
-	if (!x->e)
+	return &x->blocks[id >> INDEX_BLOCK_BITS][id & (BLOCK - 1)];
+}
+
+static int alloc_slots(struct index *x, size_t cap)
+{
+	/* malloc + memset, not calloc: calloc's lazily zeroed pages fault twice */
+	uint32_t *s = malloc(cap * sizeof(*s));
+
+	if (!s)
 		return -ENOMEM;
-	memset(x->e, 0, cap * sizeof(*x->e));
+	memset(s, 0, cap * sizeof(*s));
+	x->slots = s;
 	x->mask = cap - 1;
-	x->count = 0;
 	return 0;
 }
 
@@ -31,10 +39,10 @@ int index_init(struct index *x, size_t hint)
 	memset(x, 0, sizeof(*x));
 	while (cap * 3 < hint * 4)
 		cap *= 2;
-	if (alloc(x, cap))
+	if (alloc_slots(x, cap))
 		return -ENOMEM;
 	if (kvtab_init(&x->spill, 64)) {
-		free(x->e);
+		free(x->slots);
 		return -ENOMEM;
 	}
 	return 0;
@@ -42,36 +50,55 @@ int index_init(struct index *x, size_t hint)
 
 void index_free(struct index *x)
 {
-	free(x->e);
+	for (size_t i = 0; i < x->nblocks; i++)
+		free(x->blocks[i]);
+	free(x->blocks);
+	free(x->slots);
 	kvtab_free(&x->spill);
 	memset(x, 0, sizeof(*x));
 }
 
-static struct index_entry *find(struct index_entry *e, size_t mask, uint64_t key)
+/* The slot holding key, or the empty slot where it would go. */
+static uint32_t *find(const struct index *x, uint64_t key)
 {
-	size_t i = slot_of(key, mask);
+	size_t i = slot_of(key, x->mask);
 
-	while (e[i].key && e[i].key != key)
-		i = (i + 1) & mask;
-	return &e[i];
+	while (x->slots[i] && ie_key(entry(x, x->slots[i] - 1)) != key)
+		i = (i + 1) & x->mask;
+	return &x->slots[i];
 }
 
 static int grow(struct index *x)
 {
-	struct index_entry *old = x->e;
-	size_t oldcap = x->mask + 1, count = x->count;
+	uint32_t *old = x->slots;
+	size_t oldcap = x->mask + 1;
 
-	if (alloc(x, oldcap * 2)) {
-		x->e = old;
+	if (alloc_slots(x, oldcap * 2)) {
+		x->slots = old;
 		x->mask = oldcap - 1;
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < oldcap; i++)
-		if (old[i].key)
-			*find(x->e, x->mask, old[i].key) = old[i];
-	x->count = count;
+		if (old[i])
+			*find(x, ie_key(entry(x, old[i] - 1))) = old[i];
 	free(old);
 	return 0;
+}
+
+static struct index_entry *new_entry(struct index *x)
+{
+	if (x->count == x->nblocks * BLOCK) {
+		struct index_entry **nb = realloc(x->blocks, (x->nblocks + 1) * sizeof(*nb));
+
+		if (!nb)
+			return NULL;
+		x->blocks = nb;
+		nb[x->nblocks] = malloc(BLOCK * sizeof(struct index_entry));
+		if (!nb[x->nblocks])
+			return NULL;
+		x->nblocks++;
+	}
+	return entry(x, (uint32_t)x->count++);
 }
 
 static int spill_add(struct index *x, uint64_t key, uint32_t pair, uint32_t s, uint32_t ms)
@@ -89,26 +116,31 @@ static int spill_add(struct index *x, uint64_t key, uint32_t pair, uint32_t s, u
 int index_add(struct index *x, uint64_t key, uint32_t pair, bool mergeable, uint32_t flags)
 {
 	struct index_entry *e;
+	uint32_t *slot;
 
 	if ((x->count + 1) * 4 > (x->mask + 1) * 3 && grow(x))
 		return -ENOMEM;
-	e = find(x->e, x->mask, key);
-	if (!e->key) {
-		*e = (struct index_entry){ key, 1, mergeable, pair, flags & ~INDEX_MULTI };
-		x->count++;
+	slot = find(x, key);
+	if (!*slot) {
+		if (x->count >= UINT32_MAX - 1 || !(e = new_entry(x)))
+			return -ENOMEM;
+		*e = (struct index_entry){ (uint32_t)key, (uint32_t)(key >> 32), 1, mergeable,
+					   pair | (flags & (INDEX_MULTI - 1)) << PAIR_BITS };
+		*slot = (uint32_t)x->count; /* id + 1 */
 		return 0;
 	}
-	e->flags |= flags & ~INDEX_MULTI;
-	if (!(e->flags & INDEX_MULTI) && e->pair == pair) {
+	e = entry(x, *slot - 1);
+	e->pf |= (flags & (INDEX_MULTI - 1)) << PAIR_BITS;
+	if (!(ie_flags(e) & INDEX_MULTI) && ie_pair(e) == pair) {
 		e->n++;
 		e->m += mergeable;
 		return 0;
 	}
-	if (!(e->flags & INDEX_MULTI)) {
+	if (!(ie_flags(e) & INDEX_MULTI)) {
 		/* a second pair: the inline counts move to the spill table */
-		if (spill_add(x, key, e->pair, e->n, e->m))
+		if (spill_add(x, key, ie_pair(e), e->n, e->m))
 			return -ENOMEM;
-		e->flags |= INDEX_MULTI;
+		e->pf |= INDEX_MULTI << PAIR_BITS;
 	}
 	if (spill_add(x, key, pair, 1, mergeable))
 		return -ENOMEM;
@@ -119,14 +151,16 @@ int index_add(struct index *x, uint64_t key, uint32_t pair, bool mergeable, uint
 
 const struct index_entry *index_get(const struct index *x, uint64_t key)
 {
-	const struct index_entry *e = find(x->e, x->mask, key);
+	uint32_t *slot = find(x, key);
 
-	return e->key ? e : NULL;
+	return *slot ? entry(x, *slot - 1) : NULL;
 }
 
 size_t index_bytes(const struct index *x)
 {
-	return (x->mask + 1) * sizeof(struct index_entry) + (x->spill.mask + 1) * sizeof(struct kv_slot);
+	/* the entries used (the last block is counted whole: it is allocated) */
+	return x->nblocks * BLOCK * sizeof(struct index_entry) + (x->mask + 1) * sizeof(uint32_t) +
+	       (x->spill.mask + 1) * sizeof(struct kv_slot);
 }
 
 struct spill_item {
@@ -161,13 +195,13 @@ int index_foreach(const struct index *x, index_fn fn, void *ctx)
 	struct spill_item *items;
 	size_t n = 0;
 
-	for (size_t i = 0; i <= x->mask; i++) {
-		const struct index_entry *e = &x->e[i];
+	for (size_t i = 0; i < x->count; i++) {
+		const struct index_entry *e = index_at(x, i);
 		struct index_cell c;
 
-		if (!e->key || (e->flags & INDEX_MULTI))
+		if (ie_flags(e) & INDEX_MULTI)
 			continue;
-		c = (struct index_cell){ e, e->pair, e->n, e->m, true, true };
+		c = (struct index_cell){ e, ie_pair(e), e->n, e->m, true, true };
 		fn(ctx, &c);
 	}
 	if (!x->spill.count)

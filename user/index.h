@@ -4,9 +4,12 @@
  * and its sites per (group, region) pair, so self- vs inter-sharing and every
  * per-group share can be computed exactly after the scan.
  *
- * 24 bytes per key at a load factor of at most 3/4 (so at most 32 bytes per
- * distinct key); a key seen in more than one (group, region) pair also takes
- * one spill slot per pair.
+ * Memory: entries are 20 bytes, stored densely (in fixed-size blocks), found
+ * through a table of 4-byte slots kept between 3/8 and 3/4 full, so a key
+ * costs 20 + 4 / (3/8) < 31 bytes at worst, 26 on average, plus the unused
+ * part of the last block (< 20 KiB): under 32 bytes per distinct key. A key
+ * seen in more than one (group, region) pair also takes a spill cell
+ * (32 bytes) per pair.
  */
 #ifndef KSMSCOPE_INDEX_H
 #define KSMSCOPE_INDEX_H
@@ -18,32 +21,57 @@
 #include "kvtab.h"
 
 #define REGION_BITS 3
+#define PAIR_BITS 29
 #define PAIR(group, region) (((uint32_t)(group) << REGION_BITS) | (uint32_t)(region))
 #define PAIR_GROUP(p) ((p) >> REGION_BITS)
 #define PAIR_REGION(p) ((p) & ((1u << REGION_BITS) - 1))
-#define INDEX_MAX_GROUPS (1u << (31 - REGION_BITS))
+#define INDEX_MAX_GROUPS (1u << (PAIR_BITS - REGION_BITS))
+
+/* Flags (3 bits): two for the caller, one for the index. */
+#define INDEX_MULTI 4u /* seen in several pairs: counts per pair are in the spill table */
 
 struct index_entry {
-	uint64_t key; /* 0 = empty slot; callers never use key 0 */
-	uint32_t n;   /* sites */
-	uint32_t m;   /* sites in mergeable ranges */
-	uint32_t pair;  /* the only (group, region) pair, unless multi */
-	uint32_t flags; /* INDEX_MULTI | caller's flag bits */
+	uint32_t key_lo, key_hi; /* the key; 0 is never used */
+	uint32_t n;              /* sites */
+	uint32_t m;              /* sites in mergeable ranges */
+	uint32_t pf;             /* pair (low PAIR_BITS) and flags (high 3 bits) */
 };
 
-#define INDEX_MULTI (1u << 31)
+static inline uint64_t ie_key(const struct index_entry *e)
+{
+	return (uint64_t)e->key_hi << 32 | e->key_lo;
+}
+
+static inline uint32_t ie_pair(const struct index_entry *e)
+{
+	return e->pf & ((1u << PAIR_BITS) - 1);
+}
+
+static inline uint32_t ie_flags(const struct index_entry *e)
+{
+	return e->pf >> PAIR_BITS;
+}
+
+#define INDEX_BLOCK_BITS 10 /* entries per block: 1024 (20 KiB) */
 
 struct index {
-	struct index_entry *e;
+	struct index_entry **blocks;
+	size_t nblocks;
+	uint32_t *slots; /* entry id + 1; 0 = empty */
 	size_t mask, count;
 	struct kvtab spill; /* (key, pair) -> (sites, mergeable sites) for multi-pair keys */
 };
 
 int index_init(struct index *x, size_t hint);
 void index_free(struct index *x);
-/* One more site of key in pair. flags are OR-ed into the entry. 0 or -ENOMEM. */
+/* One more site of key in pair. flags (< INDEX_MULTI) are OR-ed into the entry. 0 or -ENOMEM. */
 int index_add(struct index *x, uint64_t key, uint32_t pair, bool mergeable, uint32_t flags);
 const struct index_entry *index_get(const struct index *x, uint64_t key);
+/* Entries by id, 0 <= id < count, in insertion order. */
+static inline const struct index_entry *index_at(const struct index *x, size_t id)
+{
+	return &x->blocks[id >> INDEX_BLOCK_BITS][id & ((1u << INDEX_BLOCK_BITS) - 1)];
+}
 size_t index_bytes(const struct index *x);
 
 /* One (key, pair) cell of the index, as handed to index_foreach. */

@@ -30,14 +30,14 @@ static uint64_t kept(const struct model_input *in, uint32_t m, bool zero)
 /* The zero content is never sampled out: it stands for itself. */
 static double weight_of(const struct model_input *in, const struct index_entry *e)
 {
-	return (e->flags & CONTENT_ZERO) ? 1.0 : in->weight;
+	return (ie_flags(e) & CONTENT_ZERO) ? 1.0 : in->weight;
 }
 
 static void content_cell(void *ctx, const struct index_cell *c)
 {
 	const struct acc *a = ctx;
 	const struct index_entry *e = c->e;
-	bool zero = e->flags & CONTENT_ZERO;
+	bool zero = ie_flags(e) & CONTENT_ZERO;
 	double w = weight_of(a->in, e), sh = w * share(c->s, e->n);
 	double msh = w * share(c->ms, e->m);
 	double ach = e->m ? w * (double)c->ms * (double)(e->m - kept(a->in, e->m, zero)) / e->m : 0;
@@ -66,7 +66,7 @@ static void frame_cell(void *ctx, const struct index_cell *c)
 
 	for (int i = 0; i < 2; i++) {
 		ms[i]->frames += first[i];
-		if (e->flags & FRAME_KSM) {
+		if (ie_flags(e) & FRAME_KSM) {
 			ms[i]->ksm_frames += first[i];
 			ms[i]->ksm_sites += c->s;
 			ms[i]->ksm_saved += share(c->s, e->n);
@@ -109,12 +109,10 @@ static void totals(const struct model_input *in, struct model_out *out)
 	const struct index *x = in->contents;
 	double w;
 
-	for (size_t i = 0; i <= x->mask; i++) {
-		const struct index_entry *e = &x->e[i];
-		bool zero = e->flags & CONTENT_ZERO;
+	for (size_t i = 0; i < x->count; i++) {
+		const struct index_entry *e = index_at(x, i);
+		bool zero = ie_flags(e) & CONTENT_ZERO;
 
-		if (!e->key)
-			continue;
 		w = weight_of(in, e);
 		t->contents += w;
 		t->isites += w * e->n;
@@ -129,13 +127,11 @@ static void totals(const struct model_input *in, struct model_out *out)
 		}
 	}
 	x = in->frames;
-	for (size_t i = 0; i <= x->mask; i++) {
-		const struct index_entry *e = &x->e[i];
+	for (size_t i = 0; i < x->count; i++) {
+		const struct index_entry *e = index_at(x, i);
 
-		if (!e->key)
-			continue;
 		t->frames += 1;
-		if (e->flags & FRAME_KSM) {
+		if (ie_flags(e) & FRAME_KSM) {
 			t->ksm_frames += 1;
 			t->ksm_sites += e->n;
 			t->ksm_saved += e->n - 1;
@@ -143,9 +139,8 @@ static void totals(const struct model_input *in, struct model_out *out)
 	}
 	for (int k = 0; k < SUBPAGE_SIZES; k++) {
 		x = in->chunks[k];
-		for (size_t i = 0; x && i <= x->mask; i++)
-			if (x->e[i].key)
-				t->subpage[k] += in->weight * (double)(x->e[i].n - 1) * subpage_sizes[k];
+		for (size_t i = 0; x && i < x->count; i++)
+			t->subpage[k] += in->weight * (double)(index_at(x, i)->n - 1) * subpage_sizes[k];
 	}
 	/* self-sharing is per group: the total is the groups' sum */
 	t->saveable_self = 0;
@@ -200,9 +195,9 @@ struct se_ctx {
 
 static uint64_t class_of(const struct model_input *in, const struct index_entry *e)
 {
-	const struct kv_slot *c = in->classes ? kvtab_get(in->classes, e->key, 0) : NULL;
+	const struct kv_slot *c = in->classes ? kvtab_get(in->classes, ie_key(e), 0) : NULL;
 
-	return c ? c->v1 : e->key; /* no class known: the content is its own */
+	return c ? c->v1 : ie_key(e); /* no class known: the content is its own */
 }
 
 /* Add v to the class's quantity q (modulo 2^64: partial sums may dip below 0). */
@@ -223,7 +218,7 @@ static void se_cell(void *ctx, const struct index_cell *c)
 	struct se_ctx *x = ctx;
 	uint64_t self = c->s - (c->first_in_group ? 1 : 0);
 
-	if (c->e->flags & CONTENT_ZERO)
+	if (ie_flags(c->e) & CONTENT_ZERO)
 		return;
 	if (class_add(x->cls, class_of(x->in, c->e), V_SELF, self) ||
 	    class_add(x->cls, class_of(x->in, c->e), V_INTER, (uint64_t)0 - self))
@@ -242,11 +237,11 @@ int model_standard_errors(const struct model_input *in, struct metrics *se)
 	/* class totals: kvtab values are integers, so keep (class, quantity) cells */
 	if (kvtab_init(&cls, x->count * V__N))
 		return -ENOMEM;
-	for (size_t i = 0; i <= x->mask; i++) {
-		const struct index_entry *e = &x->e[i];
+	for (size_t i = 0; i < x->count; i++) {
+		const struct index_entry *e = index_at(x, i);
 		uint64_t k, v[V_SELF];
 
-		if (!e->key || (e->flags & CONTENT_ZERO))
+		if (ie_flags(e) & CONTENT_ZERO)
 			continue;
 		k = class_of(in, e);
 		v[V_CONTENTS] = 1;

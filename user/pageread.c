@@ -14,8 +14,6 @@
 #include "kpage.h"
 #include "pageread.skel.h"
 
-#define MAP_BYTES(entries, size) (((size_t)(entries) * (size) + 4095) & ~(size_t)4095)
-
 static int run(struct pageread *r, size_t n)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts);
@@ -70,16 +68,8 @@ int pageread_open(struct pageread *r)
 	if (!r->skel)
 		return -errno ? -errno : -EINVAL;
 	r->prog_fd = bpf_program__fd(r->skel->progs.read_prefixes);
-	r->out = mmap(NULL, MAP_BYTES(PAGEREAD_BATCH, PAGEREAD_PREFIX), PROT_READ, MAP_SHARED,
-		      bpf_map__fd(r->skel->maps.prefixes), 0);
-	r->errs = mmap(NULL, MAP_BYTES(PAGEREAD_BATCH, sizeof(int32_t)), PROT_READ, MAP_SHARED,
-		       bpf_map__fd(r->skel->maps.errors), 0);
-	if (r->out == MAP_FAILED || r->errs == MAP_FAILED) {
-		r->out = NULL;
-		r->errs = NULL;
-		pageread_close(r);
-		return -ENOMEM;
-	}
+	r->out = (const unsigned char *)r->skel->bss->prefixes;
+	r->errs = r->skel->bss->errors;
 
 	/* a page of ours with random bytes, locked so its frame stays put */
 	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -121,10 +111,6 @@ int pageread_open(struct pageread *r)
 
 void pageread_close(struct pageread *r)
 {
-	if (r->out)
-		munmap((void *)r->out, MAP_BYTES(PAGEREAD_BATCH, PAGEREAD_PREFIX));
-	if (r->errs)
-		munmap((void *)r->errs, MAP_BYTES(PAGEREAD_BATCH, sizeof(int32_t)));
 	pageread_bpf__destroy(r->skel);
 	memset(r, 0, sizeof(*r));
 }

@@ -138,20 +138,6 @@ static int cgroup2_mount(char *out, size_t size)
 	return err;
 }
 
-/* Resident anonymous pages of the targets (RssAnon): what to size the index for. */
-static uint64_t anon_pages(const uint32_t *pids, size_t n)
-{
-	uint64_t total = 0, kb;
-	char path[64];
-
-	for (size_t i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "/proc/%u/status", pids[i]);
-		if (!read_keyed_u64(path, "RssAnon", &kb))
-			total += kb / 4;
-	}
-	return total;
-}
-
 int cmd_scan(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -286,7 +272,6 @@ int cmd_scan(int argc, char **argv)
 	signal(SIGTERM, on_stop_signal);
 	signal(SIGPIPE, SIG_IGN);
 
-	scanner_expect(&s, anon_pages(pids, npids));
 	t0 = now_mono_ns();
 	if (freeze && freezer_stop(&fz, pids, npids)) {
 		freezer_thaw(&fz);

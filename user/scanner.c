@@ -31,10 +31,10 @@ int scanner_init(struct scanner *s, enum group_by gb, uint32_t sample, bool live
 	if (s->kpf_fd < 0)
 		return s->kpf_fd;
 	s->buf = aligned_alloc(4096, BATCH * PAGE_BYTES);
-	if (!s->buf || index_init(&s->contents, 1 << 16) || index_init(&s->frames, 1 << 12))
+	if (!s->buf || index_init(&s->contents, 0) || index_init(&s->frames, 0))
 		return -ENOMEM;
 	for (int k = 0; k < SUBPAGE_SIZES; k++)
-		if (index_init(&s->chunks[k], 1 << 16))
+		if (index_init(&s->chunks[k], 0))
 			return -ENOMEM;
 	if (kvtab_init(&s->classes, 1024))
 		return -ENOMEM;
@@ -65,17 +65,6 @@ int scanner_finish(struct scanner *s)
 	return err;
 }
 
-void scanner_expect(struct scanner *s, uint64_t pages)
-{
-	struct index bigger;
-
-	/* sized once, up front: growing a large table rehashes and refaults it */
-	if (s->contents.count == 0 && pages / s->sample > (s->contents.mask + 1) / 2 &&
-	    !index_init(&bigger, pages / s->sample)) {
-		index_free(&s->contents);
-		s->contents = bigger;
-	}
-}
 
 void scanner_free(struct scanner *s)
 {

@@ -77,7 +77,6 @@ int proc_cgroup(uint32_t pid, char *out, size_t size);
 size_t scanner_index_bytes(const struct scanner *s);
 /* Wait for every page read to be hashed and indexed. 0 or -ENOMEM. Call before the model. */
 int scanner_finish(struct scanner *s);
-/* Hint: how many distinct contents to size the index for (avoids rehashing). */
-void scanner_expect(struct scanner *s, uint64_t pages);
+
 
 #endif
