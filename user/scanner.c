@@ -45,26 +45,23 @@ int scanner_init(struct scanner *s, enum group_by gb, uint32_t sample, bool live
 	return 0;
 }
 
-static int consume(void *ctx, const struct work_item *it, const unsigned char *page);
-
-static int start_queue(struct scanner *s)
+static int start_pool(struct scanner *s)
 {
-	if (s->q_started)
+	if (s->pool_started)
 		return 0;
-	if (workq_start(&s->q, consume, s))
+	if (readpool_start(&s->pool, &s->h, s->subpage))
 		return -ENOMEM;
-	s->q_started = true;
+	s->pool_started = true;
 	return 0;
 }
 
 int scanner_finish(struct scanner *s)
 {
-	int err = s->q_started ? workq_stop(&s->q) : 0;
-
-	s->q_started = false;
-	return err;
+	if (s->pool_started)
+		readpool_stop(&s->pool);
+	s->pool_started = false;
+	return 0;
 }
-
 
 void scanner_free(struct scanner *s)
 {
@@ -185,9 +182,7 @@ struct proc_scan {
 	bool gone, denied;
 };
 
-struct site {
-	uint64_t addr, pfn;
-};
+
 
 static inline uint64_t zero_hash(const struct scanner *s)
 {
@@ -195,16 +190,14 @@ static inline uint64_t zero_hash(const struct scanner *s)
 }
 
 /*
- * Index one page's content and chunks. Sampled scans (klass: the page's
- * prefix hash, or 0 for an all-zero prefix) index contents only: the zero
- * content always, a page with a zero prefix when its full hash is sampled,
- * others because their prefix was.
+ * Index one page's content (hash h) and chunks. Sampled scans (klass: the
+ * page's prefix hash, or 0 for an all-zero prefix) index contents only: the
+ * zero content always, a page with a zero prefix when its full hash is
+ * sampled, others because their prefix was.
  */
-static int index_page(struct scanner *s, const void *page, uint32_t pair, bool mergeable, uint64_t klass)
+static int index_page(struct scanner *s, uint64_t h, const uint64_t *chunks, uint32_t pair, bool mergeable,
+		      uint64_t klass)
 {
-	uint64_t chunks[CHUNK_HASHES];
-	/* one hash function per run: the chunked one only when chunks are counted */
-	uint64_t h = s->subpage ? hash_page(&s->h, page, chunks) : hash_page_fast(&s->h, page);
 	bool zero = h == zero_hash(s);
 	const struct index_entry *e;
 	int err;
@@ -240,79 +233,82 @@ static int index_add_zero(struct scanner *s, uint32_t pair)
 }
 
 /*
- * Read the sites' pages through /proc/PID/mem, one pread per run of
- * consecutive pages, and index them. Not process_vm_readv: it pins pages, and
- * a read-only pin of a page that is not exclusively owned (every KSM page, every
- * page still shared since a fork) makes the kernel copy it first: reading
- * would break the very sharing we measure (seen here: 64 KSM pages read,
- * 64 unmerged). /proc/PID/mem takes plain references and changes nothing.
+ * Pages are read through /proc/PID/mem, by the pool's reader threads. Not
+ * process_vm_readv: it pins pages, and a read-only pin of a page that is not
+ * exclusively owned (every KSM page, every page still shared since a fork)
+ * makes the kernel copy it first: reading would break the very sharing we
+ * measure (seen here: 64 KSM pages read, 64 unmerged). /proc/PID/mem takes
+ * plain references and changes nothing.
  */
-static int read_sites(struct scanner *s, struct proc_scan *p, const struct site *sites, const uint64_t *klass,
-		      size_t n, uint32_t pair, bool mergeable, bool *ok)
+
+/* Fold a finished job into the indexes and the counters. */
+static int collect_job(struct scanner *s, struct pool_job *j)
 {
-	size_t i = 0;
-	int err;
+	struct proc_scan *p = j->owner;
+	int err = 0;
 
-	while (i < n) {
-		size_t run = 1, base, done;
-		unsigned char *dst;
-		ssize_t got;
-
-		while (i + run < n && sites[i + run].addr == sites[i].addr + run * PAGE_BYTES)
-			run++;
-		dst = workq_reserve(&s->q, run);
-		if (!dst)
-			return s->q.err ? s->q.err : -ENOMEM;
-		base = s->q.cur->npages;
-		got = pread(p->mem_fd, dst, run * PAGE_BYTES, (off_t)sites[i].addr);
-		if (got < 0) {
-			if (errno == ESRCH) {
-				p->gone = true;
-				return -ESRCH;
-			}
-			if (errno == EPERM || errno == EACCES) {
-				p->denied = true;
-				return -EACCES;
-			}
-			if (errno != EIO && errno != EFAULT)
-				return -errno;
-			got = 0; /* the first page of the run is gone */
-		} else if (got == 0) {
-			/* EOF: the mm is gone (the process exited) */
-			p->gone = true;
-			return -ESRCH;
-		}
-		done = (size_t)got / PAGE_BYTES;
-		s->cost.bytes_read += (uint64_t)got;
-		s->cost.pages_read += done;
-		workq_commit_pages(&s->q, done);
-		for (size_t k = 0; k < done; k++) {
-			struct work_item it = { klass ? klass[i + k] : 0, pair, (uint16_t)(base + k), mergeable, 0 };
-
-			err = workq_add(&s->q, &it);
-			if (err)
-				return err;
-			ok[i + k] = true;
-		}
-		if (done < run) {
-			/* the read stopped at a page that went away: skip it, resume after it */
-			s->races.vanished_pages++;
-			i += done + 1;
-		} else {
-			i += run;
-		}
+	s->cost.bytes_read += j->bytes;
+	s->races.vanished_pages += j->vanished;
+	s->races.changed_pages += j->changed;
+	if (j->err == -ESRCH)
+		p->gone = true;
+	else if (j->err == -EACCES)
+		p->denied = true;
+	else if (j->err)
+		err = j->err;
+	for (size_t k = 0; k < j->n && !err; k++) {
+		if (!j->ok[k])
+			continue;
+		s->cost.pages_read++;
+		err = index_page(s, j->hash[k], j->chunks ? j->chunks + k * CHUNK_HASHES : NULL, j->pair,
+				 j->mergeable, s->sample > 1 ? j->klass[k] : 0);
 	}
-	return 0;
+	readpool_release(&s->pool, j);
+	return err;
 }
 
-/* The queue's thread: hash and index one page (or place one KSM zero-page site). */
-static int consume(void *ctx, const struct work_item *it, const unsigned char *page)
+/* Collect finished jobs; wait: until none is left. */
+static int collect_jobs(struct scanner *s, bool wait)
 {
-	struct scanner *s = ctx;
+	struct pool_job *j;
+	int err = 0;
 
-	if (it->zero_site)
-		return index_add_zero(s, it->pair);
-	return index_page(s, page, it->pair, it->mergeable, it->klass);
+	while ((j = readpool_collect(&s->pool, wait))) {
+		int e = collect_job(s, j);
+
+		err = err ? err : e;
+	}
+	return err;
+}
+
+static int submit_sites(struct scanner *s, struct proc_scan *p, const struct pool_site *sites, const uint64_t *klass,
+			size_t n, uint32_t pair, bool mergeable)
+{
+	struct pool_job *j;
+
+	if (!n)
+		return 0;
+	/* collect first: a free slot may be waiting on us */
+	if (readpool_pending(&s->pool) >= s->pool.nslots) {
+		struct pool_job *done = readpool_collect(&s->pool, true);
+		int err = done ? collect_job(s, done) : 0;
+
+		if (err)
+			return err;
+	}
+	j = readpool_job(&s->pool);
+	j->mem_fd = p->mem_fd;
+	j->pm_fd = p->pm_fd;
+	j->n = n;
+	memcpy(j->sites, sites, n * sizeof(*sites));
+	if (klass)
+		memcpy(j->klass, klass, n * sizeof(*klass));
+	j->pair = pair;
+	j->mergeable = mergeable;
+	j->live = s->live;
+	j->owner = p;
+	readpool_submit(&s->pool);
+	return collect_jobs(s, false);
 }
 
 static bool all_zero(const unsigned char *b, size_t n)
@@ -329,7 +325,7 @@ static bool all_zero(const unsigned char *b, size_t n)
  * plus those with an all-zero prefix, decided on their full hash. Only the
  * kept sites are read whole. Compacts sites[] and fills klass[].
  */
-static size_t sample_sites(struct scanner *s, struct proc_scan *p, struct site *sites, uint64_t *klass, size_t n)
+static size_t sample_sites(struct scanner *s, struct proc_scan *p, struct pool_site *sites, uint64_t *klass, size_t n)
 {
 	uint64_t pfns[BATCH];
 	unsigned char buf[PAGEREAD_PREFIX];
@@ -375,8 +371,7 @@ static size_t sample_sites(struct scanner *s, struct proc_scan *p, struct site *
 static int scan_vma(struct scanner *s, struct proc_scan *p, const struct vma *v, enum region_type r)
 {
 	uint64_t pm[BATCH], pfns[BATCH], flags[BATCH], idx_of[BATCH], klass[BATCH];
-	struct site sites[BATCH];
-	bool ok[BATCH];
+	struct pool_site sites[BATCH];
 	uint32_t pair = PAIR(p->group, r);
 	struct pair_counts *pc = &s->pairs[pair];
 
@@ -427,11 +422,9 @@ static int scan_vma(struct scanner *s, struct proc_scan *p, const struct vma *v,
 					pc->sites++;
 					pc->mergeable_sites++;
 					pc->ksm_zero_pages++;
-					struct work_item it = { 0, pair, 0, 1, 1 };
-
-					/* indexes belong to the queue's thread: send it there */
-					if (!workq_reserve(&s->q, 0) || (err = workq_add(&s->q, &it)))
-						return err ? err : -ENOMEM;
+					err = index_add_zero(s, pair);
+					if (err)
+						return err;
 				} else {
 					pc->zero_mapped++;
 				}
@@ -451,23 +444,17 @@ static int scan_vma(struct scanner *s, struct proc_scan *p, const struct vma *v,
 			}
 			sites[ns].addr = addr;
 			sites[ns].pfn = pfns[j];
-			ok[ns++] = false;
+			ns++;
 		}
 		if (s->sample > 1)
 			ns = sample_sites(s, p, sites, klass, ns);
-		err = read_sites(s, p, sites, s->sample > 1 ? klass : NULL, ns, pair, v->mergeable, ok);
+		err = submit_sites(s, p, sites, s->sample > 1 ? klass : NULL, ns, pair, v->mergeable);
 		if (err)
 			return err;
-		if (s->live && ns) {
-			/* a frame that changed under the read: a copy-on-write, migration or swap-out */
-			got = pagemap_read(p->pm_fd, a, want, pm);
-			for (size_t j = 0; j < ns && got > 0; j++) {
-				size_t i = (sites[j].addr - a) / PAGE_BYTES;
-
-				if (ok[j] && (ssize_t)i < got && (pm[i] & PM_PFN_MASK) != sites[j].pfn)
-					s->races.changed_pages++;
-			}
-		}
+		if (p->gone)
+			return -ESRCH;
+		if (p->denied)
+			return -EACCES;
 		a += (uint64_t)got * PAGE_BYTES;
 		if (got <= 0)
 			break;
@@ -483,7 +470,7 @@ int scanner_scan_pid(struct scanner *s, uint32_t pid)
 	bool vmm, grouped = false;
 	int err;
 
-	if (start_queue(s))
+	if (start_pool(s))
 		return -ENOMEM;
 	err = proc_comm(pid, comm);
 	if (!err)
@@ -529,6 +516,12 @@ int scanner_scan_pid(struct scanner *s, uint32_t pid)
 	if (!err && p.ksm_zero_left)
 		s->races.zero_ksm_unplaced += p.ksm_zero_left;
 out:
+	/* every job of this process finishes before its files close */
+	{
+		int e = collect_jobs(s, true);
+
+		err = err ? err : e;
+	}
 	if (p.pm_fd >= 0)
 		close(p.pm_fd);
 	if (p.mem_fd >= 0)

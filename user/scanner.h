@@ -14,7 +14,7 @@
 #include "index.h"
 #include "model.h"
 #include "pageread.h"
-#include "workq.h"
+#include "readpool.h"
 
 enum group_by { GROUP_PROCESS, GROUP_CGROUP, GROUP_COMM };
 
@@ -63,9 +63,9 @@ struct scanner {
 	bool pr_ok;
 	int pr_err;           /* why not, when not */
 	struct kvtab classes; /* kept content -> sampling class (its prefix hash) */
-	/* reading (this thread) and hashing + indexing (the queue's thread) overlap */
-	struct workq q;
-	bool q_started;
+	/* reader threads read and hash; this thread walks pagemap and owns the indexes */
+	struct readpool pool;
+	bool pool_started;
 };
 
 int scanner_init(struct scanner *s, enum group_by gb, uint32_t sample, bool live);
@@ -75,7 +75,7 @@ int scanner_scan_pid(struct scanner *s, uint32_t pid);
 /* The group key of a process under a grouping, e.g. for --cgroup filtering. 0 or -errno. */
 int proc_cgroup(uint32_t pid, char *out, size_t size);
 size_t scanner_index_bytes(const struct scanner *s);
-/* Wait for every page read to be hashed and indexed. 0 or -ENOMEM. Call before the model. */
+/* Stop the reader threads. 0. Call before the model. */
 int scanner_finish(struct scanner *s);
 
 

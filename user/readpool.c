@@ -1,0 +1,208 @@
+#include "readpool.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kpage.h"
+
+enum { J_FREE, J_FILLING, J_QUEUED, J_RUNNING, J_DONE, J_COLLECTED };
+
+static void run_job(const struct readpool *p, struct pool_job *j)
+{
+	size_t i = 0;
+
+	j->bytes = j->vanished = j->changed = 0;
+	j->err = 0;
+	memset(j->ok, 0, j->n * sizeof(j->ok[0]));
+	while (i < j->n) {
+		size_t run = 1, done;
+		ssize_t got;
+
+		while (i + run < j->n && j->sites[i + run].addr == j->sites[i].addr + run * 4096)
+			run++;
+		got = pread(j->mem_fd, j->buf, run * 4096, (off_t)j->sites[i].addr);
+		if (got < 0) {
+			if (errno == ESRCH || errno == EPERM || errno == EACCES || (errno != EIO && errno != EFAULT)) {
+				j->err = errno == ESRCH ? -ESRCH : (errno == EPERM || errno == EACCES) ? -EACCES : -errno;
+				return;
+			}
+			got = 0; /* the first page of the run is gone */
+		} else if (got == 0) {
+			j->err = -ESRCH; /* EOF: the mm is gone */
+			return;
+		}
+		done = (size_t)got / 4096;
+		j->bytes += (uint64_t)got;
+		for (size_t k = 0; k < done; k++) {
+			const unsigned char *page = j->buf + k * 4096;
+
+			j->hash[i + k] = j->chunks_wanted ? hash_page(p->h, page, j->chunks + (i + k) * CHUNK_HASHES)
+							  : hash_page_fast(p->h, page);
+			j->ok[i + k] = true;
+		}
+		if (done < run) {
+			/* the read stopped at a page that went away: skip it, resume after it */
+			j->vanished++;
+			i += done + 1;
+		} else {
+			i += run;
+		}
+	}
+	if (j->live && j->n) {
+		/* a frame that changed under the read: a copy-on-write, migration or swap-out */
+		uint64_t first = j->sites[0].addr, pm[POOL_BATCH];
+		size_t span = (size_t)((j->sites[j->n - 1].addr - first) / 4096) + 1;
+		ssize_t got = span <= POOL_BATCH ? pagemap_read(j->pm_fd, first, span, pm) : -1;
+
+		for (size_t k = 0; k < j->n && got > 0; k++) {
+			size_t at = (size_t)((j->sites[k].addr - first) / 4096);
+
+			if (j->ok[k] && (ssize_t)at < got && (pm[at] & PM_PFN_MASK) != j->sites[k].pfn)
+				j->changed++;
+		}
+	}
+}
+
+static void *reader(void *arg)
+{
+	struct readpool *p = arg;
+
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		struct pool_job *j = NULL;
+
+		while (!p->closing && p->taken == p->submitted)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (p->taken == p->submitted)
+			break;
+		j = &p->jobs[p->taken++ % p->nslots];
+		j->state = J_RUNNING;
+		pthread_mutex_unlock(&p->mu);
+		run_job(p, j);
+		pthread_mutex_lock(&p->mu);
+		j->state = J_DONE;
+		pthread_cond_broadcast(&p->cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+int readpool_start(struct readpool *p, const struct hasher *h, bool chunks)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int want = cpus < 1 ? 1 : cpus > POOL_MAX_THREADS ? POOL_MAX_THREADS : (int)cpus;
+
+	memset(p, 0, sizeof(*p));
+	p->h = h;
+	p->chunks = chunks;
+	p->nslots = (size_t)want * 2 + 1;
+	p->jobs = calloc(p->nslots, sizeof(*p->jobs));
+	if (!p->jobs)
+		return -ENOMEM;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	for (size_t i = 0; i < p->nslots; i++) {
+		p->jobs[i].buf = aligned_alloc(4096, POOL_BATCH * 4096);
+		p->jobs[i].chunks = chunks ? malloc(POOL_BATCH * CHUNK_HASHES * sizeof(uint64_t)) : NULL;
+		if (!p->jobs[i].buf || (chunks && !p->jobs[i].chunks)) {
+			readpool_stop(p);
+			return -ENOMEM;
+		}
+	}
+	for (int t = 0; t < want; t++)
+		if (!pthread_create(&p->threads[p->nthreads], NULL, reader, p))
+			p->nthreads++;
+	return 0;
+}
+
+/* Slots are used in job-number order: job k lives in slot k % nslots. */
+struct pool_job *readpool_job(struct readpool *p)
+{
+	struct pool_job *j;
+
+	pthread_mutex_lock(&p->mu);
+	j = &p->jobs[p->submitted % p->nslots];
+	while (j->state != J_FREE)
+		pthread_cond_wait(&p->cv, &p->mu);
+	j->state = J_FILLING;
+	pthread_mutex_unlock(&p->mu);
+	j->chunks_wanted = p->chunks;
+	return j;
+}
+
+void readpool_submit(struct readpool *p)
+{
+	struct pool_job *j = &p->jobs[p->submitted % p->nslots];
+
+	if (!p->nthreads) {
+		/* no threads could be had: run it here */
+		run_job(p, j);
+		j->state = J_DONE;
+		p->submitted++;
+		p->taken++;
+		return;
+	}
+	pthread_mutex_lock(&p->mu);
+	j->state = J_QUEUED;
+	p->submitted++;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+struct pool_job *readpool_collect(struct readpool *p, bool wait)
+{
+	struct pool_job *j = NULL;
+
+	pthread_mutex_lock(&p->mu);
+	if (p->done_upto < p->submitted) {
+		struct pool_job *c = &p->jobs[p->done_upto % p->nslots];
+
+		/* in submission order: a later job may finish first, it waits its turn */
+		while (wait && c->state != J_DONE)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (c->state == J_DONE) {
+			c->state = J_COLLECTED;
+			p->done_upto++;
+			j = c;
+		}
+	}
+	pthread_mutex_unlock(&p->mu);
+	return j;
+}
+
+void readpool_release(struct readpool *p, struct pool_job *j)
+{
+	pthread_mutex_lock(&p->mu);
+	j->state = J_FREE;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+size_t readpool_pending(const struct readpool *p)
+{
+	return p->submitted - p->done_upto;
+}
+
+void readpool_stop(struct readpool *p)
+{
+	if (p->nthreads) {
+		pthread_mutex_lock(&p->mu);
+		p->closing = true;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		for (int t = 0; t < p->nthreads; t++)
+			pthread_join(p->threads[t], NULL);
+	}
+	if (p->jobs) {
+		pthread_mutex_destroy(&p->mu);
+		pthread_cond_destroy(&p->cv);
+		for (size_t i = 0; i < p->nslots; i++) {
+			free(p->jobs[i].buf);
+			free(p->jobs[i].chunks);
+		}
+		free(p->jobs);
+	}
+	memset(p, 0, sizeof(*p));
+}

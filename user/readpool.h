@@ -1,0 +1,70 @@
+/*
+ * Reading pages is the scan's cost: /proc/PID/mem copies one page at a time
+ * under the target's mmap lock (shared, so readers run in parallel). The pool
+ * runs jobs of up to one pagemap batch on reader threads, one per CPU: each
+ * job reads its pages, hashes them, and checks their frames again; the
+ * scanning thread only walks pagemap and kpageflags and feeds the hashes to
+ * the index, which stays single-threaded. Page contents never leave a job.
+ */
+#ifndef KSMSCOPE_READPOOL_H
+#define KSMSCOPE_READPOOL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hash.h"
+
+#define POOL_BATCH 512
+#define POOL_MAX_THREADS 8
+
+struct pool_site {
+	uint64_t addr, pfn;
+};
+
+struct pool_job {
+	/* in */
+	int mem_fd, pm_fd;
+	size_t n;
+	struct pool_site sites[POOL_BATCH];
+	uint64_t klass[POOL_BATCH]; /* sampling class per site (sampled scans) */
+	uint32_t pair;
+	bool mergeable, live, chunks_wanted;
+	void *owner; /* the caller's process record */
+	/* out */
+	bool ok[POOL_BATCH];             /* read whole */
+	uint64_t hash[POOL_BATCH];       /* hash_page or hash_page_fast */
+	uint64_t *chunks;                /* [POOL_BATCH * CHUNK_HASHES] when chunks_wanted */
+	uint64_t bytes, vanished, changed;
+	int err;                         /* -ESRCH gone, -EACCES denied, other -errno */
+	/* queue state */
+	int state;
+	unsigned char *buf;
+};
+
+struct readpool {
+	const struct hasher *h;
+	struct pool_job *jobs; /* ring of slots */
+	size_t nslots;
+	size_t submitted, taken, done_upto; /* monotonic job numbers */
+	pthread_t threads[POOL_MAX_THREADS];
+	int nthreads;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool closing, chunks;
+};
+
+/* Start readers (one per online CPU, at most POOL_MAX_THREADS; 0 threads runs jobs inline). */
+int readpool_start(struct readpool *p, const struct hasher *h, bool chunks);
+/* A free job slot to fill (waits for one); NULL only if the pool is broken. */
+struct pool_job *readpool_job(struct readpool *p);
+void readpool_submit(struct readpool *p);
+/* The oldest finished job not yet collected, or NULL; wait: block until one is done. */
+struct pool_job *readpool_collect(struct readpool *p, bool wait);
+/* Give a collected job's slot back. */
+void readpool_release(struct readpool *p, struct pool_job *j);
+size_t readpool_pending(const struct readpool *p);
+void readpool_stop(struct readpool *p);
+
+#endif
