@@ -74,9 +74,10 @@ $(OUT)/tests/test_%: tests/unit/test_%.c tests/unit/harness.h $(LIB_OBJS) | $(OU
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
 
+# the workload stands for an ordinary process: never sanitized (ASan reserves terabytes of shadow)
 $(OUT)/tests/workload: tests/workload.c | $(OUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(filter-out $(SANFLAGS),$(CFLAGS)) $< -o $@
 
 # The test suite builds and runs the sanitized tree; root runs the integration tests too.
 test:
@@ -87,11 +88,26 @@ test-unit:
 	$(Q)$(MAKE) --no-print-directory SAN=1 $(patsubst $(OUT)/%,build-san/%,$(UNIT_BINS))
 	$(Q)TESTS_ONLY=unit tests/run.sh build-san
 
-$(OUT)/bench/%: bench/%.c | $(SKELS) $(OUT)/bench
-	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+# bench/: fault_bench plus its own BPF objects (bench/*.bpf.c -> $(OUT)/bench/*.skel.h)
+BENCH_BPF_SRCS := $(wildcard bench/*.bpf.c)
+BENCH_SKELS    := $(patsubst bench/%.bpf.c,$(OUT)/bench/%.skel.h,$(BENCH_BPF_SRCS))
+BENCH_BINS     := $(OUT)/bench/fault_bench
+.SECONDARY: $(BENCH_SKELS) $(BENCH_SKELS:.skel.h=.bpf.o)
 
-bench: $(OUT)/ksmscope $(OUT)/bench/fault_bench $(LIB_OBJS)
+$(OUT)/bench/%.bpf.o: bench/%.bpf.c vmlinux/$(ARCH)/vmlinux.h | $(OUT)/bench
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(@:.o=.d) -c $< -o $@
+
+$(OUT)/bench/%.skel.h: $(OUT)/bench/%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< > $@
+
+# fault_bench is self-contained (it runs the ksmscope binary): no user objects linked
+$(OUT)/bench/%: bench/%.c | $(BENCH_SKELS) $(OUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) -I$(OUT)/bench $(CFLAGS) $(LDFLAGS) $< $(LDLIBS) -o $@
+
+bench: $(OUT)/ksmscope $(BENCH_BINS) $(LIB_OBJS)
 	$(Q)bench/run.sh $(OUT)
 
 run: $(OUT)/ksmscope

@@ -20,6 +20,8 @@ Exits non-zero (after printing) if any page read failed.
 
 import argparse
 import json
+import ctypes
+import fcntl
 import os
 import re
 import struct
@@ -131,18 +133,50 @@ def pread_full(fd, size, offset):
     return bytes(out)
 
 
+class _PmScanArg(ctypes.Structure):
+    _fields_ = [(n, ctypes.c_uint64) for n in (
+        "size", "flags", "start", "end", "walk_end", "vec", "vec_len", "max_pages",
+        "category_inverted", "category_mask", "category_anyof_mask", "return_mask")]
+
+
+_PAGEMAP_SCAN = 0xC0606610  # _IOWR('f', 16, struct pm_scan_arg), Linux 6.7+
+_PAGE_IS_PRESENT, _PAGE_IS_SWAPPED = 1 << 3, 1 << 4
+
+
+def populated_ranges(fd, start, end):
+    """The parts of [start, end) holding present or swapped pages (PAGEMAP_SCAN),
+    so sparse reservations of terabytes are skipped; the whole range if the
+    kernel lacks the ioctl."""
+    regions = (ctypes.c_uint64 * (3 * 64))()
+    at = start
+    while at < end:
+        arg = _PmScanArg(ctypes.sizeof(_PmScanArg), 0, at, end, 0, ctypes.addressof(regions), 64, 0,
+                         0, 0, _PAGE_IS_PRESENT | _PAGE_IS_SWAPPED, _PAGE_IS_PRESENT | _PAGE_IS_SWAPPED)
+        try:
+            n = fcntl.ioctl(fd, _PAGEMAP_SCAN, arg)
+        except OSError:
+            yield at, end
+            return
+        for i in range(n):
+            yield regions[3 * i], regions[3 * i + 1]
+        if not arg.walk_end or arg.walk_end <= at:
+            return
+        at = arg.walk_end
+
+
 def pagemap_entries(fd, start, end):
-    """Yield (vaddr, entry) for every page of [start, end)."""
+    """Yield (vaddr, entry) for every populated page of [start, end)."""
     batch = 65536  # pages per pread
-    vaddr = start
-    while vaddr < end:
-        n = min(batch, (end - vaddr) // PAGE)
-        data = pread_full(fd, n * 8, (vaddr // PAGE) * 8)
-        if len(data) != n * 8:
-            die("short pagemap read at %#x" % vaddr)
-        for i, entry in enumerate(struct.unpack("<%dQ" % n, data)):
-            yield vaddr + i * PAGE, entry
-        vaddr += n * PAGE
+    for rstart, rend in populated_ranges(fd, start, end):
+        vaddr = rstart
+        while vaddr < rend:
+            n = min(batch, (rend - vaddr) // PAGE)
+            data = pread_full(fd, n * 8, (vaddr // PAGE) * 8)
+            if len(data) != n * 8:
+                die("short pagemap read at %#x" % vaddr)
+            for i, entry in enumerate(struct.unpack("<%dQ" % n, data)):
+                yield vaddr + i * PAGE, entry
+            vaddr += n * PAGE
 
 
 class KPageFlags:

@@ -3,7 +3,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
+
+/* include/uapi/linux/fs.h of Linux 6.7+ (Debian 12's headers predate it) */
+struct ks_pm_scan_arg {
+	uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
+	uint64_t category_inverted, category_mask, category_anyof_mask, return_mask;
+};
+struct ks_page_region {
+	uint64_t start, end, categories;
+};
+#define KS_PAGEMAP_SCAN _IOWR('f', 16, struct ks_pm_scan_arg)
+#define KS_PAGE_IS_PRESENT (1ULL << 3)
+#define KS_PAGE_IS_SWAPPED (1ULL << 4)
 
 int pagemap_open(pid_t pid)
 {
@@ -70,4 +83,25 @@ int kpageflags_read(int fd, const uint64_t *pfns, size_t n, uint64_t *flags_out)
 		i += run;
 	}
 	return 0;
+}
+
+int pagemap_populated(int fd, uint64_t start, uint64_t end, struct pm_range *out, size_t max, uint64_t *next)
+{
+	struct ks_page_region regs[64];
+	struct ks_pm_scan_arg arg = {
+		.size = sizeof(arg), .start = start, .end = end, .vec = (uintptr_t)regs,
+		.vec_len = max < 64 ? max : 64,
+		.category_anyof_mask = KS_PAGE_IS_PRESENT | KS_PAGE_IS_SWAPPED,
+		.return_mask = KS_PAGE_IS_PRESENT | KS_PAGE_IS_SWAPPED,
+	};
+	int n = ioctl(fd, KS_PAGEMAP_SCAN, &arg);
+
+	if (n < 0)
+		return errno == EINVAL || errno == ENOTTY ? -ENOTTY : -errno;
+	for (int i = 0; i < n; i++) {
+		out[i].start = regs[i].start;
+		out[i].end = regs[i].end;
+	}
+	*next = arg.walk_end ? arg.walk_end : end;
+	return n;
 }

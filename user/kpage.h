@@ -32,6 +32,18 @@ int pagemap_open(pid_t pid); /* -errno on failure */
 /* Entries for n pages from vaddr; returns n or -errno. */
 ssize_t pagemap_read(int fd, uint64_t vaddr, size_t n, uint64_t *out);
 
+/*
+ * The populated parts of [start, end): ranges holding present or swapped pages,
+ * from the PAGEMAP_SCAN ioctl (Linux 6.7+), so a sparse reservation of
+ * terabytes (ASan shadow, a VM's unbacked RAM) costs nothing. Fills at most
+ * max ranges; *next is where to continue (end when done). Returns the number
+ * of ranges, or -ENOTTY where the kernel lacks the ioctl (read everything).
+ */
+struct pm_range {
+	uint64_t start, end;
+};
+int pagemap_populated(int fd, uint64_t start, uint64_t end, struct pm_range *out, size_t max, uint64_t *next);
+
 int kpageflags_open(void);
 /*
  * Flags for n arbitrary pfns: adjacent pfns are coalesced into one pread.

@@ -368,15 +368,16 @@ static size_t sample_sites(struct scanner *s, struct proc_scan *p, struct pool_s
 	return w;
 }
 
-static int scan_vma(struct scanner *s, struct proc_scan *p, const struct vma *v, enum region_type r)
+static int scan_range(struct scanner *s, struct proc_scan *p, const struct vma *v, enum region_type r,
+		      uint64_t start, uint64_t end)
 {
 	uint64_t pm[BATCH], pfns[BATCH], flags[BATCH], idx_of[BATCH], klass[BATCH];
 	struct pool_site sites[BATCH];
 	uint32_t pair = PAIR(p->group, r);
 	struct pair_counts *pc = &s->pairs[pair];
 
-	for (uint64_t a = v->start; a < v->end;) {
-		size_t want = (v->end - a) / PAGE_BYTES, np = 0, ns = 0;
+	for (uint64_t a = start; a < end;) {
+		size_t want = (end - a) / PAGE_BYTES, np = 0, ns = 0;
 		ssize_t got;
 		int err;
 
@@ -458,6 +459,32 @@ static int scan_vma(struct scanner *s, struct proc_scan *p, const struct vma *v,
 		a += (uint64_t)got * PAGE_BYTES;
 		if (got <= 0)
 			break;
+	}
+	return 0;
+}
+
+/* Only the populated parts of a mapping: a sparse reservation costs nothing. */
+static int scan_vma(struct scanner *s, struct proc_scan *p, const struct vma *v, enum region_type r)
+{
+	struct pm_range rg[64];
+	uint64_t at = v->start, next;
+
+	while (at < v->end) {
+		int n = pagemap_populated(p->pm_fd, at, v->end, rg, 64, &next);
+
+		if (n == -ENOTTY)
+			return scan_range(s, p, v, r, at, v->end); /* before Linux 6.7 */
+		if (n < 0)
+			return n == -ESRCH || n == -ENOENT ? -ESRCH : n;
+		for (int i = 0; i < n; i++) {
+			int err = scan_range(s, p, v, r, rg[i].start, rg[i].end);
+
+			if (err)
+				return err;
+		}
+		if (next <= at)
+			break;
+		at = next;
 	}
 	return 0;
 }
