@@ -75,7 +75,7 @@ $(OUT)/tests/test_%: tests/unit/test_%.c tests/unit/harness.h $(LIB_OBJS) | $(OU
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
 
 # the workload stands for an ordinary process: never sanitized (ASan reserves terabytes of shadow)
-$(OUT)/tests/workload: tests/workload.c | $(OUT)/tests
+$(OUT)/tests/workload: tests/workload.c Makefile | $(OUT)/tests
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) $(filter-out $(SANFLAGS),$(CFLAGS)) $< -o $@
 

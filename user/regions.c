@@ -27,7 +27,7 @@ enum region_type region_of(const struct vma *v, bool vmm_process)
 		return REG_FILE_COW;
 	if (v->path[0] == '[' && strncmp(v->path, "[anon", 5))
 		return REG_NONE; /* [vdso], [vvar], [vsyscall], [uprobes] */
-	if (vmm_process && v->end - v->start >= GUEST_MIN_BYTES)
+	if (vmm_process && v->end - v->start > GUEST_MIN_BYTES)
 		return REG_GUEST;
 	return REG_ANON;
 }

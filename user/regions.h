@@ -8,7 +8,10 @@
 
 enum region_type { REG_HEAP, REG_STACK, REG_ANON, REG_FILE_COW, REG_GUEST, REG__MAX, REG_NONE = -1 };
 
-/* Anonymous private mappings at least this large in a VMM process are guest RAM. */
+/*
+ * Anonymous private mappings larger than this in a VMM process are guest RAM:
+ * glibc's per-thread malloc arenas are at most 64 MiB, and a VMM has many threads.
+ */
 #define GUEST_MIN_BYTES (64ULL << 20)
 
 extern const char *const region_names[REG__MAX];
