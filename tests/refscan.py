@@ -109,7 +109,7 @@ def region_of(vma, comm):
         return "file_cow"
     if path.startswith("[") and not path.startswith("[anon"):
         return None
-    if is_vmm(comm) and vma["end"] - vma["start"] >= GUEST_MIN_SIZE:
+    if is_vmm(comm) and vma["end"] - vma["start"] > GUEST_MIN_SIZE:
         return "guest"
     return "anon"
 
