@@ -5,9 +5,10 @@
  * A sampled scan must decide whether to keep a page before reading it whole.
  * Reading the page's prefix through /proc/PID/mem costs as much as reading the
  * whole page (the per-page cost is the mm walk, not the copy); reading it here,
- * by frame number, costs about a seventh, takes no lock of the target's mm and
- * pins nothing. Userspace fills pfn_in[], runs this program with
- * BPF_PROG_TEST_RUN, and finds the prefixes in the mmapped .bss.
+ * by frame number, costs a fraction, takes no lock of the target's mm and pins
+ * nothing. Each reader thread owns a slot: it fills pfn_in[slot], runs this
+ * program with BPF_PROG_TEST_RUN passing the slot as the first context word,
+ * and finds the prefixes in the mmapped .bss.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -18,28 +19,31 @@ char LICENSE[] SEC("license") = "GPL";
 /* Set by userspace (validated against a page of its own before use). */
 __u64 direct_map;  /* virtual address of pfn 0 in the direct map */
 __u64 offset;      /* byte offset inside each page */
-__u32 n;           /* entries of pfn_in to read */
-__u64 pfn_in[PAGEREAD_BATCH];
+__u32 n[PAGEREAD_SLOTS];
+__u64 pfn_in[PAGEREAD_SLOTS][PAGEREAD_BATCH];
 
 /* Outputs in .bss: userspace reads them through the skeleton's mmap, no map lookups here. */
-char prefixes[PAGEREAD_BATCH][PAGEREAD_PREFIX];
-__s32 errors[PAGEREAD_BATCH];
+char prefixes[PAGEREAD_SLOTS][PAGEREAD_BATCH][PAGEREAD_PREFIX];
+__s32 errors[PAGEREAD_SLOTS][PAGEREAD_BATCH];
 
 static long read_one(__u32 i, void *ctx)
 {
-	__u32 j = i;
+	__u32 slot = *(__u32 *)ctx, j = i;
 
-	/* keep the mask the verifier needs from being folded away */
-	asm volatile("" : "+r"(j));
+	/* keep the masks the verifier needs from being folded away */
+	asm volatile("" : "+r"(j), "+r"(slot));
 	j &= PAGEREAD_BATCH - 1;
-	errors[j] = bpf_probe_read_kernel(prefixes[j], PAGEREAD_PREFIX,
-					  (void *)(direct_map + (pfn_in[j] << 12) + offset));
+	slot &= PAGEREAD_SLOTS - 1;
+	errors[slot][j] = bpf_probe_read_kernel(prefixes[slot][j], PAGEREAD_PREFIX,
+						(void *)(direct_map + (pfn_in[slot][j] << 12) + offset));
 	return 0;
 }
 
 SEC("raw_tp")
-int read_prefixes(void *ctx)
+int read_prefixes(__u64 *ctx)
 {
-	bpf_loop(n < PAGEREAD_BATCH ? n : PAGEREAD_BATCH, read_one, NULL, 0);
+	__u32 slot = ctx[0] & (PAGEREAD_SLOTS - 1), count = n[slot];
+
+	bpf_loop(count < PAGEREAD_BATCH ? count : PAGEREAD_BATCH, read_one, &slot, 0);
 	return 0;
 }

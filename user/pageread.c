@@ -14,11 +14,12 @@
 #include "kpage.h"
 #include "pageread.skel.h"
 
-static int run(struct pageread *r, size_t n)
+static int run(struct pageread *r, unsigned slot, size_t n)
 {
-	LIBBPF_OPTS(bpf_test_run_opts, opts);
+	uint64_t ctx[1] = { slot };
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = ctx, .ctx_size_in = sizeof(ctx));
 
-	r->skel->bss->n = (uint32_t)n;
+	r->skel->bss->n[slot] = (uint32_t)n;
 	return bpf_prog_test_run_opts(r->prog_fd, &opts) ? -errno : 0;
 }
 
@@ -51,8 +52,9 @@ static bool base_works(struct pageread *r, uint64_t base, uint64_t pfn, const un
 {
 	r->skel->bss->direct_map = base;
 	r->skel->bss->offset = 0;
-	r->skel->bss->pfn_in[0] = pfn;
-	return !run(r, 1) && !r->errs[0] && !memcmp(r->out, page, PAGEREAD_PREFIX);
+	r->skel->bss->pfn_in[0][0] = pfn;
+	return !run(r, 0, 1) && !r->skel->bss->errors[0][0] &&
+	       !memcmp(r->skel->bss->prefixes[0][0], page, PAGEREAD_PREFIX);
 }
 
 int pageread_open(struct pageread *r)
@@ -68,8 +70,6 @@ int pageread_open(struct pageread *r)
 	if (!r->skel)
 		return -errno ? -errno : -EINVAL;
 	r->prog_fd = bpf_program__fd(r->skel->progs.read_prefixes);
-	r->out = (const unsigned char *)r->skel->bss->prefixes;
-	r->errs = r->skel->bss->errors;
 
 	/* a page of ours with random bytes, locked so its frame stays put */
 	page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -92,9 +92,9 @@ int pageread_open(struct pageread *r)
 		if (sym) {
 			r->skel->bss->direct_map = 0;
 			r->skel->bss->offset = sym & 4095;
-			r->skel->bss->pfn_in[0] = sym >> 12;
-			if (!run(r, 1) && !r->errs[0])
-				memcpy(&candidates[0], r->out, sizeof(uint64_t));
+			r->skel->bss->pfn_in[0][0] = sym >> 12;
+			if (!run(r, 0, 1) && !r->skel->bss->errors[0][0])
+				memcpy(&candidates[0], r->skel->bss->prefixes[0][0], sizeof(uint64_t));
 			if (candidates[0] && base_works(r, candidates[0], pm & PM_PFN_MASK, page))
 				err = 0;
 		}
@@ -115,13 +115,13 @@ void pageread_close(struct pageread *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int pageread_prefixes(struct pageread *r, const uint64_t *pfns, size_t n, const unsigned char **out,
-		      const int32_t **errs)
+int pageread_prefixes(struct pageread *r, unsigned slot, const uint64_t *pfns, size_t n,
+		      const unsigned char **out, const int32_t **errs)
 {
-	if (n > PAGEREAD_BATCH)
+	if (n > PAGEREAD_BATCH || slot >= PAGEREAD_SLOTS)
 		return -EINVAL;
-	memcpy(r->skel->bss->pfn_in, pfns, n * sizeof(*pfns));
-	*out = r->out;
-	*errs = r->errs;
-	return run(r, n);
+	memcpy(r->skel->bss->pfn_in[slot], pfns, n * sizeof(*pfns));
+	*out = (const unsigned char *)r->skel->bss->prefixes[slot];
+	*errs = r->skel->bss->errors[slot];
+	return run(r, slot, n);
 }

@@ -15,8 +15,6 @@ struct pageread_bpf;
 
 struct pageread {
 	struct pageread_bpf *skel;
-	const unsigned char *out; /* PAGEREAD_BATCH x PAGEREAD_PREFIX, mmapped */
-	const int32_t *errs;
 	int prog_fd;
 };
 
@@ -27,8 +25,12 @@ struct pageread {
  */
 int pageread_open(struct pageread *r);
 void pageread_close(struct pageread *r);
-/* Prefixes of n <= PAGEREAD_BATCH frames; out[i * PAGEREAD_PREFIX], ok[i] false on a fault. */
-int pageread_prefixes(struct pageread *r, const uint64_t *pfns, size_t n, const unsigned char **out,
-		      const int32_t **errs);
+/*
+ * Prefixes of n <= PAGEREAD_BATCH frames into out[i * PAGEREAD_PREFIX]; errs[i]
+ * non-zero where the frame could not be read. Threads may call it at once,
+ * each with its own slot < PAGEREAD_SLOTS.
+ */
+int pageread_prefixes(struct pageread *r, unsigned slot, const uint64_t *pfns, size_t n,
+		      const unsigned char **out, const int32_t **errs);
 
 #endif

@@ -5,16 +5,78 @@
 #include <string.h>
 #include <unistd.h>
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include "kpage.h"
 
 enum { J_FREE, J_FILLING, J_QUEUED, J_RUNNING, J_DONE, J_COLLECTED };
 
-static void run_job(const struct readpool *p, struct pool_job *j)
+static bool all_zero(const unsigned char *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (b[i])
+			return false;
+	return true;
+}
+
+/*
+ * Sampled scans: keep the sites whose page prefix hashes to 0 mod N (identical
+ * pages have identical prefixes, so every copy of a kept content is kept), and
+ * those with an all-zero prefix, decided later on their full hash (klass 0).
+ * Only the kept sites are read whole.
+ */
+static void sample_sites(const struct readpool *p, struct pool_job *j, unsigned slot)
+{
+	uint64_t pfns[POOL_BATCH];
+	unsigned char buf[PAGEREAD_PREFIX];
+	const unsigned char *pre = NULL;
+	const int32_t *errs = NULL;
+	bool fast = p->pr && j->n;
+	size_t w = 0;
+
+	if (fast) {
+		for (size_t i = 0; i < j->n; i++)
+			pfns[i] = j->sites[i].pfn;
+		fast = !pageread_prefixes(p->pr, slot, pfns, j->n, &pre, &errs);
+	}
+	for (size_t i = 0; i < j->n; i++) {
+		const unsigned char *px = buf;
+		uint64_t ph;
+
+		if (fast && !errs[i]) {
+			px = pre + i * PAGEREAD_PREFIX;
+		} else {
+			/* no BPF reader, or the frame is outside the direct map */
+			if (pread(j->mem_fd, buf, sizeof(buf), (off_t)j->sites[i].addr) != (ssize_t)sizeof(buf)) {
+				j->vanished++;
+				continue;
+			}
+			j->prefixes_slow++;
+		}
+		j->prefixes++;
+		if (all_zero(px, PAGEREAD_PREFIX)) {
+			ph = 0;
+		} else {
+			ph = XXH3_64bits_withSeed(px, PAGEREAD_PREFIX, p->h->key ^ 0x7072656669780000ULL);
+			if (ph % p->sample)
+				continue;
+			ph = ph ? ph : 1;
+		}
+		j->sites[w] = j->sites[i];
+		j->klass[w++] = ph;
+	}
+	j->n = w;
+}
+
+static void run_job(const struct readpool *p, struct pool_job *j, unsigned slot)
 {
 	size_t i = 0;
 
-	j->bytes = j->vanished = j->changed = 0;
+	j->bytes = j->vanished = j->changed = j->prefixes = j->prefixes_slow = 0;
 	j->err = 0;
+	if (p->sample > 1)
+		sample_sites(p, j, slot);
 	memset(j->ok, 0, j->n * sizeof(j->ok[0]));
 	while (i < j->n) {
 		size_t run = 1, done;
@@ -67,7 +129,8 @@ static void run_job(const struct readpool *p, struct pool_job *j)
 
 static void *reader(void *arg)
 {
-	struct readpool *p = arg;
+	struct readpool *p = ((struct reader_arg *)arg)->p;
+	unsigned slot = ((struct reader_arg *)arg)->slot;
 
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
@@ -80,7 +143,7 @@ static void *reader(void *arg)
 		j = &p->jobs[p->taken++ % p->nslots];
 		j->state = J_RUNNING;
 		pthread_mutex_unlock(&p->mu);
-		run_job(p, j);
+		run_job(p, j, slot);
 		pthread_mutex_lock(&p->mu);
 		j->state = J_DONE;
 		pthread_cond_broadcast(&p->cv);
@@ -89,7 +152,7 @@ static void *reader(void *arg)
 	return NULL;
 }
 
-int readpool_start(struct readpool *p, const struct hasher *h, bool chunks)
+int readpool_start(struct readpool *p, const struct hasher *h, bool chunks, uint32_t sample, struct pageread *pr)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int want = cpus < 1 ? 1 : cpus > POOL_MAX_THREADS ? POOL_MAX_THREADS : (int)cpus;
@@ -97,6 +160,8 @@ int readpool_start(struct readpool *p, const struct hasher *h, bool chunks)
 	memset(p, 0, sizeof(*p));
 	p->h = h;
 	p->chunks = chunks;
+	p->sample = sample;
+	p->pr = pr;
 	p->nslots = (size_t)want * 2 + 1;
 	p->jobs = calloc(p->nslots, sizeof(*p->jobs));
 	if (!p->jobs)
@@ -111,9 +176,11 @@ int readpool_start(struct readpool *p, const struct hasher *h, bool chunks)
 			return -ENOMEM;
 		}
 	}
-	for (int t = 0; t < want; t++)
-		if (!pthread_create(&p->threads[p->nthreads], NULL, reader, p))
+	for (int t = 0; t < want; t++) {
+		p->args[p->nthreads] = (struct reader_arg){ p, (unsigned)p->nthreads };
+		if (!pthread_create(&p->threads[p->nthreads], NULL, reader, &p->args[p->nthreads]))
 			p->nthreads++;
+	}
 	return 0;
 }
 
@@ -138,7 +205,7 @@ void readpool_submit(struct readpool *p)
 
 	if (!p->nthreads) {
 		/* no threads could be had: run it here */
-		run_job(p, j);
+		run_job(p, j, 0);
 		j->state = J_DONE;
 		p->submitted++;
 		p->taken++;

@@ -15,9 +15,10 @@
 #include <stdint.h>
 
 #include "hash.h"
+#include "pageread.h"
 
 #define POOL_BATCH 512
-#define POOL_MAX_THREADS 8
+#define POOL_MAX_THREADS PAGEREAD_SLOTS /* each reader owns a prefix slot */
 
 struct pool_site {
 	uint64_t addr, pfn;
@@ -28,7 +29,7 @@ struct pool_job {
 	int mem_fd, pm_fd;
 	size_t n;
 	struct pool_site sites[POOL_BATCH];
-	uint64_t klass[POOL_BATCH]; /* sampling class per site (sampled scans) */
+	uint64_t klass[POOL_BATCH]; /* out, sampled scans: each kept site's class */
 	uint32_t pair;
 	bool mergeable, live, chunks_wanted;
 	void *owner; /* the caller's process record */
@@ -37,26 +38,41 @@ struct pool_job {
 	uint64_t hash[POOL_BATCH];       /* hash_page or hash_page_fast */
 	uint64_t *chunks;                /* [POOL_BATCH * CHUNK_HASHES] when chunks_wanted */
 	uint64_t bytes, vanished, changed;
+	uint64_t prefixes, prefixes_slow; /* sampled scans */
 	int err;                         /* -ESRCH gone, -EACCES denied, other -errno */
 	/* queue state */
 	int state;
 	unsigned char *buf;
 };
 
+struct readpool;
+
+struct reader_arg {
+	struct readpool *p;
+	unsigned slot; /* the reader's prefix slot */
+};
+
 struct readpool {
 	const struct hasher *h;
+	uint32_t sample;       /* keep a content when its prefix hash % sample == 0 */
+	struct pageread *pr;   /* prefixes by frame number; NULL: through /proc/PID/mem */
 	struct pool_job *jobs; /* ring of slots */
 	size_t nslots;
 	size_t submitted, taken, done_upto; /* monotonic job numbers */
 	pthread_t threads[POOL_MAX_THREADS];
+	struct reader_arg args[POOL_MAX_THREADS];
 	int nthreads;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool closing, chunks;
 };
 
-/* Start readers (one per online CPU, at most POOL_MAX_THREADS; 0 threads runs jobs inline). */
-int readpool_start(struct readpool *p, const struct hasher *h, bool chunks);
+/*
+ * Start readers (one per online CPU, at most POOL_MAX_THREADS; 0 threads runs
+ * jobs inline). sample > 1: jobs first keep only the sites whose page prefix
+ * is sampled (read through pr when given), and compact sites[] to those.
+ */
+int readpool_start(struct readpool *p, const struct hasher *h, bool chunks, uint32_t sample, struct pageread *pr);
 /* A free job slot to fill (waits for one); NULL only if the pool is broken. */
 struct pool_job *readpool_job(struct readpool *p);
 void readpool_submit(struct readpool *p);

@@ -7,8 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define XXH_INLINE_ALL
-#include <xxhash.h>
 
 #include "kpage.h"
 #include "procmaps.h"
@@ -49,7 +47,7 @@ static int start_pool(struct scanner *s)
 {
 	if (s->pool_started)
 		return 0;
-	if (readpool_start(&s->pool, &s->h, s->subpage))
+	if (readpool_start(&s->pool, &s->h, s->subpage, s->sample, s->pr_ok ? &s->pr : NULL))
 		return -ENOMEM;
 	s->pool_started = true;
 	return 0;
@@ -248,6 +246,8 @@ static int collect_job(struct scanner *s, struct pool_job *j)
 	int err = 0;
 
 	s->cost.bytes_read += j->bytes;
+	s->cost.prefixes += j->prefixes;
+	s->cost.prefixes_slow += j->prefixes_slow;
 	s->races.vanished_pages += j->vanished;
 	s->races.changed_pages += j->changed;
 	if (j->err == -ESRCH)
@@ -281,8 +281,8 @@ static int collect_jobs(struct scanner *s, bool wait)
 	return err;
 }
 
-static int submit_sites(struct scanner *s, struct proc_scan *p, const struct pool_site *sites, const uint64_t *klass,
-			size_t n, uint32_t pair, bool mergeable)
+static int submit_sites(struct scanner *s, struct proc_scan *p, const struct pool_site *sites, size_t n,
+			uint32_t pair, bool mergeable)
 {
 	struct pool_job *j;
 
@@ -301,8 +301,6 @@ static int submit_sites(struct scanner *s, struct proc_scan *p, const struct poo
 	j->pm_fd = p->pm_fd;
 	j->n = n;
 	memcpy(j->sites, sites, n * sizeof(*sites));
-	if (klass)
-		memcpy(j->klass, klass, n * sizeof(*klass));
 	j->pair = pair;
 	j->mergeable = mergeable;
 	j->live = s->live;
@@ -311,67 +309,10 @@ static int submit_sites(struct scanner *s, struct proc_scan *p, const struct poo
 	return collect_jobs(s, false);
 }
 
-static bool all_zero(const unsigned char *b, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (b[i])
-			return false;
-	return true;
-}
-
-/*
- * Sampled scans: keep the sites whose page prefix hashes to 0 mod N (identical
- * pages have identical prefixes, so every copy of a kept content is kept),
- * plus those with an all-zero prefix, decided on their full hash. Only the
- * kept sites are read whole. Compacts sites[] and fills klass[].
- */
-static size_t sample_sites(struct scanner *s, struct proc_scan *p, struct pool_site *sites, uint64_t *klass, size_t n)
-{
-	uint64_t pfns[BATCH];
-	unsigned char buf[PAGEREAD_PREFIX];
-	const unsigned char *pre = NULL;
-	const int32_t *errs = NULL;
-	bool fast = s->pr_ok && n;
-	size_t w = 0;
-
-	if (fast) {
-		for (size_t i = 0; i < n; i++)
-			pfns[i] = sites[i].pfn;
-		fast = !pageread_prefixes(&s->pr, pfns, n, &pre, &errs);
-	}
-	for (size_t i = 0; i < n; i++) {
-		const unsigned char *px = buf;
-		uint64_t ph;
-
-		if (fast && !errs[i]) {
-			px = pre + i * PAGEREAD_PREFIX;
-		} else {
-			/* no BPF reader, or the frame is outside the direct map */
-			if (pread(p->mem_fd, buf, sizeof(buf), (off_t)sites[i].addr) != (ssize_t)sizeof(buf)) {
-				s->races.vanished_pages++;
-				continue;
-			}
-			s->cost.prefixes_slow++;
-		}
-		s->cost.prefixes++;
-		if (all_zero(px, PAGEREAD_PREFIX)) {
-			ph = 0;
-		} else {
-			ph = XXH3_64bits_withSeed(px, PAGEREAD_PREFIX, s->h.key ^ 0x7072656669780000ULL);
-			if (ph % s->sample)
-				continue;
-			ph = ph ? ph : 1;
-		}
-		sites[w] = sites[i];
-		klass[w++] = ph;
-	}
-	return w;
-}
-
 static int scan_range(struct scanner *s, struct proc_scan *p, const struct vma *v, enum region_type r,
 		      uint64_t start, uint64_t end)
 {
-	uint64_t pm[BATCH], pfns[BATCH], flags[BATCH], idx_of[BATCH], klass[BATCH];
+	uint64_t pm[BATCH], pfns[BATCH], flags[BATCH], idx_of[BATCH];
 	struct pool_site sites[BATCH];
 	uint32_t pair = PAIR(p->group, r);
 	struct pair_counts *pc = &s->pairs[pair];
@@ -447,9 +388,7 @@ static int scan_range(struct scanner *s, struct proc_scan *p, const struct vma *
 			sites[ns].pfn = pfns[j];
 			ns++;
 		}
-		if (s->sample > 1)
-			ns = sample_sites(s, p, sites, klass, ns);
-		err = submit_sites(s, p, sites, s->sample > 1 ? klass : NULL, ns, pair, v->mergeable);
+		err = submit_sites(s, p, sites, ns, pair, v->mergeable);
 		if (err)
 			return err;
 		if (p->gone)
