@@ -105,3 +105,29 @@ int pagemap_populated(int fd, uint64_t start, uint64_t end, struct pm_range *out
 	*next = arg.walk_end ? arg.walk_end : end;
 	return n;
 }
+
+int pagemap_for_each_populated(int fd, uint64_t start, uint64_t end,
+			       int (*fn)(void *ctx, uint64_t start, uint64_t end), void *ctx)
+{
+	struct pm_range rg[64];
+	uint64_t at = start, next;
+
+	while (at < end) {
+		int n = pagemap_populated(fd, at, end, rg, 64, &next);
+
+		if (n == -ENOTTY)
+			return fn(ctx, at, end); /* before Linux 6.7: everything */
+		if (n < 0)
+			return n;
+		for (int i = 0; i < n; i++) {
+			int err = fn(ctx, rg[i].start, rg[i].end);
+
+			if (err)
+				return err;
+		}
+		if (next <= at)
+			break;
+		at = next;
+	}
+	return 0;
+}

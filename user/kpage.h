@@ -44,6 +44,13 @@ struct pm_range {
 };
 int pagemap_populated(int fd, uint64_t start, uint64_t end, struct pm_range *out, size_t max, uint64_t *next);
 
+/*
+ * Call fn for each populated range of [start, end) (or the whole range before
+ * Linux 6.7). Stops at fn's first non-zero return, which it returns.
+ */
+int pagemap_for_each_populated(int fd, uint64_t start, uint64_t end,
+			       int (*fn)(void *ctx, uint64_t start, uint64_t end), void *ctx);
+
 int kpageflags_open(void);
 /*
  * Flags for n arbitrary pfns: adjacent pfns are coalesced into one pread.

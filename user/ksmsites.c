@@ -30,13 +30,13 @@ static int vec_push(struct addr_vec *a, uint64_t x)
 	return 0;
 }
 
-static int scan_range(struct tracker *t, int pm_fd, int kpf_fd, uint32_t pid, const struct vma *v,
+static int scan_range(struct tracker *t, int pm_fd, int kpf_fd, uint32_t pid, uint64_t start, uint64_t end,
 		      struct ksmsites_stats *st, struct addr_vec *zero)
 {
 	uint64_t pm[PAGEMAP_BATCH], pfns[PAGEMAP_BATCH], addrs[PAGEMAP_BATCH], flags[PAGEMAP_BATCH];
 
-	for (uint64_t a = v->start; a < v->end;) {
-		size_t want = (v->end - a) / 4096, n = 0;
+	for (uint64_t a = start; a < end;) {
+		size_t want = (end - a) / 4096, n = 0;
 		ssize_t got;
 		int err;
 
@@ -73,6 +73,21 @@ static int scan_range(struct tracker *t, int pm_fd, int kpf_fd, uint32_t pid, co
 	return 0;
 }
 
+struct range_ctx {
+	struct tracker *t;
+	int pm_fd, kpf_fd;
+	uint32_t pid;
+	struct ksmsites_stats *st;
+	struct addr_vec *zero;
+};
+
+static int range_cb(void *ctx, uint64_t start, uint64_t end)
+{
+	struct range_ctx *c = ctx;
+
+	return scan_range(c->t, c->pm_fd, c->kpf_fd, c->pid, start, end, c->st, c->zero);
+}
+
 int ksmsites_scan(struct tracker *t, int kpf_fd, uint32_t pid, struct ksmsites_stats *st)
 {
 	struct vma_list vl;
@@ -94,7 +109,10 @@ int ksmsites_scan(struct tracker *t, int kpf_fd, uint32_t pid, struct ksmsites_s
 		if (!vl.v[i].mergeable)
 			continue;
 		st->mergeable_pages += (vl.v[i].end - vl.v[i].start) / 4096;
-		err = scan_range(t, pm_fd, kpf_fd, pid, &vl.v[i], st, &zero);
+		struct range_ctx rc = { t, pm_fd, kpf_fd, pid, st, &zero };
+
+		/* only the populated parts: sparse reservations cost nothing */
+		err = pagemap_for_each_populated(pm_fd, vl.v[i].start, vl.v[i].end, range_cb, &rc);
 	}
 	close(pm_fd);
 	vma_list_free(&vl);

@@ -67,27 +67,14 @@ static bool under_cgroup(const char *cg, const char *want)
 }
 
 /* The processes to scan, in pid order. */
-static int select_targets(const struct targets *t, const char *cgroup, uint32_t **out, size_t *n)
+static int select_targets(struct targets *t, const char *cgroup, uint32_t **out, size_t *n)
 {
 	uint32_t *all = NULL, *sel;
 	size_t nall = 0, k = 0;
-	int err;
 
 	if (t->npids) {
-		for (size_t i = 0; i < t->npids; i++) {
-			uint32_t tgid;
-
-			err = proc_tgid(t->pids[i], &tgid);
-			if (err == -ESRCH) {
-				ks_err("no process with pid %u", t->pids[i]);
-				return -1;
-			}
-			if (err) {
-				ks_err("pid %u: %s", t->pids[i], strerror(-err));
-				return -1;
-			}
-			t->pids[i] = tgid;
-		}
+		if (targets_resolve(t))
+			return -1;
 		all = malloc(t->npids * sizeof(*all));
 		if (!all)
 			return -1;
@@ -160,7 +147,7 @@ int cmd_scan(int argc, char **argv)
 	struct metrics se = { 0 };
 	struct model_input mi;
 	enum group_by gb = GROUP_PROCESS;
-	const char *bad, *cgroup = NULL;
+	const char *cgroup = NULL;
 	char cgbuf[256];
 	uint32_t sample = 1, *pids = NULL;
 	size_t npids = 0;
@@ -173,16 +160,9 @@ int cmd_scan(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "p:c:g:G:s:fSjh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
-			if (targets_add_pids(&t, optarg, &bad)) {
-				ks_err("--pid: '%s' is not a list of process ids", optarg);
-				goto out;
-			}
-			break;
 		case 'c':
-			if (targets_set_comm(&t, optarg)) {
-				ks_err("--comm: '%s' must be 1 to %d characters", optarg, KS_COMM_LEN - 1);
+			if (targets_option(&t, opt, optarg))
 				goto out;
-			}
 			break;
 		case 'g': {
 			/* accept a path under the cgroup2 mount, or the hierarchy path itself */

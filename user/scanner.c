@@ -402,30 +402,27 @@ static int scan_range(struct scanner *s, struct proc_scan *p, const struct vma *
 	return 0;
 }
 
+struct vma_scan {
+	struct scanner *s;
+	struct proc_scan *p;
+	const struct vma *v;
+	enum region_type r;
+};
+
+static int vma_range(void *ctx, uint64_t start, uint64_t end)
+{
+	struct vma_scan *x = ctx;
+
+	return scan_range(x->s, x->p, x->v, x->r, start, end);
+}
+
 /* Only the populated parts of a mapping: a sparse reservation costs nothing. */
 static int scan_vma(struct scanner *s, struct proc_scan *p, const struct vma *v, enum region_type r)
 {
-	struct pm_range rg[64];
-	uint64_t at = v->start, next;
+	struct vma_scan x = { s, p, v, r };
+	int err = pagemap_for_each_populated(p->pm_fd, v->start, v->end, vma_range, &x);
 
-	while (at < v->end) {
-		int n = pagemap_populated(p->pm_fd, at, v->end, rg, 64, &next);
-
-		if (n == -ENOTTY)
-			return scan_range(s, p, v, r, at, v->end); /* before Linux 6.7 */
-		if (n < 0)
-			return n == -ESRCH || n == -ENOENT ? -ESRCH : n;
-		for (int i = 0; i < n; i++) {
-			int err = scan_range(s, p, v, r, rg[i].start, rg[i].end);
-
-			if (err)
-				return err;
-		}
-		if (next <= at)
-			break;
-		at = next;
-	}
-	return 0;
+	return err == -ENOENT ? -ESRCH : err;
 }
 
 int scanner_scan_pid(struct scanner *s, uint32_t pid)

@@ -160,3 +160,37 @@ int proc_list(uint32_t **out, size_t *n)
 	*n = cnt;
 	return 0;
 }
+
+int targets_option(struct targets *t, int opt, const char *arg)
+{
+	const char *bad;
+
+	if (opt == 'p' && targets_add_pids(t, arg, &bad)) {
+		ks_err("--pid: '%s' is not a list of process ids", arg);
+		return -1;
+	}
+	if (opt == 'c' && targets_set_comm(t, arg)) {
+		ks_err("--comm: '%s' must be 1 to %d characters (the kernel's comm length)", arg, KS_COMM_LEN - 1);
+		return -1;
+	}
+	return 0;
+}
+
+int targets_resolve(struct targets *t)
+{
+	for (size_t i = 0; i < t->npids; i++) {
+		uint32_t tgid;
+		int err = proc_tgid(t->pids[i], &tgid);
+
+		if (err == -ESRCH) {
+			ks_err("no process with pid %u", t->pids[i]);
+			return -1;
+		}
+		if (err) {
+			ks_err("pid %u: cannot read /proc/%u/status: %s", t->pids[i], t->pids[i], strerror(-err));
+			return -1;
+		}
+		t->pids[i] = tgid;
+	}
+	return 0;
+}

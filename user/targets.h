@@ -22,6 +22,14 @@ void targets_free(struct targets *t);
 bool targets_all(const struct targets *t);
 bool targets_match(const struct targets *t, uint32_t tgid, const char *comm);
 
+/*
+ * The target flags every command shares: opt 'p' (--pid LIST) or 'c' (--comm
+ * NAME). Prints one line and returns -1 on a bad value.
+ */
+int targets_option(struct targets *t, int opt, const char *arg);
+/* Map every --pid to its process (a thread id names its process); one line and -1 if one does not exist. */
+int targets_resolve(struct targets *t);
+
 /* /proc lookups. Return 0 or -errno (-ESRCH when the process is gone). */
 int proc_tgid(uint32_t pid, uint32_t *tgid);
 int proc_comm(uint32_t pid, char comm[KS_COMM_LEN]);

@@ -170,7 +170,6 @@ int cmd_trace(int argc, char **argv)
 	struct ks_counters cnt;
 	double duration = 0;
 	uint64_t deadline = 0, next_refresh;
-	const char *bad;
 	int opt, ret = 1;
 
 	optind = 1;
@@ -178,17 +177,9 @@ int cmd_trace(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "p:c:jd:vh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
-			if (targets_add_pids(&c.targets, optarg, &bad)) {
-				ks_err("--pid: '%s' is not a list of process ids", optarg);
-				goto out;
-			}
-			break;
 		case 'c':
-			if (targets_set_comm(&c.targets, optarg)) {
-				ks_err("--comm: '%s' must be 1 to %d characters (the kernel's comm length)",
-				       optarg, KS_COMM_LEN - 1);
+			if (targets_option(&c.targets, opt, optarg))
 				goto out;
-			}
 			break;
 		case 'j':
 			c.json = true;
@@ -237,22 +228,9 @@ int cmd_trace(int argc, char **argv)
 	}
 	if (preflight(NEED_BPF | NEED_PFNS | NEED_BTF | NEED_KSM))
 		goto out;
-	/* a thread id names its process; a missing pid is an error, not an empty trace */
-	for (size_t i = 0; i < c.targets.npids; i++) {
-		uint32_t tgid;
-		int err = proc_tgid(c.targets.pids[i], &tgid);
-
-		if (err == -ESRCH) {
-			ks_err("no process with pid %u", c.targets.pids[i]);
-			goto out;
-		}
-		if (err) {
-			ks_err("pid %u: cannot read /proc/%u/status: %s", c.targets.pids[i],
-			       c.targets.pids[i], strerror(-err));
-			goto out;
-		}
-		c.targets.pids[i] = tgid;
-	}
+	/* a missing pid is an error, not an empty trace */
+	if (targets_resolve(&c.targets))
+		goto out;
 
 	c.kpf_fd = kpageflags_open();
 	if (c.kpf_fd < 0) {
