@@ -26,6 +26,8 @@ const volatile __u64 wakeup_bytes = 0;    /* force a wake-up past this much unre
 
 /* Written by userspace through the mmapped .bss. */
 __u64 pid_bits[KS_PID_WORDS];
+/* ring producer position at the last forced wake-up (a hint: races only cost a wake-up) */
+__u64 last_wake_prod;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -124,16 +126,22 @@ static __always_inline struct ks_event *reserve(struct ks_counters *c, __u32 typ
 	e->rmap_entries = 0;
 	e->fault_code = 0;
 	e->_pad = 0;
+	__builtin_memset(e->comm, 0, sizeof(e->comm));
 	return e;
 }
 
 /*
- * Batched wake-ups: the reader is only woken once enough data is waiting;
- * otherwise it finds the records on its next poll timeout.
+ * Batched wake-ups: one forced wake-up per wakeup_bytes produced; otherwise
+ * the reader finds the records on its next poll timeout. Measured on the
+ * amount produced, not the amount unread: a stopped reader must not turn
+ * every record into a wake-up (+15 us a fault).
  */
 static __always_inline void submit(struct ks_counters *c, struct ks_event *e)
 {
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes) {
+	__u64 prod = bpf_ringbuf_query(&events, BPF_RB_PROD_POS);
+
+	if (prod - last_wake_prod >= wakeup_bytes) {
+		last_wake_prod = prod;
 		if (c)
 			c->wakeups++;
 		bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
@@ -360,6 +368,7 @@ static __always_inline int on_fault(__u64 address, __u64 error_code, bool kernel
 			c->cow_untracked++;
 		return 0;
 	}
+	/* the hot path: no comm (~40 ns); userspace knows the pid's name */
 	e = reserve(c, KS_REC_COW_FAULT);
 	if (!e)
 		return 0;
@@ -370,8 +379,6 @@ static __always_inline int on_fault(__u64 address, __u64 error_code, bool kernel
 		e->flags |= KS_F_KERNEL_FAULT;
 	if (filter_comm)
 		__builtin_memcpy(e->comm, comm, KS_COMM_LEN);
-	else
-		bpf_get_current_comm(e->comm, sizeof(e->comm));
 	submit(c, e);
 	return 0;
 }
