@@ -15,6 +15,8 @@
 /* PID_MAX_LIMIT on 64-bit: the pid filter is a bitmap over every possible pid. */
 #define KS_PID_LIMIT (1u << 22)
 #define KS_PID_WORDS (KS_PID_LIMIT / 64)
+/* Up to this many --pid targets are compared directly: no cache miss in the pid bitmap. */
+#define KS_PID_LIST 8
 
 enum ks_rec_type {
 	KS_REC_MERGE = 1,      /* ksm:ksm_merge_with_ksm_page */
@@ -33,6 +35,7 @@ enum ks_flags {
 	KS_F_NEW_KSM_PAGE = 1u << 0,  /* merge promoted this page to a new KSM page */
 	KS_F_KERNEL_FAULT = 1u << 1,  /* fault taken in the kernel on the task's behalf */
 	KS_F_OWNER_UNKNOWN = 1u << 2, /* pid/comm could not be resolved for this mm */
+	KS_F_JIFFIES = 1u << 3,       /* ts_ns holds jiffies (the fault hot path): userspace converts */
 };
 
 /* x86 page-fault error code bits (arch/x86/include/asm/trap_pf.h) */

@@ -113,8 +113,11 @@ static void set_autoload(struct ksmscope_bpf *skel, enum hook_mode mode)
 	struct bpf_program *p;
 
 	bpf_object__for_each_program(p, skel->obj) {
-		bool btf = !strncmp(bpf_program__name(p), "btf_", 4);
+		const char *name = bpf_program__name(p);
+		bool btf = !strncmp(name, "btf_", 4);
 
+		if (!strcmp(name, "calibrate"))
+			continue; /* both modes */
 		bpf_program__set_autoload(p, mode == HOOK_BTF ? btf : !btf);
 	}
 }
@@ -131,6 +134,11 @@ static int try_mode(struct loader *l, const struct loader_opts *o, enum hook_mod
 		return -1;
 	}
 	skel->rodata->filter_pids = t->npids > 0;
+	if (t->npids <= KS_PID_LIST) {
+		skel->rodata->npid_list = (uint32_t)t->npids;
+		for (size_t i = 0; i < t->npids; i++)
+			skel->rodata->pid_list[i] = t->pids[i];
+	}
 	skel->rodata->filter_comm = t->has_comm;
 	memcpy((char *)skel->rodata->target_comm, t->comm, KS_COMM_LEN);
 	skel->rodata->self_tgid = (uint32_t)getpid();
@@ -251,4 +259,15 @@ int loader_counters(const struct loader *l, struct ks_counters *sum)
 	}
 	free(per);
 	return err ? -errno : 0;
+}
+
+int loader_calibrate(const struct loader *l, uint64_t *ns, uint64_t *jiffies)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts);
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(l->skel->progs.calibrate), &opts))
+		return -errno;
+	*ns = l->skel->bss->calib_ns;
+	*jiffies = l->skel->bss->calib_jiffies;
+	return 0;
 }

@@ -38,6 +38,8 @@ int loader_ringbuf_fd(const struct loader *l);
 /* Sum the per-CPU counters. */
 int loader_counters(const struct loader *l, struct ks_counters *sum);
 const char *hook_mode_name(enum hook_mode m);
+/* A (ktime ns, jiffies) pair taken together in the kernel. 0 or -errno. */
+int loader_calibrate(const struct loader *l, uint64_t *ns, uint64_t *jiffies);
 /* libbpf output only with --verbose: errors are ours, one line each. */
 void loader_libbpf_verbose(bool on);
 

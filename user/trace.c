@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "evfmt.h"
+#include "jclock.h"
 #include "json.h"
 #include "kpage.h"
 #include "ksmsites.h"
@@ -36,6 +38,7 @@ struct trace_ctx {
 	struct kvtab seen_pids; /* pids already given their pagemap pass */
 	struct kvtab comms;     /* pid -> comm (16 bytes in v1, v2): fault records carry none */
 	struct jw jw;
+	struct jclock clock;
 	bool json;
 	bool out_broken; /* stdout closed (e.g. `| head`): stop quietly */
 	uint64_t t0_ns;
@@ -159,6 +162,10 @@ static int on_record(void *ctx, void *data, size_t size)
 	memcpy(&e, data, sizeof(e));
 	if (e.type == 0 || e.type >= KS_REC__MAX)
 		return 0;
+	if (e.flags & KS_F_JIFFIES) {
+		e.ts_ns = jclock_ns(&c->clock, e.ts_ns);
+		e.flags &= ~KS_F_JIFFIES;
+	}
 	d = tracker_on_event(&c->trk, &e);
 	if (d.kind != OUT_NONE && !has_no_pid(&e))
 		fill_comm(c, &e);
@@ -185,6 +192,24 @@ static int on_record(void *ctx, void *data, size_t size)
 	}
 	if (c->out_broken)
 		stop_flag = 1;
+	return 0;
+}
+
+/* HZ from two clock pairs 100 ms apart: fault records carry jiffies. */
+static int calibrate_clock(struct trace_ctx *c, const struct loader *l)
+{
+	uint64_t ns0, j0, ns1, j1;
+	struct timespec ts = { 0, 100000000 };
+
+	if (loader_calibrate(l, &ns0, &j0)) {
+		ks_err("cannot run the clock calibration program: %s", strerror(errno));
+		return -1;
+	}
+	nanosleep(&ts, NULL);
+	if (loader_calibrate(l, &ns1, &j1) || jclock_set_hz(&c->clock, ns0, j0, ns1, j1)) {
+		ks_err("cannot calibrate jiffies against the monotonic clock");
+		return -1;
+	}
 	return 0;
 }
 
@@ -296,6 +321,8 @@ int cmd_trace(int argc, char **argv)
 		goto out;
 	}
 	c.t0_ns = now_mono_ns();
+	if (calibrate_clock(&c, &l))
+		goto out;
 	/* attached first, then the pass: a merge during the pass still arrives as an event */
 	refresh_targets(&c);
 	next_refresh = now_mono_ns() + 1000000000ULL;
@@ -324,6 +351,10 @@ int cmd_trace(int argc, char **argv)
 		if (deadline && now >= deadline)
 			break;
 		if (now >= next_refresh) {
+			uint64_t kns, kj;
+
+			if (!loader_calibrate(&l, &kns, &kj))
+				jclock_anchor(&c.clock, kns, kj);
 			refresh_targets(&c);
 			next_refresh = now + 1000000000ULL;
 		}

@@ -71,6 +71,10 @@ merge_unmerge_round() {
 		"$(jq -s --argjson wl "$AJSON" "$HEXDEF"'
 			[.[] | select(.event=="unmerge") | (.addr|hex) - ($wl.mergeable_start|hex)] | sort
 			== [range(0; $wl.write_copies + $wl.pipe_copies) * 4096]' "$TMPD/$t.jsonl")" true
+	# unmerge times come from jiffies converted in userspace: within a tick of the truth
+	check "$tag: unmerges are stamped after the merges (to a tick)" \
+		"$(jq -s '([.[] | select(.event=="merge") | .ts_ns] | max) as $m
+			| [.[] | select(.event=="unmerge") | .ts_ns] | all(. >= $m - 10000000)' "$TMPD/$t.jsonl")" true
 	kill -TERM "$A" "$B"
 }
 
