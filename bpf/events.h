@@ -61,7 +61,7 @@ struct ks_event {
 struct ks_counters {
 	__u64 seen[KS_REC__MAX];  /* records attempted, by type */
 	__u64 drops[KS_REC__MAX]; /* ring-buffer reserve failures, by type */
-	__u64 faults;             /* every user/kernel fault the hooks saw */
+	__u64 cow_faults;         /* present+write faults the hooks saw, tracked or not */
 	__u64 cow_untracked;      /* present+write faults of processes not tracked */
 	__u64 wakeups;            /* forced reader wake-ups */
 };

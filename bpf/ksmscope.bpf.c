@@ -369,21 +369,25 @@ static __always_inline int on_exit(__u64 mm)
  */
 static __always_inline int on_fault(__u64 address, __u64 error_code, bool kernel)
 {
-	struct ks_counters *c = ctrs();
-	char comm[KS_COMM_LEN] = {};
+	char comm[KS_COMM_LEN];
+	struct ks_counters *c;
 	struct ks_event *e;
 	__u32 tgid;
 
-	if (c)
-		c->faults++;
+	/* most faults are not copy-on-write: leave before touching anything */
 	if ((error_code & (KS_PF_PROT | KS_PF_WRITE)) != (KS_PF_PROT | KS_PF_WRITE))
 		return 0;
 	/* kernel-mode faults count only on user addresses (copy_to_user and friends) */
 	if (kernel && (address >> 63))
 		return 0;
+	c = ctrs();
+	if (c)
+		c->cow_faults++;
 	tgid = bpf_get_current_pid_tgid() >> 32;
 	if (filter_comm)
 		bpf_get_current_comm(comm, sizeof(comm));
+	else
+		comm[0] = 0;
 	if (!tracked(tgid, comm)) {
 		if (c)
 			c->cow_untracked++;

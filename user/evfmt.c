@@ -148,6 +148,6 @@ void evfmt_summary_json(struct jw *w, const struct trace_totals *t)
 	jw_ku64(w, "failed_merges", t->failed_merges);
 	jw_ku64(w, "cow_other", t->cow_other);
 	jw_ku64(w, "cow_untracked", t->cow_untracked);
-	jw_ku64(w, "faults", t->faults);
+	jw_ku64(w, "cow_faults", t->cow_faults);
 	jw_obj_end(w);
 }

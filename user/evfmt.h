@@ -13,7 +13,7 @@ struct trace_totals {
 	uint64_t drops;            /* ring-buffer reserve failures */
 	uint64_t cow_other;        /* tracked COW faults not on a KSM page (counted, not streamed) */
 	uint64_t cow_untracked;    /* COW faults of processes not tracked */
-	uint64_t faults;           /* every fault the hooks saw */
+	uint64_t cow_faults;       /* present+write faults the hooks saw, tracked or not */
 	uint64_t failed_merges;    /* merge lines with err != 0 (included in counts.merge) */
 };
 

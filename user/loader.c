@@ -252,7 +252,7 @@ int loader_counters(const struct loader *l, struct ks_counters *sum)
 				sum->seen[k] += per[c].seen[k];
 				sum->drops[k] += per[c].drops[k];
 			}
-			sum->faults += per[c].faults;
+			sum->cow_faults += per[c].cow_faults;
 			sum->cow_untracked += per[c].cow_untracked;
 			sum->wakeups += per[c].wakeups;
 		}

@@ -365,7 +365,7 @@ int cmd_trace(int argc, char **argv)
 		for (int k = 0; k < KS_REC__MAX; k++)
 			c.tot.drops += cnt.drops[k];
 		c.tot.cow_untracked = cnt.cow_untracked;
-		c.tot.faults = cnt.faults;
+		c.tot.cow_faults = cnt.cow_faults;
 	}
 	c.tot.cow_other = c.trk.cow_other;
 	if (!c.out_broken) {

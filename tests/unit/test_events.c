@@ -89,7 +89,7 @@ static void test_counters_layout(void)
 	CHECK_U64(sizeof(struct ks_counters), 8 * (2 * 10 + 3));
 	CHECK_U64(offsetof(struct ks_counters, seen), 0);
 	CHECK_U64(offsetof(struct ks_counters, drops), 80);
-	CHECK_U64(offsetof(struct ks_counters, faults), 160);
+	CHECK_U64(offsetof(struct ks_counters, cow_faults), 160);
 	CHECK_U64(offsetof(struct ks_counters, cow_untracked), 168);
 	CHECK_U64(offsetof(struct ks_counters, wakeups), 176);
 	CHECK_U64(FSIZE(ks_counters, seen), 8 * KS_REC__MAX);

@@ -337,7 +337,7 @@ static const struct trace_totals totals = {
 	.drops = 13,
 	.cow_other = 11,
 	.cow_untracked = 12,
-	.faults = 14,
+	.cow_faults = 14,
 	.failed_merges = 10,
 };
 
@@ -380,18 +380,18 @@ static void test_summary_json(void)
 			 "\"ksm_page_freed\": 3, \"rmap_removed\": 4, \"scan_start\": 5, "
 			 "\"scan_stop\": 6, \"ksm_enter\": 7, \"ksm_exit\": 8, \"unmerge\": 9}, "
 			 "\"drops\": 13, \"failed_merges\": 10, \"cow_other\": 11, "
-			 "\"cow_untracked\": 12, \"faults\": 14}");
+			 "\"cow_untracked\": 12, \"cow_faults\": 14}");
 	CHECK_U64(w.depth, 0);
 	/* reused writer, 64-bit counters */
 	big.counts[OUT_UNMERGE] = UINT64_MAX;
-	big.faults = 1ULL << 40;
+	big.cow_faults = 1ULL << 40;
 	evfmt_summary_json(&w, &big);
 	CHECK_STR(w.buf, "{\"event\": \"summary\", \"counts\": {\"merge\": 0, \"zero_merge\": 0, "
 			 "\"ksm_page_freed\": 0, \"rmap_removed\": 0, \"scan_start\": 0, "
 			 "\"scan_stop\": 0, \"ksm_enter\": 0, \"ksm_exit\": 0, "
 			 "\"unmerge\": 18446744073709551615}, "
 			 "\"drops\": 0, \"failed_merges\": 0, \"cow_other\": 0, "
-			 "\"cow_untracked\": 0, \"faults\": 1099511627776}");
+			 "\"cow_untracked\": 0, \"cow_faults\": 1099511627776}");
 	jw_free(&w);
 }
 

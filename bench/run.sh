@@ -1,0 +1,82 @@
+#!/bin/bash
+# bench/run.sh [OUT]: what ksmscope adds to a page fault, and the record rate its reader sustains.
+# Needs root (BPF). `make bench` builds everything and runs this; run directly it builds what
+# is missing. About 2.5 minutes. See bench/README.md for what is measured and how.
+#
+# Knobs (environment):
+#   BENCH_ROUNDS=N     overhead rounds (default 150; fewer = faster, noisier)
+#   BENCH_PARTS_ROUNDS=N  rounds of the on_fault() breakdown (default 16)
+#   BENCH_MIB=N        MiB of faults per pass (default 32)
+#   BENCH_SKIP="rate parts"  skip sections (overhead, rate, parts)
+#   BENCH_QUICK=1      a ~30 s smoke run (few rounds, short rate runs)
+set -u
+OUT=${1:-build}
+cd "$(dirname "$0")/.." || exit 1
+
+if [ "$(id -u)" != 0 ]; then
+	echo "bench: needs root (loads BPF programs, runs ksmscope trace)" >&2
+	exit 1
+fi
+if [ ! -x "$OUT/ksmscope" ] || [ ! -x "$OUT/bench/fault_bench" ]; then
+	san=
+	[ "$OUT" = build-san ] && san=SAN=1
+	make --no-print-directory $san "$OUT/ksmscope" "$OUT/bench/fault_bench" || exit 1
+fi
+[ "$OUT" = build-san ] && echo "bench: warning: $OUT is the sanitized build; its reader is slower" >&2
+
+# run private copies: a rebuild of $OUT during the run must not pull the binaries away
+tmpd=$(mktemp -d /tmp/ksmscope-bench.XXXXXX)
+trap 'rm -rf "$tmpd"' EXIT
+cp "$OUT/bench/fault_bench" "$OUT/ksmscope" "$tmpd/" || exit 1
+BENCH=$tmpd/fault_bench
+KS=$tmpd/ksmscope
+ROUNDS=${BENCH_ROUNDS:-150}
+PROUNDS=${BENCH_PARTS_ROUNDS:-16}
+MIB=${BENCH_MIB:-32}
+SECS=3
+if [ -n "${BENCH_QUICK:-}" ]; then
+	ROUNDS=${BENCH_ROUNDS:-20}
+	PROUNDS=${BENCH_PARTS_ROUNDS:-4}
+	SECS=1
+fi
+skip() { case " ${BENCH_SKIP:-} " in *" $1 "*) return 0 ;; esac; return 1; }
+
+echo "ksmscope bench: $(uname -r), $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "  clocksource $(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)," \
+	"THP $(sed 's/.*\[\(.*\)\].*/\1/' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)," \
+	"load average $(cut -d' ' -f1-3 /proc/loadavg)"
+others=$(pgrep -x ksmscope | tr '\n' ' ')
+if [ -n "$others" ]; then
+	echo "  warning: other ksmscope processes are running (pids $others): they may attach fault hooks"
+	echo "  and spoil the baseline; the bench checks for that and says so below"
+fi
+if awk '{ exit !($1 > 0.7) }' /proc/loadavg; then
+	echo "  warning: the machine is not idle (load average above 0.7): expect noisier figures"
+fi
+echo
+
+t0=$(date +%s)
+rc=0
+log=$tmpd/log
+
+run() { # NAME ARGS...
+	local name=$1; shift
+	if skip "$name"; then
+		return
+	fi
+	"$BENCH" "$name" --ksmscope "$KS" "$@" | tee -a "$log"
+	local st=${PIPESTATUS[0]}
+	if [ "$st" != 0 ]; then
+		echo "bench: fault_bench $name failed (exit $st)"
+		rc=1
+	fi
+	echo
+}
+
+run overhead --rounds "$ROUNDS" --mib "$MIB"
+run rate --secs "$SECS"
+run parts --rounds "$PROUNDS" --passes 2 --mib "$MIB"
+
+echo "== Summary ($(( $(date +%s) - t0 )) s)"
+grep '^RESULT' "$log" | sed 's/^RESULT /  /'
+exit $rc
