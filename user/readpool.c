@@ -69,12 +69,66 @@ static void sample_sites(const struct readpool *p, struct pool_job *j, unsigned 
 	j->n = w;
 }
 
+/* pagemap + kpageflags for the job's range: counts, shared frames, and the sites. */
+static int classify(struct pool_job *j)
+{
+	uint64_t pm[POOL_BATCH], pfns[POOL_BATCH], flags[POOL_BATCH];
+	size_t idx[POOL_BATCH], np = 0;
+	ssize_t got = pagemap_read(j->pm_fd, j->start, j->npages, pm);
+	int err;
+
+	if (got < 0)
+		return got == -ENOENT ? -ESRCH : (int)got;
+	if (got == 0)
+		return -ESRCH; /* EOF: the mm is gone */
+	j->scanned = (size_t)got;
+	for (ssize_t i = 0; i < got; i++) {
+		if (pm[i] & PM_SWAP) {
+			j->swapped++;
+			continue;
+		}
+		/* page cache pages of private file mappings are PM_FILE: not anonymous */
+		if (!(pm[i] & PM_PRESENT) || (pm[i] & PM_FILE))
+			continue;
+		if (!(pm[i] & PM_PFN_MASK))
+			return -EACCES; /* PFNs hidden: not CAP_SYS_ADMIN */
+		pfns[np] = pm[i] & PM_PFN_MASK;
+		idx[np++] = (size_t)i;
+	}
+	err = kpageflags_read(j->kpf_fd, pfns, np, flags);
+	if (err)
+		return err;
+	for (size_t k = 0; k < np; k++) {
+		bool ksm = kpf_has(flags[k], KPF_KSM);
+
+		if (kpf_has(flags[k], KPF_ZERO_PAGE)) {
+			j->zero_mapped++;
+			continue;
+		}
+		if (!kpf_has(flags[k], KPF_ANON))
+			continue;
+		j->nsites++;
+		j->thp += kpf_has(flags[k], KPF_THP);
+		if ((pm[idx[k]] & PM_EXCLUSIVE) && !ksm)
+			j->excl_frames++;
+		else
+			j->frames[j->nframes++] = (struct pool_frame){ pfns[k], ksm };
+		j->sites[j->n].addr = j->start + (uint64_t)idx[k] * 4096;
+		j->sites[j->n++].pfn = pfns[k];
+	}
+	return 0;
+}
+
 static void run_job(const struct readpool *p, struct pool_job *j, unsigned slot)
 {
 	size_t i = 0;
 
 	j->bytes = j->vanished = j->changed = j->prefixes = j->prefixes_slow = 0;
-	j->err = 0;
+	j->scanned = j->n = j->nframes = 0;
+	j->nsites = j->thp = j->swapped = j->excl_frames = j->zero_mapped = 0;
+	j->err = classify(j);
+	if (j->err)
+		return;
 	if (p->sample > 1)
 		sample_sites(p, j, slot);
 	memset(j->ok, 0, j->n * sizeof(j->ok[0]));

@@ -1,10 +1,12 @@
 /*
  * Reading pages is the scan's cost: /proc/PID/mem copies one page at a time
  * under the target's mmap lock (shared, so readers run in parallel). The pool
- * runs jobs of up to one pagemap batch on reader threads, one per CPU: each
- * job reads its pages, hashes them, and checks their frames again; the
- * scanning thread only walks pagemap and kpageflags and feeds the hashes to
- * the index, which stays single-threaded. Page contents never leave a job.
+ * runs jobs of one pagemap batch (a range of up to 512 pages) on reader
+ * threads, one per CPU: each job reads pagemap and kpageflags for its range,
+ * classifies the pages, samples them, reads and hashes the sites, and checks
+ * their frames again. The scanning thread only cuts mappings into jobs and
+ * feeds the results, in order, to the indexes, which stay single-threaded.
+ * Page contents never leave a job.
  */
 #ifndef KSMSCOPE_READPOOL_H
 #define KSMSCOPE_READPOOL_H
@@ -24,16 +26,29 @@ struct pool_site {
 	uint64_t addr, pfn;
 };
 
+struct pool_frame {
+	uint64_t pfn;
+	bool ksm;
+};
+
 struct pool_job {
 	/* in */
-	int mem_fd, pm_fd;
-	size_t n;
-	struct pool_site sites[POOL_BATCH];
-	uint64_t klass[POOL_BATCH]; /* out, sampled scans: each kept site's class */
+	int mem_fd, pm_fd, kpf_fd;
+	uint64_t start;   /* the range: npages pages from start */
+	size_t npages;
 	uint32_t pair;
 	bool mergeable, live, chunks_wanted;
 	void *owner; /* the caller's process record */
-	/* out */
+	/* out: the range's pages, counted */
+	size_t scanned;           /* pagemap entries read */
+	uint64_t nsites, thp, swapped, excl_frames; /* nsites: anonymous pages present */
+	uint64_t zero_mapped;     /* mappings of the zero page (some may be KSM's, in order) */
+	size_t nframes;           /* sites on shared or KSM frames */
+	struct pool_frame frames[POOL_BATCH];
+	/* out: the sites read (sampled scans: the kept ones) */
+	size_t n;
+	struct pool_site sites[POOL_BATCH];
+	uint64_t klass[POOL_BATCH]; /* sampled scans: each kept site's class */
 	bool ok[POOL_BATCH];             /* read whole */
 	uint64_t hash[POOL_BATCH];       /* hash_page or hash_page_fast */
 	uint64_t *chunks;                /* [POOL_BATCH * CHUNK_HASHES] when chunks_wanted */

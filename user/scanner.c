@@ -14,7 +14,7 @@
 #include "targets.h"
 #include "util.h"
 
-#define BATCH 512 /* pages per pagemap read and per process_vm_readv call */
+#define BATCH POOL_BATCH /* pages per job: one pagemap read */
 
 int scanner_init(struct scanner *s, enum group_by gb, uint32_t sample, bool live)
 {
@@ -28,8 +28,7 @@ int scanner_init(struct scanner *s, enum group_by gb, uint32_t sample, bool live
 	s->kpf_fd = kpageflags_open();
 	if (s->kpf_fd < 0)
 		return s->kpf_fd;
-	s->buf = aligned_alloc(4096, BATCH * PAGE_BYTES);
-	if (!s->buf || index_init(&s->contents, 0) || index_init(&s->frames, 0))
+	if (index_init(&s->contents, 0) || index_init(&s->frames, 0))
 		return -ENOMEM;
 	for (int k = 0; k < SUBPAGE_SIZES; k++)
 		if (index_init(&s->chunks[k], 0))
@@ -72,7 +71,6 @@ void scanner_free(struct scanner *s)
 		free(s->groups[g].pids);
 	free(s->groups);
 	free(s->pairs);
-	free(s->buf);
 	if (s->kpf_fd >= 0)
 		close(s->kpf_fd);
 	if (s->pr_ok)
@@ -239,12 +237,15 @@ static int index_add_zero(struct scanner *s, uint32_t pair)
  * plain references and changes nothing.
  */
 
-/* Fold a finished job into the indexes and the counters. */
+/* Fold a finished job into the indexes and the counters (jobs arrive in address order). */
 static int collect_job(struct scanner *s, struct pool_job *j)
 {
 	struct proc_scan *p = j->owner;
+	struct pair_counts *pc = &s->pairs[j->pair];
+	uint64_t ksm_zero = 0;
 	int err = 0;
 
+	s->cost.pages += j->scanned;
 	s->cost.bytes_read += j->bytes;
 	s->cost.prefixes += j->prefixes;
 	s->cost.prefixes_slow += j->prefixes_slow;
@@ -256,7 +257,31 @@ static int collect_job(struct scanner *s, struct pool_job *j)
 		p->denied = true;
 	else if (j->err)
 		err = j->err;
-	for (size_t k = 0; k < j->n && !err; k++) {
+	if (!err && !j->err) {
+		pc->sites += j->nsites;
+		pc->mergeable_sites += j->mergeable ? j->nsites : 0;
+		pc->thp_sites += j->thp;
+		pc->swapped += j->swapped;
+		pc->excl_frames += j->excl_frames;
+		/*
+		 * pagemap cannot tell KSM's zero-page merges apart: ksm_stat counts
+		 * them; the first ones met in mergeable ranges are taken as KSM's
+		 */
+		if (j->mergeable) {
+			ksm_zero = j->zero_mapped < p->ksm_zero_left ? j->zero_mapped : p->ksm_zero_left;
+			p->ksm_zero_left -= ksm_zero;
+		}
+		pc->zero_mapped += j->zero_mapped - ksm_zero;
+		pc->sites += ksm_zero;
+		pc->mergeable_sites += ksm_zero;
+		pc->ksm_zero_pages += ksm_zero;
+		for (uint64_t k = 0; k < ksm_zero && !err; k++)
+			err = index_add_zero(s, j->pair);
+		for (size_t k = 0; k < j->nframes && !err; k++)
+			err = index_add(&s->frames, j->frames[k].pfn, j->pair, j->mergeable,
+					j->frames[k].ksm ? FRAME_KSM : 0);
+	}
+	for (size_t k = 0; k < j->n && !err && !j->err; k++) {
 		if (!j->ok[k])
 			continue;
 		s->cost.pages_read++;
@@ -281,123 +306,42 @@ static int collect_jobs(struct scanner *s, bool wait)
 	return err;
 }
 
-static int submit_sites(struct scanner *s, struct proc_scan *p, const struct pool_site *sites, size_t n,
-			uint32_t pair, bool mergeable)
-{
-	struct pool_job *j;
-
-	if (!n)
-		return 0;
-	/* collect first: a free slot may be waiting on us */
-	if (readpool_pending(&s->pool) >= s->pool.nslots) {
-		struct pool_job *done = readpool_collect(&s->pool, true);
-		int err = done ? collect_job(s, done) : 0;
-
-		if (err)
-			return err;
-	}
-	j = readpool_job(&s->pool);
-	j->mem_fd = p->mem_fd;
-	j->pm_fd = p->pm_fd;
-	j->n = n;
-	memcpy(j->sites, sites, n * sizeof(*sites));
-	j->pair = pair;
-	j->mergeable = mergeable;
-	j->live = s->live;
-	j->owner = p;
-	readpool_submit(&s->pool);
-	return collect_jobs(s, false);
-}
-
+/* Cut a populated range into jobs of one pagemap batch each. */
 static int scan_range(struct scanner *s, struct proc_scan *p, const struct vma *v, enum region_type r,
 		      uint64_t start, uint64_t end)
 {
-	uint64_t pm[BATCH], pfns[BATCH], flags[BATCH], idx_of[BATCH];
-	struct pool_site sites[BATCH];
-	uint32_t pair = PAIR(p->group, r);
-	struct pair_counts *pc = &s->pairs[pair];
-
-	for (uint64_t a = start; a < end;) {
-		size_t want = (end - a) / PAGE_BYTES, np = 0, ns = 0;
-		ssize_t got;
+	for (uint64_t a = start; a < end; a += BATCH * PAGE_BYTES) {
+		struct pool_job *j;
 		int err;
 
 		if (s->stop && *s->stop)
 			return -EINTR;
-		if (want > BATCH)
-			want = BATCH;
-		got = pagemap_read(p->pm_fd, a, want, pm);
-		if (got < 0) {
-			if (got == -ESRCH)
-				p->gone = true;
-			return (int)got;
-		}
-		if (got == 0) {
-			p->gone = true; /* EOF: the mm is gone */
-			return -ESRCH;
-		}
-		s->cost.pages += (uint64_t)got;
-		for (ssize_t i = 0; i < got; i++) {
-			if (pm[i] & PM_SWAP) {
-				pc->swapped++;
-				continue;
-			}
-			/* page cache pages of private file mappings are PM_FILE: not anonymous */
-			if (!(pm[i] & PM_PRESENT) || (pm[i] & PM_FILE))
-				continue;
-			if (!(pm[i] & PM_PFN_MASK))
-				return -EACCES;
-			pfns[np] = pm[i] & PM_PFN_MASK;
-			idx_of[np++] = (uint64_t)i;
-		}
-		err = kpageflags_read(s->kpf_fd, pfns, np, flags);
-		if (err)
-			return err;
-		for (size_t j = 0; j < np; j++) {
-			uint64_t addr = a + idx_of[j] * PAGE_BYTES, f = flags[j];
-			bool ksm = kpf_has(f, KPF_KSM);
-
-			if (kpf_has(f, KPF_ZERO_PAGE)) {
-				/* pagemap cannot tell KSM's zero-page merges apart: ksm_stat counts them */
-				if (v->mergeable && p->ksm_zero_left) {
-					p->ksm_zero_left--;
-					pc->sites++;
-					pc->mergeable_sites++;
-					pc->ksm_zero_pages++;
-					err = index_add_zero(s, pair);
-					if (err)
-						return err;
-				} else {
-					pc->zero_mapped++;
-				}
-				continue;
-			}
-			if (!kpf_has(f, KPF_ANON))
-				continue;
-			pc->sites++;
-			pc->mergeable_sites += v->mergeable;
-			pc->thp_sites += kpf_has(f, KPF_THP);
-			if ((pm[idx_of[j]] & PM_EXCLUSIVE) && !ksm) {
-				pc->excl_frames++;
-			} else {
-				err = index_add(&s->frames, pfns[j], pair, v->mergeable, ksm ? FRAME_KSM : 0);
-				if (err)
-					return err;
-			}
-			sites[ns].addr = addr;
-			sites[ns].pfn = pfns[j];
-			ns++;
-		}
-		err = submit_sites(s, p, sites, ns, pair, v->mergeable);
-		if (err)
-			return err;
 		if (p->gone)
 			return -ESRCH;
 		if (p->denied)
 			return -EACCES;
-		a += (uint64_t)got * PAGE_BYTES;
-		if (got <= 0)
-			break;
+		/* collect first: a free slot may be waiting on us */
+		if (readpool_pending(&s->pool) >= s->pool.nslots) {
+			struct pool_job *done = readpool_collect(&s->pool, true);
+
+			err = done ? collect_job(s, done) : 0;
+			if (err)
+				return err;
+		}
+		j = readpool_job(&s->pool);
+		j->mem_fd = p->mem_fd;
+		j->pm_fd = p->pm_fd;
+		j->kpf_fd = s->kpf_fd;
+		j->start = a;
+		j->npages = (end - a) / PAGE_BYTES < BATCH ? (end - a) / PAGE_BYTES : BATCH;
+		j->pair = PAIR(p->group, r);
+		j->mergeable = v->mergeable;
+		j->live = s->live;
+		j->owner = p;
+		readpool_submit(&s->pool);
+		err = collect_jobs(s, false);
+		if (err)
+			return err;
 	}
 	return 0;
 }
@@ -476,8 +420,6 @@ int scanner_scan_pid(struct scanner *s, uint32_t pid)
 		}
 		err = scan_vma(s, &p, &vl.v[i], r);
 	}
-	if (!err && p.ksm_zero_left)
-		s->races.zero_ksm_unplaced += p.ksm_zero_left;
 out:
 	/* every job of this process finishes before its files close */
 	{
@@ -485,6 +427,8 @@ out:
 
 		err = err ? err : e;
 	}
+	if (!err && !p.gone && !p.denied && p.ksm_zero_left)
+		s->races.zero_ksm_unplaced += p.ksm_zero_left;
 	if (p.pm_fd >= 0)
 		close(p.pm_fd);
 	if (p.mem_fd >= 0)

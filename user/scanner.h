@@ -56,7 +56,6 @@ struct scanner {
 	struct scan_races races;
 	struct scan_cost cost;
 	int kpf_fd;
-	unsigned char *buf;
 	volatile sig_atomic_t *stop; /* set by a signal handler: abandon the scan (-EINTR) */
 	/* sampled scans */
 	struct pageread pr;   /* BPF prefix reader, when this kernel allows it */
