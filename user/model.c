@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 const unsigned subpage_sizes[SUBPAGE_SIZES] = { 2048, 1024, 512, 256 };
@@ -187,10 +188,14 @@ int model_compute(const struct model_input *in, struct model_out *out)
 /* Per sampling class sums of each estimated quantity. */
 enum { V_CONTENTS, V_ISITES, V_SAVE, V_MERG, V_ACH, V_SELF, V_INTER, V__N };
 
+struct class_row {
+	uint64_t cls;
+	int64_t v[V__N];
+};
+
 struct se_ctx {
-	const struct model_input *in;
-	struct kvtab *cls;
-	int err;
+	const struct kvtab *self; /* content key -> its row */
+	struct class_row *rows;
 };
 
 static uint64_t class_of(const struct model_input *in, const struct index_entry *e)
@@ -200,72 +205,85 @@ static uint64_t class_of(const struct model_input *in, const struct index_entry 
 	return c ? c->v1 : ie_key(e); /* no class known: the content is its own */
 }
 
-/* Add v to the class's quantity q (modulo 2^64: partial sums may dip below 0). */
-static int class_add(struct kvtab *cls, uint64_t k, int q, uint64_t v)
-{
-	struct kv_slot *cell = kvtab_get(cls, k, (uint64_t)q);
-
-	if (cell) {
-		cell->v1 += v;
-		return 0;
-	}
-	return kvtab_put(cls, k, (uint64_t)q, v, 0);
-}
-
 /* self-sharing of a content: its sites in each group beyond the group's first */
 static void se_cell(void *ctx, const struct index_cell *c)
 {
 	struct se_ctx *x = ctx;
-	uint64_t self = c->s - (c->first_in_group ? 1 : 0);
+	const struct kv_slot *row;
+	int64_t self = (int64_t)c->s - (c->first_in_group ? 1 : 0);
 
 	if (ie_flags(c->e) & CONTENT_ZERO)
 		return;
-	if (class_add(x->cls, class_of(x->in, c->e), V_SELF, self) ||
-	    class_add(x->cls, class_of(x->in, c->e), V_INTER, (uint64_t)0 - self))
-		x->err = -1;
+	row = kvtab_get(x->self, ie_key(c->e), 0);
+	if (row) {
+		x->rows[row->v1].v[V_SELF] += self;
+		x->rows[row->v1].v[V_INTER] -= self; /* inter = saveable - self */
+	}
+}
+
+static int by_class(const void *a, const void *b)
+{
+	uint64_t x = ((const struct class_row *)a)->cls, y = ((const struct class_row *)b)->cls;
+
+	return x < y ? -1 : x > y;
 }
 
 int model_standard_errors(const struct model_input *in, struct metrics *se)
 {
 	const struct index *x = in->contents;
 	double f = in->weight * (in->weight - 1), var[V__N] = { 0 };
-	struct kvtab cls;
+	struct class_row *rows;
+	struct kvtab self;
+	size_t n = 0;
+	int err = -ENOMEM;
 
 	memset(se, 0, sizeof(*se));
 	if (in->weight <= 1)
 		return 0;
-	/* class totals: kvtab values are integers, so keep (class, quantity) cells */
-	if (kvtab_init(&cls, x->count * V__N))
+	/* one row per content, then rows of a class summed after sorting by class */
+	rows = malloc((x->count ? x->count : 1) * sizeof(*rows));
+	if (!rows)
 		return -ENOMEM;
+	if (kvtab_init(&self, x->count)) {
+		free(rows);
+		return -ENOMEM;
+	}
 	for (size_t i = 0; i < x->count; i++) {
 		const struct index_entry *e = index_at(x, i);
-		uint64_t k, v[V_SELF];
+		struct class_row *r = &rows[n];
 
 		if (ie_flags(e) & CONTENT_ZERO)
-			continue;
-		k = class_of(in, e);
-		v[V_CONTENTS] = 1;
-		v[V_ISITES] = e->n;
-		v[V_SAVE] = e->n - 1;
-		v[V_MERG] = e->m ? e->m - 1 : 0;
-		v[V_ACH] = e->m ? e->m - kept(in, e->m, false) : 0;
-		for (int q = 0; q < V_SELF; q++)
-			if (class_add(&cls, k, q, v[q]))
-				goto nomem;
-		/* inter = saveable - self: the cells subtract their self part */
-		if (class_add(&cls, k, V_INTER, e->n - 1))
-			goto nomem;
+			continue; /* always kept: no sampling error */
+		r->cls = class_of(in, e);
+		r->v[V_CONTENTS] = 1;
+		r->v[V_ISITES] = e->n;
+		r->v[V_SAVE] = (int64_t)e->n - 1;
+		r->v[V_MERG] = e->m ? (int64_t)e->m - 1 : 0;
+		r->v[V_ACH] = e->m ? (int64_t)(e->m - kept(in, e->m, false)) : 0;
+		r->v[V_SELF] = 0;
+		r->v[V_INTER] = (int64_t)e->n - 1;
+		if (kvtab_put(&self, ie_key(e), 0, n, 0))
+			goto out;
+		n++;
 	}
 	{
-		struct se_ctx sc = { in, &cls, 0 };
+		struct se_ctx sc = { &self, rows };
 
-		if (index_foreach(x, se_cell, &sc) || sc.err)
-			goto nomem;
+		if (index_foreach(x, se_cell, &sc))
+			goto out;
 	}
-	for (size_t i = 0; i <= cls.mask; i++)
-		if (cls.slots[i].k1 != UINT64_MAX)
-			var[cls.slots[i].k2] += (double)cls.slots[i].v1 * (double)cls.slots[i].v1;
-	kvtab_free(&cls);
+	qsort(rows, n, sizeof(*rows), by_class);
+	for (size_t i = 0; i < n;) {
+		int64_t sum[V__N] = { 0 };
+		size_t j = i;
+
+		for (; j < n && rows[j].cls == rows[i].cls; j++)
+			for (int q = 0; q < V__N; q++)
+				sum[q] += rows[j].v[q];
+		for (int q = 0; q < V__N; q++)
+			var[q] += (double)sum[q] * (double)sum[q];
+		i = j;
+	}
 	se->contents = sqrt(f * var[V_CONTENTS]);
 	se->isites = sqrt(f * var[V_ISITES]);
 	se->saveable = sqrt(f * var[V_SAVE]);
@@ -274,8 +292,9 @@ int model_standard_errors(const struct model_input *in, struct metrics *se)
 	se->saveable_self = sqrt(f * var[V_SELF]);
 	se->saveable_inter = sqrt(f * var[V_INTER]);
 	/* the zero content is always kept: zero_sites and saveable_zero are exact */
-	return 0;
-nomem:
-	kvtab_free(&cls);
-	return -ENOMEM;
+	err = 0;
+out:
+	kvtab_free(&self);
+	free(rows);
+	return err;
 }
