@@ -7,7 +7,7 @@
 #   BENCH_ROUNDS=N     overhead rounds (default 150; fewer = faster, noisier)
 #   BENCH_PARTS_ROUNDS=N  rounds of the on_fault() breakdown (default 16)
 #   BENCH_MIB=N        MiB of faults per pass (default 32)
-#   BENCH_SKIP="rate parts"  skip sections (overhead, rate, parts)
+#   BENCH_SKIP="rate parts"  skip sections (overhead, rate, parts, scan)
 #   BENCH_QUICK=1      a ~30 s smoke run (few rounds, short rate runs)
 set -u
 OUT=${1:-build}
@@ -17,9 +17,9 @@ if [ "$(id -u)" != 0 ]; then
 	echo "bench: needs root (loads BPF programs, runs ksmscope trace)" >&2
 	exit 1
 fi
+san=
+[ "$OUT" = build-san ] && san=SAN=1
 if [ ! -x "$OUT/ksmscope" ] || [ ! -x "$OUT/bench/fault_bench" ]; then
-	san=
-	[ "$OUT" = build-san ] && san=SAN=1
 	make --no-print-directory $san "$OUT/ksmscope" "$OUT/bench/fault_bench" || exit 1
 fi
 [ "$OUT" = build-san ] && echo "bench: warning: $OUT is the sanitized build; its reader is slower" >&2
@@ -76,6 +76,15 @@ run() { # NAME ARGS...
 run overhead --rounds "$ROUNDS" --mib "$MIB"
 run rate --secs "$SECS"
 run parts --rounds "$PROUNDS" --passes 2 --mib "$MIB"
+
+# the scanner (ksmscope scan) against the copy baselines
+if ! skip scan; then
+	if [ ! -x "$OUT/bench/copy_baseline" ] || [ ! -x "$OUT/tests/workload" ]; then
+		make --no-print-directory $san "$OUT/bench/copy_baseline" "$OUT/tests/workload" || rc=1
+	fi
+	bench/scan_bench.sh "$OUT" | tee "$tmpd/scan"
+	grep -E '^  target' "$tmpd/scan" | sed 's/^  target/RESULT scan target/' >> "$log"
+fi
 
 echo "== Summary ($(( $(date +%s) - t0 )) s)"
 grep '^RESULT' "$log" | sed 's/^RESULT /  /'
