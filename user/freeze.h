@@ -12,9 +12,10 @@
 struct freezer {
 	uint32_t *pids; /* the processes we stopped, so we resume exactly those */
 	size_t n;
+	size_t not_frozen; /* targets that could not be stopped: init, kernel threads, zombies, stuck */
 };
 
-/* Stop every pid not already stopped and wait until they are. 0, or -1 (one line printed). */
+/* Stop every pid not already stopped and wait until all its threads are. 0, or -1 (one line printed). */
 int freezer_stop(struct freezer *f, const uint32_t *pids, size_t n);
 void freezer_thaw(struct freezer *f);
 

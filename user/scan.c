@@ -224,6 +224,15 @@ int cmd_scan(int argc, char **argv)
 	}
 	if (preflight(NEED_PFNS | NEED_PTRACE | NEED_KSM))
 		goto out;
+	if (cgroup || gb == GROUP_CGROUP) {
+		char cg[256];
+
+		if (proc_cgroup((uint32_t)getpid(), cg, sizeof(cg))) {
+			ks_err("no cgroup v2 hierarchy here (no \"0::\" line in /proc/self/cgroup): "
+			       "--cgroup and --group-by cgroup need one");
+			goto out;
+		}
+	}
 	if (select_targets(&t, cgroup, &pids, &npids))
 		goto out;
 	if (!npids) {
@@ -250,6 +259,7 @@ int cmd_scan(int argc, char **argv)
 	}
 	signal(SIGINT, on_stop_signal);
 	signal(SIGTERM, on_stop_signal);
+	signal(SIGHUP, on_stop_signal);
 	signal(SIGPIPE, SIG_IGN);
 
 	t0 = now_mono_ns();
@@ -257,6 +267,7 @@ int cmd_scan(int argc, char **argv)
 		freezer_thaw(&fz);
 		goto out;
 	}
+	s.races.not_frozen = fz.not_frozen;
 	for (size_t i = 0; i < npids && !scan_stop; i++) {
 		err = scanner_scan_pid(&s, pids[i]);
 		if (err && err != -ESRCH && err != -EACCES && err != -EINTR) {

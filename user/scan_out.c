@@ -116,6 +116,7 @@ void scan_report_json(struct jw *w, const struct scan_report *r)
 	jw_ku64(w, "vanished_pages", s->races.vanished_pages);
 	jw_ku64(w, "changed_pages", s->races.changed_pages);
 	jw_ku64(w, "zero_ksm_unplaced", s->races.zero_ksm_unplaced);
+	jw_ku64(w, "not_frozen", s->races.not_frozen);
 	jw_obj_end(w);
 	jw_obj_end(w);
 }

@@ -27,11 +27,13 @@ struct group_info {
 
 /* What a live host did to the scan; counted, never fatal. */
 struct scan_races {
-	uint64_t exited;         /* processes that exited before or during their scan */
+	uint64_t exited;         /* processes that exited before or during their scan (pages read before
+				  * the exit stay counted) */
 	uint64_t unreadable;     /* processes whose memory we may not read */
 	uint64_t vanished_pages; /* unmapped between pagemap and the read (EFAULT) */
 	uint64_t changed_pages;  /* frame changed between pagemap and the read (live scans) */
 	uint64_t zero_ksm_unplaced; /* ksm_zero_pages not found as zero-page mappings */
+	uint64_t not_frozen;     /* --freeze targets that could not be stopped, scanned live */
 };
 
 struct scan_cost {

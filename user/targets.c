@@ -16,6 +16,20 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* targets_match looks pids up with bsearch: keep them sorted and unique. */
+static void sort_unique(struct targets *t)
+{
+	size_t w = 1;
+
+	if (!t->npids)
+		return;
+	qsort(t->pids, t->npids, sizeof(*t->pids), cmp_u32);
+	for (size_t r = 1; r < t->npids; r++)
+		if (t->pids[r] != t->pids[w - 1])
+			t->pids[w++] = t->pids[r];
+	t->npids = w;
+}
+
 int targets_add_pids(struct targets *t, const char *list, const char **bad)
 {
 	char *copy = strdup(list), *item, *save = NULL;
@@ -51,15 +65,8 @@ int targets_add_pids(struct targets *t, const char *list, const char **bad)
 		err = -1;
 	}
 	free(copy);
-	if (!err && t->npids) {
-		size_t w = 1;
-
-		qsort(t->pids, t->npids, sizeof(*t->pids), cmp_u32);
-		for (size_t r = 1; r < t->npids; r++)
-			if (t->pids[r] != t->pids[w - 1])
-				t->pids[w++] = t->pids[r];
-		t->npids = w;
-	}
+	if (!err)
+		sort_unique(t);
 	return err;
 }
 
@@ -192,5 +199,7 @@ int targets_resolve(struct targets *t)
 		}
 		t->pids[i] = tgid;
 	}
+	/* two threads of one process name it once: sorted and unique again */
+	sort_unique(t);
 	return 0;
 }

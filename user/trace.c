@@ -85,6 +85,32 @@ static void pass_pid(struct trace_ctx *c, uint32_t pid)
 			"are not reported as unmerges", pid, (unsigned long long)st.zero_ambiguous);
 }
 
+/*
+ * Forget processes that are gone: if their ksm_exit was missed, a new process
+ * reusing the pid must not inherit their KSM sites.
+ */
+static void forget_gone(struct trace_ctx *c)
+{
+	uint32_t gone[256];
+	size_t n = 0;
+	char path[32];
+
+	for (size_t i = 0; i <= c->seen_pids.mask && n < 256; i++) {
+		const struct kv_slot *k = &c->seen_pids.slots[i];
+
+		if (k->k1 == UINT64_MAX)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%u", (uint32_t)k->k1);
+		if (access(path, F_OK))
+			gone[n++] = (uint32_t)k->k1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		tracker_forget_pid(&c->trk, gone[i]);
+		kvtab_del(&c->seen_pids, gone[i], 0);
+		kvtab_del(&c->comms, gone[i], 0);
+	}
+}
+
 /* Processes that may hold KSM pages and have not had their pass yet. */
 static void refresh_targets(struct trace_ctx *c)
 {
@@ -355,6 +381,7 @@ int cmd_trace(int argc, char **argv)
 
 			if (!loader_calibrate(&l, &kns, &kj))
 				jclock_anchor(&c.clock, kns, kj);
+			forget_gone(&c);
 			refresh_targets(&c);
 			next_refresh = now + 1000000000ULL;
 		}

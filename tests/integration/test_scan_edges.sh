@@ -50,7 +50,7 @@ check "freeze: a target that was already stopped stays stopped" "$(state $B)" T
 kill -CONT $B
 
 # SIGINT and a crash of ksmscope in the middle of a frozen scan still resume the target
-for sig in INT TERM SEGV; do
+for sig in INT TERM HUP QUIT USR1 SEGV; do
 	"$KSMSCOPE" scan --pid $B --freeze --subpage --json > /dev/null 2> "$TMPD/sig.err" &
 	S=$!
 	until [ "$(state $B)" = T ] || ! kill -0 $S 2>/dev/null; do sleep 0.005; done
@@ -59,6 +59,29 @@ for sig in INT TERM SEGV; do
 	until [ "$(state $B)" != T ] || [ $((++n)) -gt 200 ]; do sleep 0.01; done; n=0
 	check "freeze + SIG$sig: the target was resumed" "$(state $B)" S
 done
+
+# init and a zombie cannot be stopped: scanned live and counted, the rest still frozen
+bash -c 'sleep 0.05 & exec sleep 60' &
+ZP=$!; CHILDREN+=($ZP)
+until Z=$(pgrep -P $ZP) && [ "$(state $Z)" = Z ]; do sleep 0.02; done
+"$KSMSCOPE" scan --pid 1,$Z,$B --freeze --json > "$TMPD/fz2.json" 2> "$TMPD/fz2.err"
+check "freeze with init and a zombie among the targets: exit status" $? 0
+check "freeze: init and the zombie are counted as not frozen" "$(jq .races.not_frozen "$TMPD/fz2.json")" 2
+check "freeze: the live target was frozen and resumed" "$(state $B)" S
+check "freeze: nothing is left stopped" "$(state 1)$(state $B)" "$(state 1)S"
+kill $ZP 2>/dev/null
+
+# a thread id names its process: --pid P,TID scans P once
+python3 -c 'import threading, time; threading.Thread(target=time.sleep, args=(60,), daemon=True).start(); time.sleep(60)' &
+TP=$!; CHILDREN+=($TP)
+until [ "$(ls /proc/$TP/task 2>/dev/null | wc -l)" -ge 2 ]; do sleep 0.02; done
+TID=$(ls /proc/$TP/task | grep -vx $TP | head -1)
+kill -STOP $TP
+"$KSMSCOPE" scan --pid $TP --json > "$TMPD/one.json"
+"$KSMSCOPE" scan --pid $TP,$TID --json > "$TMPD/two.json"
+check "--pid with a thread of the same process: one group" "$(jq -c '[.groups[].key]' "$TMPD/two.json")" "[\"$TP\"]"
+check "--pid with a thread of the same process: counted once" "$(jq .totals.sites "$TMPD/two.json")" "$(jq .totals.sites "$TMPD/one.json")"
+kill -CONT $TP; kill $TP
 
 # --- processes that go away ---
 start_workload doomed --contents 4 --copies 2 --zero 0 --unmergeable 0 --write-copies 0 --pipe-copies 0 || exit 1
