@@ -28,43 +28,50 @@ static bool all_zero(const unsigned char *b, size_t n)
  */
 static void sample_sites(const struct readpool *p, struct pool_job *j, unsigned slot)
 {
-	uint64_t pfns[POOL_BATCH];
 	unsigned char buf[PAGEREAD_PREFIX];
-	const unsigned char *pre = NULL;
-	const int32_t *errs = NULL;
-	bool fast = p->pr && j->n;
 	size_t w = 0;
 
-	if (fast) {
-		for (size_t i = 0; i < j->n; i++)
-			pfns[i] = j->sites[i].pfn;
-		fast = !pageread_prefixes(p->pr, slot, pfns, j->n, &pre, &errs);
-	}
-	for (size_t i = 0; i < j->n; i++) {
-		const unsigned char *px = buf;
-		uint64_t ph;
+	/* the BPF reader takes PAGEREAD_BATCH frames a run */
+	for (size_t base = 0; base < j->n; base += PAGEREAD_BATCH) {
+		size_t m = j->n - base < PAGEREAD_BATCH ? j->n - base : PAGEREAD_BATCH;
+		uint64_t pfns[PAGEREAD_BATCH];
+		const unsigned char *pre = NULL;
+		const int32_t *errs = NULL;
+		bool fast = p->pr != NULL;
 
-		if (fast && !errs[i]) {
-			px = pre + i * PAGEREAD_PREFIX;
-		} else {
-			/* no BPF reader, or the frame is outside the direct map */
-			if (pread(j->mem_fd, buf, sizeof(buf), (off_t)j->sites[i].addr) != (ssize_t)sizeof(buf)) {
-				j->vanished++;
-				continue;
+		if (fast) {
+			for (size_t i = 0; i < m; i++)
+				pfns[i] = j->sites[base + i].pfn;
+			fast = !pageread_prefixes(p->pr, slot, pfns, m, &pre, &errs);
+		}
+		for (size_t i = 0; i < m; i++) {
+			const struct pool_site site = j->sites[base + i];
+			const unsigned char *px = buf;
+			uint64_t ph;
+
+			if (fast && !errs[i]) {
+				px = pre + i * PAGEREAD_PREFIX;
+			} else {
+				/* no BPF reader, or the frame is outside the direct map */
+				if (pread(j->mem_fd, buf, sizeof(buf), (off_t)site.addr) != (ssize_t)sizeof(buf)) {
+					j->vanished++;
+					continue;
+				}
+				j->prefixes_slow++;
 			}
-			j->prefixes_slow++;
+			j->prefixes++;
+			if (all_zero(px, PAGEREAD_PREFIX)) {
+				ph = 0;
+			} else {
+				ph = XXH3_64bits_withSeed(px, PAGEREAD_PREFIX, p->h->key ^ 0x7072656669780000ULL);
+				if (ph % p->sample)
+					continue;
+				ph = ph ? ph : 1;
+			}
+			/* w <= base + i: compacting in place never overwrites a site still to read */
+			j->sites[w] = site;
+			j->klass[w++] = ph;
 		}
-		j->prefixes++;
-		if (all_zero(px, PAGEREAD_PREFIX)) {
-			ph = 0;
-		} else {
-			ph = XXH3_64bits_withSeed(px, PAGEREAD_PREFIX, p->h->key ^ 0x7072656669780000ULL);
-			if (ph % p->sample)
-				continue;
-			ph = ph ? ph : 1;
-		}
-		j->sites[w] = j->sites[i];
-		j->klass[w++] = ph;
 	}
 	j->n = w;
 }

@@ -19,7 +19,7 @@
 #include "hash.h"
 #include "pageread.h"
 
-#define POOL_BATCH 512
+#define POOL_BATCH 1024
 #define POOL_MAX_THREADS PAGEREAD_SLOTS /* each reader owns a prefix slot */
 
 struct pool_site {

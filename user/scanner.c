@@ -14,7 +14,12 @@
 #include "targets.h"
 #include "util.h"
 
-#define BATCH POOL_BATCH /* pages per job: one pagemap read */
+/*
+ * Pages per job (one pagemap read): exact scans read every page in runs of up to
+ * this; sampled scans read few, so bigger jobs halve the per-job overhead.
+ */
+#define BATCH_EXACT 512
+#define BATCH_SAMPLED POOL_BATCH
 
 int scanner_init(struct scanner *s, enum group_by gb, uint32_t sample, bool live)
 {
@@ -310,7 +315,9 @@ static int collect_jobs(struct scanner *s, bool wait)
 static int scan_range(struct scanner *s, struct proc_scan *p, const struct vma *v, enum region_type r,
 		      uint64_t start, uint64_t end)
 {
-	for (uint64_t a = start; a < end; a += BATCH * PAGE_BYTES) {
+	const uint64_t batch = s->sample > 1 ? BATCH_SAMPLED : BATCH_EXACT;
+
+	for (uint64_t a = start; a < end; a += batch * PAGE_BYTES) {
 		struct pool_job *j;
 		int err;
 
@@ -333,7 +340,7 @@ static int scan_range(struct scanner *s, struct proc_scan *p, const struct vma *
 		j->pm_fd = p->pm_fd;
 		j->kpf_fd = s->kpf_fd;
 		j->start = a;
-		j->npages = (end - a) / PAGE_BYTES < BATCH ? (end - a) / PAGE_BYTES : BATCH;
+		j->npages = (end - a) / PAGE_BYTES < batch ? (end - a) / PAGE_BYTES : batch;
 		j->pair = PAIR(p->group, r);
 		j->mergeable = v->mergeable;
 		j->live = s->live;
