@@ -3,7 +3,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-static bool has_pid(const struct ks_event *e, enum out_kind k)
+bool evfmt_has_pid(const struct ks_event *e, enum out_kind k)
 {
 	if (e->flags & KS_F_OWNER_UNKNOWN)
 		return false;
@@ -47,7 +47,7 @@ void evfmt_text(FILE *f, const struct ks_event *e, const struct decision *d, uin
 	char detail[64] = "";
 	double t = e->ts_ns >= t0_ns ? (double)(e->ts_ns - t0_ns) / 1e9 : 0.0;
 
-	if (has_pid(e, d->kind)) {
+	if (evfmt_has_pid(e, d->kind)) {
 		snprintf(pid, sizeof(pid), "%u", e->pid);
 		comm_copy(comm, e);
 	}
@@ -88,7 +88,7 @@ void evfmt_json(struct jw *w, const struct ks_event *e, const struct decision *d
 	jw_obj_begin(w);
 	jw_kstr(w, "event", out_kind_name(d->kind));
 	jw_ku64(w, "ts_ns", e->ts_ns);
-	if (has_pid(e, d->kind)) {
+	if (evfmt_has_pid(e, d->kind)) {
 		jw_ku64(w, "pid", e->pid);
 		jw_key(w, "comm");
 		jw_strn(w, e->comm, KS_COMM_LEN);

@@ -17,6 +17,8 @@ struct trace_totals {
 	uint64_t failed_merges;    /* merge lines with err != 0 (included in counts.merge) */
 };
 
+/* Whether a line of this kind, from this record, names a process (pid and comm). */
+bool evfmt_has_pid(const struct ks_event *e, enum out_kind k);
 void evfmt_text_header(FILE *f);
 /* t0_ns: the trace start, so TIME is seconds since attach. */
 void evfmt_text(FILE *f, const struct ks_event *e, const struct decision *d, uint64_t t0_ns);

@@ -48,13 +48,10 @@ uint64_t hash_page_fast(const struct hasher *h, const void *page)
 void hasher_init_key(struct hasher *h, uint64_t key)
 {
 	static const unsigned char zero[PAGE_BYTES];
-	uint64_t chunks[CHUNK_HASHES];
 
 	h->key = key;
-	h->zero_page = hash_page(h, zero, chunks);
+	h->zero_page = hash_page(h, zero, h->zero_chunks);
 	h->zero_page_fast = hash_page_fast(h, zero);
-	for (int k = 0; k < SUBPAGE_SIZES; k++)
-		h->zero_chunk[k] = chunks[chunk_slot(k, 0)];
 }
 
 int hasher_init(struct hasher *h)

@@ -12,11 +12,13 @@
 
 #define PAGE_BYTES 4096
 
+#define CHUNK_HASHES 30
+
 struct hasher {
 	uint64_t key;
 	uint64_t zero_page;                    /* hash_page of an all-zero page */
 	uint64_t zero_page_fast;               /* hash_page_fast of an all-zero page */
-	uint64_t zero_chunk[SUBPAGE_SIZES];    /* hash of an all-zero chunk, per size */
+	uint64_t zero_chunks[CHUNK_HASHES];    /* hash_page's chunk hashes of an all-zero page */
 };
 
 /* Random key from getrandom(2). 0 or -errno. */
@@ -30,7 +32,6 @@ void hasher_init_key(struct hasher *h, uint64_t key);
  * chunks (may be NULL): 8 + 4 + 2 + 1... laid out as subpage_sizes order:
  * [0..1] 2048, [2..5] 1024, [6..13] 512, [14..29] 256.
  */
-#define CHUNK_HASHES 30
 uint64_t hash_page(const struct hasher *h, const void *page, uint64_t *chunks);
 /* The page hash alone, one XXH3 pass: for scans without sub-page counting. Never 0. */
 uint64_t hash_page_fast(const struct hasher *h, const void *page);

@@ -280,11 +280,7 @@ int cmd_scan(int argc, char **argv)
 			ks_warn("pid %u: no permission to read its memory", pids[i]);
 	}
 	freezer_thaw(&fz);
-	err = scanner_finish(&s);
-	if (err) {
-		ks_err("cannot index the pages: %s", strerror(-err));
-		goto out;
-	}
+	scanner_finish(&s);
 	if (scan_stop) {
 		ks_err("interrupted: no report");
 		goto out;

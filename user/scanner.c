@@ -7,7 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-
 #include "kpage.h"
 #include "procmaps.h"
 #include "regions.h"
@@ -57,12 +56,11 @@ static int start_pool(struct scanner *s)
 	return 0;
 }
 
-int scanner_finish(struct scanner *s)
+void scanner_finish(struct scanner *s)
 {
 	if (s->pool_started)
 		readpool_stop(&s->pool);
 	s->pool_started = false;
-	return 0;
 }
 
 void scanner_free(struct scanner *s)
@@ -183,8 +181,6 @@ struct proc_scan {
 	bool gone, denied;
 };
 
-
-
 static inline uint64_t zero_hash(const struct scanner *s)
 {
 	return s->subpage ? s->h.zero_page : s->h.zero_page_fast;
@@ -222,25 +218,11 @@ static int index_page(struct scanner *s, uint64_t h, const uint64_t *chunks, uin
 	return err;
 }
 
-/* A site KSM merged into the zero page: all-zero content, so zero chunks too. */
+/* A site KSM merged into the zero page: an all-zero page in a mergeable range. */
 static int index_add_zero(struct scanner *s, uint32_t pair)
 {
-	int err = index_add(&s->contents, zero_hash(s), pair, true, CONTENT_ZERO);
-
-	for (int k = 0; k < SUBPAGE_SIZES && !err && s->subpage; k++)
-		for (unsigned i = 0; i < PAGE_BYTES / subpage_sizes[k] && !err; i++)
-			err = index_add(&s->chunks[k], s->h.zero_chunk[k], pair, true, 0);
-	return err;
+	return index_page(s, zero_hash(s), s->h.zero_chunks, pair, true, 0);
 }
-
-/*
- * Pages are read through /proc/PID/mem, by the pool's reader threads. Not
- * process_vm_readv: it pins pages, and a read-only pin of a page that is not
- * exclusively owned (every KSM page, every page still shared since a fork)
- * makes the kernel copy it first: reading would break the very sharing we
- * measure (seen here: 64 KSM pages read, 64 unmerged). /proc/PID/mem takes
- * plain references and changes nothing.
- */
 
 /* Fold a finished job into the indexes and the counters (jobs arrive in address order). */
 static int collect_job(struct scanner *s, struct pool_job *j)

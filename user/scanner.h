@@ -76,8 +76,7 @@ int scanner_scan_pid(struct scanner *s, uint32_t pid);
 /* The group key of a process under a grouping, e.g. for --cgroup filtering. 0 or -errno. */
 int proc_cgroup(uint32_t pid, char *out, size_t size);
 size_t scanner_index_bytes(const struct scanner *s);
-/* Stop the reader threads. 0. Call before the model. */
-int scanner_finish(struct scanner *s);
-
+/* Stop the reader threads (every job was collected by scanner_scan_pid). Call before the model. */
+void scanner_finish(struct scanner *s);
 
 #endif

@@ -144,11 +144,6 @@ static void refresh_targets(struct trace_ctx *c)
 	free(pids);
 }
 
-static bool has_no_pid(const struct ks_event *e)
-{
-	return e->type == KS_REC_SCAN_START || e->type == KS_REC_SCAN_STOP || e->type == KS_REC_KSM_PAGE_FREED;
-}
-
 /* Fault records carry no comm (it costs the hot path ~40 ns): name them from what we know. */
 static void fill_comm(struct trace_ctx *c, struct ks_event *e)
 {
@@ -193,7 +188,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		e.flags &= ~KS_F_JIFFIES;
 	}
 	d = tracker_on_event(&c->trk, &e);
-	if (d.kind != OUT_NONE && !has_no_pid(&e))
+	if (d.kind != OUT_NONE && evfmt_has_pid(&e, d.kind))
 		fill_comm(c, &e);
 	if (e.type == KS_REC_KSM_EXIT && !(e.flags & KS_F_OWNER_UNKNOWN))
 		kvtab_del(&c->comms, e.pid, 0);
