@@ -106,7 +106,8 @@ static int classify(struct pool_job *j)
 	if (err)
 		return err;
 	for (size_t k = 0; k < np; k++) {
-		bool ksm = kpf_has(flags[k], KPF_KSM);
+		bool ksm = kpf_has(flags[k], KPF_KSM), thp = kpf_has(flags[k], KPF_THP);
+		uint64_t addr = j->start + (uint64_t)idx[k] * 4096;
 
 		if (kpf_has(flags[k], KPF_ZERO_PAGE)) {
 			j->zero_mapped++;
@@ -115,13 +116,13 @@ static int classify(struct pool_job *j)
 		if (!kpf_has(flags[k], KPF_ANON))
 			continue;
 		j->nsites++;
-		j->thp += kpf_has(flags[k], KPF_THP);
+		j->thp += thp;
 		if ((pm[idx[k]] & PM_EXCLUSIVE) && !ksm)
 			j->excl_frames++;
 		else
-			j->frames[j->nframes++] = (struct pool_frame){ pfns[k], ksm };
-		j->sites[j->n].addr = j->start + (uint64_t)idx[k] * 4096;
-		j->sites[j->n++].pfn = pfns[k];
+			j->frames[j->nframes++] = (struct pool_frame){ addr, pfns[k], ksm };
+		j->sites[j->n++] = (struct pool_site){ addr, pfns[k],
+						       (thp ? POOL_SITE_THP : 0) | (ksm ? POOL_SITE_KSM : 0) };
 	}
 	return 0;
 }

@@ -22,12 +22,16 @@
 #define POOL_BATCH 1024
 #define POOL_MAX_THREADS PAGEREAD_SLOTS /* each reader owns a prefix slot */
 
+#define POOL_SITE_THP 1u
+#define POOL_SITE_KSM 2u
+
 struct pool_site {
 	uint64_t addr, pfn;
+	uint32_t flags; /* POOL_SITE_* */
 };
 
 struct pool_frame {
-	uint64_t pfn;
+	uint64_t addr, pfn; /* addr: the site mapping it */
 	bool ksm;
 };
 

@@ -190,7 +190,8 @@ static inline uint64_t zero_hash(const struct scanner *s)
  * Index one page's content (hash h) and chunks. Sampled scans (klass: the
  * page's prefix hash, or 0 for an all-zero prefix) index contents only: the
  * zero content always, a page with a zero prefix when its full hash is
- * sampled, others because their prefix was.
+ * sampled, others because their prefix was. 1 when indexed, 0 when sampled
+ * out, or -ENOMEM.
  */
 static int index_page(struct scanner *s, uint64_t h, const uint64_t *chunks, uint32_t pair, bool mergeable,
 		      uint64_t klass)
@@ -209,13 +210,13 @@ static int index_page(struct scanner *s, uint64_t h, const uint64_t *chunks, uin
 		e = err ? NULL : index_get(&s->contents, h);
 		if (e && e->n == 1 && !zero)
 			err = kvtab_put(&s->classes, h, 0, klass, 0);
-		return err;
+		return err ? err : 1;
 	}
 	err = index_add(&s->contents, h, pair, mergeable, zero ? CONTENT_ZERO : 0);
 	for (int k = 0; k < SUBPAGE_SIZES && !err && s->subpage; k++)
 		for (unsigned i = 0; i < PAGE_BYTES / subpage_sizes[k] && !err; i++)
 			err = index_add(&s->chunks[k], chunks[chunk_slot(k, (int)i)], pair, mergeable, 0);
-	return err;
+	return err ? err : 1;
 }
 
 /* A site KSM merged into the zero page: an all-zero page in a mergeable range. */
@@ -224,11 +225,54 @@ static int index_add_zero(struct scanner *s, uint32_t pair)
 	return index_page(s, zero_hash(s), s->h.zero_chunks, pair, true, 0);
 }
 
+/*
+ * Hand the job's sites to the hooks, in address order: the hashed ones (kept[k])
+ * and, hashed or not, every one on a KSM frame.
+ */
+static int report_sites(struct scanner *s, const struct proc_scan *p, const struct pool_job *j, const bool *kept)
+{
+	struct site_rec r = { .pid = p->pid, .group = PAIR_GROUP(j->pair), .region = PAIR_REGION(j->pair) };
+	uint32_t base = j->mergeable ? SITE_MERGEABLE : 0;
+	size_t k = 0, f = 0;
+	int err = 0;
+
+	while (!err && (k < j->n || f < j->nframes)) {
+		if (f < j->nframes && !j->frames[f].ksm) {
+			f++;
+			continue;
+		}
+		if (k < j->n && (f == j->nframes || j->sites[k].addr <= j->frames[f].addr)) {
+			const struct pool_site *ps = &j->sites[k];
+
+			if (f < j->nframes && j->frames[f].addr == ps->addr)
+				f++; /* the same site */
+			r.addr = ps->addr;
+			r.pfn = ps->pfn;
+			r.hash = kept[k] ? j->hash[k] : 0;
+			r.flags = base | (kept[k] ? SITE_HASHED : 0) | ((ps->flags & POOL_SITE_THP) ? SITE_THP : 0) |
+				  ((ps->flags & POOL_SITE_KSM) ? SITE_KSM : 0);
+			k++;
+			if (!(r.flags & (SITE_HASHED | SITE_KSM)))
+				continue;
+		} else {
+			/* a KSM site sampled out before its read */
+			r.addr = j->frames[f].addr;
+			r.pfn = j->frames[f].pfn;
+			r.hash = 0;
+			r.flags = base | SITE_KSM;
+			f++;
+		}
+		err = s->hooks->site(s->hooks->ctx, &r);
+	}
+	return err;
+}
+
 /* Fold a finished job into the indexes and the counters (jobs arrive in address order). */
 static int collect_job(struct scanner *s, struct pool_job *j)
 {
 	struct proc_scan *p = j->owner;
 	struct pair_counts *pc = &s->pairs[j->pair];
+	bool kept[POOL_BATCH];
 	uint64_t ksm_zero = 0;
 	int err = 0;
 
@@ -262,19 +306,33 @@ static int collect_job(struct scanner *s, struct pool_job *j)
 		pc->sites += ksm_zero;
 		pc->mergeable_sites += ksm_zero;
 		pc->ksm_zero_pages += ksm_zero;
-		for (uint64_t k = 0; k < ksm_zero && !err; k++)
+		for (uint64_t k = 0; k < ksm_zero && !err; k++) {
 			err = index_add_zero(s, j->pair);
+			err = err < 0 ? err : 0;
+			if (!err && s->hooks) {
+				struct site_rec r = { .pid = p->pid, .group = PAIR_GROUP(j->pair),
+						      .region = PAIR_REGION(j->pair), .hash = zero_hash(s),
+						      .flags = SITE_MERGEABLE | SITE_ZMERGE | SITE_HASHED };
+
+				err = s->hooks->site(s->hooks->ctx, &r);
+			}
+		}
 		for (size_t k = 0; k < j->nframes && !err; k++)
 			err = index_add(&s->frames, j->frames[k].pfn, j->pair, j->mergeable,
 					j->frames[k].ksm ? FRAME_KSM : 0);
 	}
 	for (size_t k = 0; k < j->n && !err && !j->err; k++) {
+		kept[k] = false;
 		if (!j->ok[k])
 			continue;
 		s->cost.pages_read++;
 		err = index_page(s, j->hash[k], j->chunks ? j->chunks + k * CHUNK_HASHES : NULL, j->pair,
 				 j->mergeable, s->sample > 1 ? j->klass[k] : 0);
+		kept[k] = err == 1;
+		err = err < 0 ? err : 0;
 	}
+	if (!err && !j->err && s->hooks)
+		err = report_sites(s, p, j, kept);
 	readpool_release(&s->pool, j);
 	return err;
 }
@@ -317,6 +375,8 @@ static int scan_range(struct scanner *s, struct proc_scan *p, const struct vma *
 			if (err)
 				return err;
 		}
+		if (s->hooks && s->hooks->pace)
+			s->hooks->pace(s->hooks->ctx, (end - a) / PAGE_BYTES < batch ? (end - a) / PAGE_BYTES : batch);
 		j = readpool_job(&s->pool);
 		j->mem_fd = p->mem_fd;
 		j->pm_fd = p->pm_fd;

@@ -45,6 +45,26 @@ struct scan_cost {
 	double seconds;
 };
 
+/* One site as the scan saw it, for a caller that keeps per-site state (the live engine). */
+#define SITE_MERGEABLE 1u
+#define SITE_THP 2u
+#define SITE_KSM 4u
+#define SITE_ZMERGE 8u  /* KSM merged it into the zero page (placed by ksm_stat's count: no address) */
+#define SITE_HASHED 16u /* hash is its content (read whole and, when sampling, kept) */
+
+struct site_rec {
+	uint32_t pid, group, region, flags;
+	uint64_t addr, pfn, hash;
+};
+
+struct scan_hooks {
+	void *ctx;
+	/* every hashed site and every site on a KSM frame, in address order per process */
+	int (*site)(void *ctx, const struct site_rec *r);
+	/* before each job: the pages it will examine (a budget may sleep here) */
+	void (*pace)(void *ctx, uint64_t pages);
+};
+
 struct scanner {
 	struct hasher h;
 	struct index contents, frames, chunks[SUBPAGE_SIZES];
@@ -59,6 +79,7 @@ struct scanner {
 	struct scan_cost cost;
 	int kpf_fd;
 	volatile sig_atomic_t *stop; /* set by a signal handler: abandon the scan (-EINTR) */
+	const struct scan_hooks *hooks; /* optional */
 	/* sampled scans */
 	struct pageread pr;   /* BPF prefix reader, when this kernel allows it */
 	bool pr_ok;
