@@ -19,7 +19,7 @@
 #include "model.h"
 #include "scan_out.h"
 #include "scanner.h"
-#include "targets.h"
+#include "scope.h"
 #include "util.h"
 
 static volatile sig_atomic_t scan_stop;
@@ -41,12 +41,7 @@ static void usage(FILE *f)
 		"much identical contents could save: zero pages, self-sharing (inside a group) and\n"
 		"inter-sharing (across groups), per group and per region type, against what KSM saves.\n"
 		"\n"
-		"  -p, --pid LIST        only these processes\n"
-		"  -c, --comm NAME       only processes with this command name\n"
-		"  -g, --cgroup PATH     only processes in this cgroup (v2) or below it\n"
-		"  -G, --group-by KIND   unit of self- vs inter-sharing: process (default), cgroup, comm\n"
-		"  -s, --sample N        keep a content when its hash mod N is 0: scaled estimates with\n"
-		"                        standard errors (default 1: exact)\n"
+		SCOPE_USAGE
 		"  -S, --subpage         also count sharing at 2048/1024/512/256-byte chunks (exact; costs\n"
 		"                        index memory of ~30 chunk entries per distinct page, ~1 KiB)\n"
 		"  -f, --freeze          SIGSTOP the targets for a consistent snapshot (always SIGCONT'd;\n"
@@ -57,148 +52,41 @@ static void usage(FILE *f)
 		"Default targets: every process with private memory, except ksmscope itself.\n");
 }
 
-static bool under_cgroup(const char *cg, const char *want)
-{
-	size_t n = strlen(want);
-
-	if (n == 1 && want[0] == '/')
-		return true;
-	return !strncmp(cg, want, n) && (cg[n] == '\0' || cg[n] == '/');
-}
-
-/* The processes to scan, in pid order. */
-static int select_targets(struct targets *t, const char *cgroup, uint32_t **out, size_t *n)
-{
-	uint32_t *all = NULL, *sel;
-	size_t nall = 0, k = 0;
-
-	if (t->npids) {
-		if (targets_resolve(t))
-			return -1;
-		all = malloc(t->npids * sizeof(*all));
-		if (!all)
-			return -1;
-		memcpy(all, t->pids, t->npids * sizeof(*all));
-		nall = t->npids;
-	} else if (proc_list(&all, &nall)) {
-		ks_err("cannot list /proc");
-		return -1;
-	}
-	sel = malloc((nall ? nall : 1) * sizeof(*sel));
-	if (!sel) {
-		free(all);
-		return -1;
-	}
-	for (size_t i = 0; i < nall; i++) {
-		char comm[KS_COMM_LEN], cg[256];
-
-		if (all[i] == (uint32_t)getpid())
-			continue;
-		if (t->has_comm && (proc_comm(all[i], comm) || !targets_match(t, all[i], comm)))
-			continue;
-		if (cgroup && (proc_cgroup(all[i], cg, sizeof(cg)) || !under_cgroup(cg, cgroup)))
-			continue;
-		sel[k++] = all[i];
-	}
-	free(all);
-	*out = sel;
-	*n = k;
-	return 0;
-}
-
-/* Where the unified (v2) hierarchy is mounted: /sys/fs/cgroup, or .../unified on hybrid hosts. */
-static int cgroup2_mount(char *out, size_t size)
-{
-	FILE *f = fopen("/proc/self/mounts", "re");
-	char line[1024], dev[256], dir[256], type[64];
-	int err = -ENOENT;
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%255s %255s %63s", dev, dir, type) == 3 && !strcmp(type, "cgroup2")) {
-			snprintf(out, size, "%s", dir);
-			err = 0;
-			break;
-		}
-	fclose(f);
-	return err;
-}
-
 int cmd_scan(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "pid", required_argument, NULL, 'p' },
-		{ "comm", required_argument, NULL, 'c' },
-		{ "cgroup", required_argument, NULL, 'g' },
-		{ "group-by", required_argument, NULL, 'G' },
-		{ "sample", required_argument, NULL, 's' },
+		SCOPE_LONGOPTS,
 		{ "freeze", no_argument, NULL, 'f' },
 		{ "subpage", no_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct targets t = { 0 };
+	struct scope sc;
 	struct scanner s;
 	struct freezer fz = { 0 };
 	struct ksm_state ksm;
 	struct model_out mo = { 0 };
 	struct metrics se = { 0 };
 	struct model_input mi;
-	enum group_by gb = GROUP_PROCESS;
-	const char *cgroup = NULL;
-	char cgbuf[256];
-	uint32_t sample = 1, *pids = NULL;
+	uint32_t sample, *pids = NULL;
 	size_t npids = 0;
 	bool json = false, freeze = false, subpage = false, scanner_ready = false;
 	uint64_t t0;
 	int opt, ret = 1, err;
 
+	scope_init(&sc);
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "p:c:g:G:s:fSjh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, SCOPE_OPTS "fSjh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 		case 'c':
-			if (targets_option(&t, opt, optarg))
-				goto out;
-			break;
-		case 'g': {
-			/* accept a path under the cgroup2 mount, or the hierarchy path itself */
-			char mnt[256];
-			size_t ml = cgroup2_mount(mnt, sizeof(mnt)) ? 0 : strlen(mnt);
-
-			if (ml && !strncmp(optarg, mnt, ml) && (optarg[ml] == '/' || !optarg[ml]))
-				snprintf(cgbuf, sizeof(cgbuf), "%s", optarg[ml] ? optarg + ml : "/");
-			else
-				snprintf(cgbuf, sizeof(cgbuf), "%s", optarg);
-			if (cgbuf[0] != '/') {
-				ks_err("--cgroup: '%s' is not an absolute cgroup path", optarg);
-				goto out;
-			}
-			while (strlen(cgbuf) > 1 && cgbuf[strlen(cgbuf) - 1] == '/')
-				cgbuf[strlen(cgbuf) - 1] = '\0';
-			cgroup = cgbuf;
-			break;
-		}
+		case 'g':
 		case 'G':
-			if (!strcmp(optarg, "process"))
-				gb = GROUP_PROCESS;
-			else if (!strcmp(optarg, "cgroup"))
-				gb = GROUP_CGROUP;
-			else if (!strcmp(optarg, "comm"))
-				gb = GROUP_COMM;
-			else {
-				ks_err("--group-by: '%s' is not one of process, cgroup, comm", optarg);
-				goto out;
-			}
-			break;
 		case 's':
-			if (parse_u32(optarg, &sample) || !sample) {
-				ks_err("--sample: '%s' is not a positive integer", optarg);
+			if (scope_option(&sc, opt, optarg))
 				goto out;
-			}
 			break;
 		case 'f':
 			freeze = true;
@@ -224,17 +112,9 @@ int cmd_scan(int argc, char **argv)
 	}
 	if (preflight(NEED_PFNS | NEED_PTRACE | NEED_KSM))
 		goto out;
-	if (cgroup || gb == GROUP_CGROUP) {
-		char cg[256];
-
-		if (proc_cgroup((uint32_t)getpid(), cg, sizeof(cg))) {
-			ks_err("no cgroup v2 hierarchy here (no \"0::\" line in /proc/self/cgroup): "
-			       "--cgroup and --group-by cgroup need one");
-			goto out;
-		}
-	}
-	if (select_targets(&t, cgroup, &pids, &npids))
+	if (scope_check(&sc) || scope_select(&sc, &pids, &npids))
 		goto out;
+	sample = sc.sample;
 	if (!npids) {
 		ks_err("no process matches the targets");
 		goto out;
@@ -245,7 +125,7 @@ int cmd_scan(int argc, char **argv)
 		goto out;
 	}
 	loader_libbpf_verbose(false); /* our errors are one line; libbpf's are not */
-	err = scanner_init(&s, gb, sample, !freeze);
+	err = scanner_init(&s, sc.gb, sample, !freeze);
 	scanner_ready = true;
 	if (err) {
 		ks_err("cannot set up the scanner: %s", strerror(-err));
@@ -276,7 +156,7 @@ int cmd_scan(int argc, char **argv)
 			goto out;
 		}
 		/* --pid names processes the user cares about: say when one cannot be read */
-		if (t.npids && err == -EACCES)
+		if (sc.t.npids && err == -EACCES)
 			ks_warn("pid %u: no permission to read its memory", pids[i]);
 	}
 	freezer_thaw(&fz);
@@ -338,6 +218,6 @@ out:
 		scanner_free(&s);
 	free(mo.groups);
 	free(pids);
-	targets_free(&t);
+	scope_free(&sc);
 	return ret;
 }
