@@ -77,7 +77,7 @@ $(OUT)/tests/test_%: tests/unit/test_%.c tests/unit/harness.h $(LIB_OBJS) | $(OU
 # the workload stands for an ordinary process: never sanitized (ASan reserves terabytes of shadow)
 $(OUT)/tests/workload: tests/workload.c Makefile | $(OUT)/tests
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(filter-out $(SANFLAGS),$(CFLAGS)) $< -o $@
+	$(Q)$(CC) $(CPPFLAGS) $(filter-out $(SANFLAGS),$(CFLAGS)) $< -o $@ -lpthread
 
 # The test suite builds and runs the sanitized tree; root runs the integration tests too.
 test:

@@ -10,6 +10,9 @@
  * Non-mergeable region: D copies of one random content (duplicates KSM must not merge).
  * THP region (--thp-mb, MADV_HUGEPAGE, 2 MiB aligned, not mergeable): pages
  *   alternating between two random contents.
+ * --thp-mergeable: the THP region is MADV_MERGEABLE too (duplicates KSM meets in huge pages).
+ * Volatile region (--volatile V, mergeable): V pages that always hold one content
+ *   among them, rewritten together every 2 ms by a thread (duplicates that never hold still).
  * Zero-mapped region (--zero-mapped): pages only read, so they map the zero page.
  * Own contents are random per run, so they match no other process's pages.
  * --name sets the comm (e.g. qemu-system-x86_64 to look like a VMM);
@@ -17,6 +20,7 @@
  *
  * Prints one JSON line with the layout and the expected answers, then waits:
  *   SIGUSR1  user-mode writes to the first W copy pages and the first WZ zero pages
+ *            (--same-writes: each write stores the byte already there, so the content stays)
  *   SIGUSR2  read() from a pipe into the next W2 copy pages (kernel-mode writes)
  *   SIGTERM  exit
  * After each phase it prints {"phase": ..., "pages": N}.
@@ -24,6 +28,7 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -71,6 +76,26 @@ static void *map_region(size_t pages, int advice)
 	return p;
 }
 
+static char *volatile_pages;
+static unsigned long volatile_n;
+
+static void *rewrite_volatile(void *arg)
+{
+	uint64_t gen = 0;
+	struct timespec ts = { 0, 2000000 };
+
+	(void)arg;
+	for (;;) {
+		gen++;
+		/* one content among all of them, a new one each round: contiguous, so done in a few us */
+		for (unsigned long i = 0; i < volatile_n; i++)
+			for (size_t w = 0; w < PAGE / 8; w += 64)
+				((volatile uint64_t *)(volatile_pages + i * PAGE))[w] = gen * 0x9e3779b97f4a7c15ULL + w;
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
 static unsigned long arg_ul(const char *name, const char *s)
 {
 	char *end;
@@ -104,12 +129,15 @@ int main(int argc, char **argv)
 		{ "zero-mapped", required_argument, NULL, 'r' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "fork", no_argument, NULL, 'F' },
+		{ "thp-mergeable", no_argument, NULL, 'T' },
+		{ "volatile", required_argument, NULL, 'V' },
+		{ "same-writes", no_argument, NULL, 'W' },
 		{ 0 },
 	};
 	unsigned long K = 64, M = 4, Z = 32, D = 16, W = 8, WZ = 0, W2 = 4;
 	unsigned long P = 0, K2 = 0, U = 0, THP = 0, ZM = 0, shared_seed = 1;
 	const char *name = NULL;
-	bool do_fork = false;
+	bool do_fork = false, thp_mergeable = false, same_writes = false;
 	char *thp = NULL, *zm = NULL;
 	long child = 0;
 	uint64_t seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
@@ -135,12 +163,15 @@ int main(int argc, char **argv)
 		case 'r': ZM = arg_ul("zero-mapped", optarg); break;
 		case 'n': name = optarg; break;
 		case 'F': do_fork = true; break;
+		case 'T': thp_mergeable = true; break;
+		case 'V': volatile_n = arg_ul("volatile", optarg); break;
+		case 'W': same_writes = true; break;
 		default:
 			fprintf(stderr, "usage: workload [--contents K] [--copies M] [--zero Z] "
 					"[--unmergeable D] [--write-copies W] [--write-zero WZ] "
 					"[--pipe-copies W2] [--seed S] [--subpage P] [--shared K2] "
 					"[--shared-seed S2] [--unique U] [--thp-mb T] [--zero-mapped ZM] "
-					"[--name COMM] [--fork]\n");
+					"[--name COMM] [--fork] [--thp-mergeable] [--volatile V] [--same-writes]\n");
 			return 2;
 		}
 	}
@@ -199,6 +230,10 @@ int main(int argc, char **argv)
 
 		thp = (char *)(((uintptr_t)raw + (2UL << 20) - 1) & ~((2UL << 20) - 1));
 		madvise(thp, len, MADV_HUGEPAGE);
+		if (thp_mergeable && madvise(thp, len, MADV_MERGEABLE)) {
+			perror("workload: madvise");
+			exit(1);
+		}
 		fill_random(a);
 		fill_random(b);
 		for (size_t i = 0; i < len / PAGE; i++)
@@ -208,6 +243,17 @@ int main(int argc, char **argv)
 		zm = map_region(ZM, 0);
 		for (unsigned long i = 0; i < ZM; i++)
 			(void)*(volatile char *)(zm + i * PAGE); /* a read fault maps the zero page */
+	}
+	if (volatile_n) {
+		pthread_t th;
+
+		volatile_pages = map_region(volatile_n, MADV_MERGEABLE);
+		memset(volatile_pages, 1, volatile_n * PAGE);
+		/* the thread inherits the blocked signals: sigwait below still gets them all */
+		if (pthread_create(&th, NULL, rewrite_volatile, NULL)) {
+			fprintf(stderr, "workload: cannot start the volatile writer\n");
+			exit(1);
+		}
 	}
 	if (D) {
 		fill_random((uint64_t *)unmerg);
@@ -221,10 +267,10 @@ int main(int argc, char **argv)
 	       "\"write_copies\": %lu, \"write_zero\": %lu, \"pipe_copies\": %lu, "
 	       "\"mergeable_start\": \"0x%lx\", \"mergeable_pages\": %lu, "
 	       "\"unmergeable_start\": \"0x%lx\", \"subpage\": %lu, \"shared\": %lu, \"unique\": %lu, "
-	       "\"thp_start\": \"0x%lx\", \"thp_pages\": %lu, \"zero_mapped\": %lu}\n",
+	       "\"thp_start\": \"0x%lx\", \"thp_pages\": %lu, \"zero_mapped\": %lu, \"volatile\": %lu}\n",
 	       getpid(), K, M, Z, D, (M > 1 ? K * M : 0) + (Z > 1 ? Z : 0), M > 1 ? K * M : 0, W, WZ, W2,
 	       (unsigned long)merg, K * M + Z + P + K2 + U, (unsigned long)unmerg, P, K2, U,
-	       (unsigned long)thp, (THP << 20) / PAGE, ZM);
+	       (unsigned long)thp, (THP << 20) / PAGE, ZM, volatile_n);
 	fflush(stdout);
 	if (do_fork) {
 		child = fork();
@@ -245,8 +291,11 @@ int main(int argc, char **argv)
 	while (sigwait(&set, &sig) == 0) {
 		if (sig == SIGUSR1) {
 			/* distinct new bytes per page, so no two written pages re-merge */
-			for (unsigned long i = 0; i < W; i++)
-				*(volatile uint64_t *)(merg + i * PAGE) ^= 0x5a5a000000000000ULL | (i + 1);
+			for (unsigned long i = 0; i < W; i++) {
+				volatile uint64_t *p = (volatile uint64_t *)(merg + i * PAGE);
+
+				*p = same_writes ? *p : *p ^ (0x5a5a000000000000ULL | (i + 1));
+			}
 			for (unsigned long i = 0; i < WZ; i++)
 				*(volatile uint64_t *)(merg + (K * M + i) * PAGE) = 0xa5a5000000000000ULL | (i + 1);
 			printf("{\"phase\": \"user_writes\", \"pages\": %lu}\n", W + WZ);

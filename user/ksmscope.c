@@ -6,6 +6,7 @@
 
 #include "json.h"
 #include "ksmstate.h"
+#include "live.h"
 #include "scan.h"
 #include "trace.h"
 #include "util.h"
@@ -20,6 +21,7 @@ static void usage(FILE *f)
 		"Commands:\n"
 		"  trace   stream every KSM event (merges, unmerges, scans) as it happens\n"
 		"  scan    hash the targets' pages: how much zero, self and inter sharing could save\n"
+		"  watch   live sharing metrics every interval: potential, actual, missed by reason\n"
 		"  ksm     print the host's KSM state (/sys/kernel/mm/ksm), --json for JSON\n"
 		"\n"
 		"  ksmscope COMMAND --help   options of one command\n"
@@ -101,6 +103,8 @@ int main(int argc, char **argv)
 		return cmd_scan(argc - 1, argv + 1);
 	if (!strcmp(cmd, "ksm"))
 		return cmd_ksm(argc - 1, argv + 1);
+	if (!strcmp(cmd, "watch"))
+		return cmd_watch(argc - 1, argv + 1);
 	if (cmd[0] == '-')
 		ks_err("unknown option '%s' (see ksmscope --help)", cmd);
 	else

@@ -7,29 +7,20 @@
 
 #include "regions.h"
 
-struct field {
-	const char *name;
-	size_t off;
-};
-
 #define F(x) { #x, offsetof(struct metrics, x) }
-static const struct field fields[] = {
+const struct metric_field metric_fields[] = {
 	F(sites), F(frames), F(contents), F(zero_sites), F(zero_mapped), F(swapped),
 	F(saveable), F(saveable_self), F(saveable_inter), F(saveable_zero),
 	F(mergeable_sites), F(saveable_mergeable), F(ksm_sites), F(ksm_frames), F(ksm_saved),
 	F(ksm_zero_pages), F(achievable), F(effectiveness), F(thp_sites),
 };
 #undef F
-
-static double get(const struct metrics *m, size_t off)
-{
-	return *(const double *)((const char *)m + off);
-}
+const size_t n_metric_fields = sizeof(metric_fields) / sizeof(metric_fields[0]);
 
 void metrics_json(struct jw *w, const struct metrics *m, bool subpage)
 {
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		jw_kdouble(w, fields[i].name, get(m, fields[i].off));
+	for (size_t i = 0; i < n_metric_fields; i++)
+		jw_kdouble(w, metric_fields[i].name, metric_get(m, metric_fields[i].off));
 	jw_key(w, "subpage");
 	jw_obj_begin(w);
 	for (int k = 0; k < SUBPAGE_SIZES; k++) {
@@ -86,11 +77,11 @@ void scan_report_json(struct jw *w, const struct scan_report *r)
 	jw_ku64(w, "n", s->sample);
 	/* how pages were chosen before being read whole */
 	jw_kstr(w, "prefix_reader", s->sample == 1 ? "none" : s->pr_ok ? "bpf" : "proc_mem");
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+	for (size_t i = 0; i < n_metric_fields; i++) {
 		char name[64];
 
-		snprintf(name, sizeof(name), "%s_se", fields[i].name);
-		jw_kdouble(w, name, get(r->se, fields[i].off));
+		snprintf(name, sizeof(name), "%s_se", metric_fields[i].name);
+		jw_kdouble(w, name, metric_get(r->se, metric_fields[i].off));
 	}
 	jw_obj_end(w);
 

@@ -2,6 +2,7 @@
 #ifndef KSMSCOPE_SCAN_OUT_H
 #define KSMSCOPE_SCAN_OUT_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #include "json.h"
@@ -19,7 +20,19 @@ struct scan_report {
 	bool frozen;
 };
 
-/* The metric names of ../shared/design.md section 3, in order. */
+/* The metric names of ../shared/design.md section 3, in order (but subpage). */
+struct metric_field {
+	const char *name;
+	size_t off; /* of the double in struct metrics */
+};
+extern const struct metric_field metric_fields[];
+extern const size_t n_metric_fields;
+
+static inline double metric_get(const struct metrics *m, size_t off)
+{
+	return *(const double *)((const char *)m + off);
+}
+
 /* subpage: false leaves the sub-page figures out as null (sampled scans do not estimate them). */
 void metrics_json(struct jw *w, const struct metrics *m, bool subpage);
 void scan_report_json(struct jw *w, const struct scan_report *r);

@@ -19,14 +19,16 @@ static bool under_cgroup(const char *cg, const char *want)
 }
 
 /* The processes to scan, in pid order. */
-static int select_targets(struct targets *t, const char *cgroup, uint32_t **out, size_t *n)
+static int select_targets(struct targets *t, bool *resolved, const char *cgroup, uint32_t **out, size_t *n)
 {
 	uint32_t *all = NULL, *sel;
 	size_t nall = 0, k = 0;
 
 	if (t->npids) {
-		if (targets_resolve(t))
+		/* once: a --pid that exits later is the scanner's race to count, not an error */
+		if (!*resolved && targets_resolve(t))
 			return -1;
+		*resolved = true;
 		all = malloc(t->npids * sizeof(*all));
 		if (!all)
 			return -1;
@@ -149,5 +151,5 @@ int scope_check(struct scope *sc)
 
 int scope_select(struct scope *sc, uint32_t **pids, size_t *n)
 {
-	return select_targets(&sc->t, sc->cgroup, pids, n);
+	return select_targets(&sc->t, &sc->resolved, sc->cgroup, pids, n);
 }

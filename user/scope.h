@@ -5,6 +5,7 @@
 #ifndef KSMSCOPE_SCOPE_H
 #define KSMSCOPE_SCOPE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,7 @@ struct scope {
 	char cgbuf[256];
 	enum group_by gb;
 	uint32_t sample;
+	bool resolved; /* --pid thread ids mapped to their processes */
 };
 
 #define SCOPE_OPTS "p:c:g:G:s:"

@@ -1,0 +1,303 @@
+/* The live commands: watch (JSON Lines or text), top (full screen), serve (Prometheus). */
+#include "live.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "json.h"
+#include "live_out.h"
+#include "preflight.h"
+#include "util.h"
+
+static volatile sig_atomic_t live_stop;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	live_stop = 1;
+}
+
+/* Default --scan-rate: well under ksmd's own cost at its defaults (bench/README.md has the figures). */
+#define DEFAULT_SCAN_RATE_MIB 16.0
+
+enum live_cmd { LIVE_WATCH, LIVE_TOP, LIVE_SERVE };
+
+struct live_args {
+	struct engine_opts eo;
+	bool json;
+	uint64_t count;      /* watch: stop after this many snapshots (0: never) */
+	const char *listen;  /* serve */
+	const char *sort;    /* top */
+	double duration;     /* stop after (0: never) */
+};
+
+static const char *const cmd_names[] = { "watch", "top", "serve" };
+
+static void usage(FILE *f, enum live_cmd c)
+{
+	fprintf(f, "Usage: ksmscope %s [--pid PID[,PID...]] [--comm NAME] [--cgroup PATH]\n"
+		   "       [--group-by process|cgroup|comm] [--sample N] [--interval SECONDS]\n"
+		   "       [--scan-rate MIB] [--duration SECONDS]%s\n\n",
+		cmd_names[c],
+		c == LIVE_WATCH ? " [--json] [--count N]" : c == LIVE_SERVE ? " [--listen ADDR:PORT]" : " [--sort KEY]");
+	switch (c) {
+	case LIVE_WATCH:
+		fprintf(f, "Every interval, the sharing metrics of the targets: what could be saved (from the\n"
+			   "scanner's last pass), what KSM saves and why the rest is not (live, from its events),\n"
+			   "and what it costs. --json: one JSON object per interval (JSON Lines).\n\n");
+		break;
+	case LIVE_TOP:
+		fprintf(f, "A full-screen live view: the host's KSM line, then one row per group. Keys: q quits,\n"
+			   "s/a/S/m/e/c sort by saveable, anon, self+inter, merged, effectiveness, COW breaks.\n"
+			   "When stdout is not a terminal, prints the text of watch instead.\n\n");
+		break;
+	case LIVE_SERVE:
+		fprintf(f, "Serve the metrics in Prometheus text format at http://ADDR:PORT/metrics.\n\n");
+		break;
+	}
+	fprintf(f, SCOPE_USAGE
+		"  -i, --interval SECS   snapshot period (default 1)\n"
+		"  -r, --scan-rate MIB   MiB of the targets' memory the scanner examines per second\n"
+		"                        (default %.0f: under 1%% of one CPU; see bench/README.md)\n"
+		"  -d, --duration SECS   stop after SECS seconds (default: until Ctrl-C)\n"
+		"      --ringbuf-size N  ring buffer bytes, a power of two >= 4096 (default 4M)\n"
+		"      --hooks MODE      auto, btf or classic tracepoints (default auto)\n"
+		"  -v, --verbose         libbpf warnings and the verifier log on load errors\n",
+		DEFAULT_SCAN_RATE_MIB);
+	if (c == LIVE_WATCH)
+		fprintf(f, "  -j, --json            JSON Lines (schema in README.md)\n"
+			   "  -n, --count N         stop after N snapshots\n");
+	if (c == LIVE_SERVE)
+		fprintf(f, "  -l, --listen ADDR:PORT  where to listen (default 127.0.0.1:9572)\n");
+	if (c == LIVE_TOP)
+		fprintf(f, "      --sort KEY        saveable (default), anon, self, inter, merged, effectiveness,\n"
+			   "                        cow\n");
+	fprintf(f, "  -h, --help            this help\n");
+}
+
+/* 0: go on; 1: done (help printed); -1: bad flags (one line printed). */
+static int parse(enum live_cmd c, int argc, char **argv, struct live_args *a)
+{
+	static const struct option opts[] = {
+		SCOPE_LONGOPTS,
+		{ "interval", required_argument, NULL, 'i' },
+		{ "scan-rate", required_argument, NULL, 'r' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "ringbuf-size", required_argument, NULL, 'R' },
+		{ "hooks", required_argument, NULL, 'H' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "sort", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int opt;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, SCOPE_OPTS "i:r:d:vjn:l:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+		case 'c':
+		case 'g':
+		case 'G':
+		case 's':
+			if (scope_option(&a->eo.sc, opt, optarg))
+				return -1;
+			break;
+		case 'i':
+			if (parse_seconds(optarg, &a->eo.interval) || a->eo.interval < 0.05 || a->eo.interval > 3600) {
+				ks_err("--interval: '%s' is not a number of seconds between 0.05 and 3600", optarg);
+				return -1;
+			}
+			break;
+		case 'r':
+			if (parse_seconds(optarg, &a->eo.scan_rate_mib) || a->eo.scan_rate_mib <= 0 ||
+			    a->eo.scan_rate_mib > 1e6) {
+				ks_err("--scan-rate: '%s' is not a positive number of MiB per second", optarg);
+				return -1;
+			}
+			break;
+		case 'd':
+			if (parse_seconds(optarg, &a->duration) || a->duration <= 0) {
+				ks_err("--duration: '%s' is not a positive number of seconds", optarg);
+				return -1;
+			}
+			break;
+		case 'R': {
+			uint64_t v;
+
+			if (parse_size(optarg, &v) || v < 4096 || v > (1ULL << 30) || (v & (v - 1))) {
+				ks_err("--ringbuf-size: '%s' is not a power of two between 4K and 1G", optarg);
+				return -1;
+			}
+			a->eo.lo.ringbuf_bytes = v;
+			break;
+		}
+		case 'H':
+			if (!strcmp(optarg, "auto"))
+				a->eo.lo.mode = HOOK_AUTO;
+			else if (!strcmp(optarg, "btf"))
+				a->eo.lo.mode = HOOK_BTF;
+			else if (!strcmp(optarg, "classic"))
+				a->eo.lo.mode = HOOK_CLASSIC;
+			else {
+				ks_err("--hooks: '%s' is not one of auto, btf, classic", optarg);
+				return -1;
+			}
+			break;
+		case 'v':
+			a->eo.lo.verbose = true;
+			break;
+		case 'j':
+			if (c != LIVE_WATCH)
+				goto bad;
+			a->json = json_errors = true;
+			break;
+		case 'n':
+			if (c != LIVE_WATCH)
+				goto bad;
+			if (parse_u64(optarg, &a->count) || !a->count) {
+				ks_err("--count: '%s' is not a positive integer", optarg);
+				return -1;
+			}
+			break;
+		case 'l':
+			if (c != LIVE_SERVE)
+				goto bad;
+			a->listen = optarg;
+			break;
+		case 'o':
+			if (c != LIVE_TOP)
+				goto bad;
+			a->sort = optarg;
+			break;
+		case 'h':
+			usage(stdout, c);
+			return 1;
+		default:
+			ks_bad_option(cmd_names[c], argv);
+			return -1;
+		}
+	}
+	if (optind < argc) {
+		ks_err("%s: unexpected argument '%s' (see ksmscope %s --help)", cmd_names[c], argv[optind], cmd_names[c]);
+		return -1;
+	}
+	return 0;
+bad:
+	ks_err("%s: option '%s' belongs to another command (see ksmscope %s --help)", cmd_names[c], argv[optind - 1],
+	       cmd_names[c]);
+	return -1;
+}
+
+/* Everything the engine needs before it starts: privileges, KSM, BTF, the targets. */
+static int ready(struct live_args *a)
+{
+	uint32_t *pids = NULL;
+	size_t n = 0;
+	int err;
+
+	if (preflight(NEED_BPF | NEED_PFNS | NEED_PTRACE | NEED_BTF | NEED_KSM))
+		return -1;
+	if (scope_check(&a->eo.sc) || scope_select(&a->eo.sc, &pids, &n))
+		return -1;
+	free(pids);
+	if (a->eo.sc.t.npids || a->eo.sc.t.has_comm || a->eo.sc.cgroup) {
+		err = n ? 0 : -1;
+		if (err) {
+			ks_err("no process matches the targets");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct watch_ctx {
+	struct live_args *a;
+	struct jw w;
+	uint64_t emitted;
+	uint64_t deadline_seq;
+};
+
+static int watch_sink(void *ctx, const struct snapshot *s)
+{
+	struct watch_ctx *c = ctx;
+
+	if (c->a->json) {
+		snapshot_json(&c->w, s);
+		if (jw_emit_line(&c->w, stdout))
+			return 1; /* stdout closed */
+	} else {
+		snapshot_text(stdout, s);
+		if (fflush(stdout) || ferror(stdout))
+			return 1;
+	}
+	c->emitted++;
+	return c->a->count && c->emitted >= c->a->count;
+}
+
+static void defaults(struct live_args *a)
+{
+	memset(a, 0, sizeof(*a));
+	scope_init(&a->eo.sc);
+	a->eo.interval = 1.0;
+	a->eo.scan_rate_mib = DEFAULT_SCAN_RATE_MIB;
+	a->eo.lo.ringbuf_bytes = 4 << 20;
+	a->eo.lo.mode = HOOK_AUTO;
+}
+
+static void install_signals(void)
+{
+	signal(SIGINT, on_stop_signal);
+	signal(SIGTERM, on_stop_signal);
+	signal(SIGHUP, on_stop_signal);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* --duration: an alarm sets the same flag as SIGINT. */
+static void arm_duration(double seconds)
+{
+	if (seconds <= 0)
+		return;
+	signal(SIGALRM, on_stop_signal);
+	ualarm(0, 0);
+	{
+		struct itimerval it = { { 0, 0 }, { (time_t)seconds, (suseconds_t)((seconds - floor(seconds)) * 1e6) } };
+
+		setitimer(ITIMER_REAL, &it, NULL);
+	}
+}
+
+int cmd_watch(int argc, char **argv)
+{
+	struct live_args a;
+	struct watch_ctx c = { &a, { 0 }, 0, 0 };
+	int r, ret = 1;
+
+	defaults(&a);
+	r = parse(LIVE_WATCH, argc, argv, &a);
+	if (r) {
+		ret = r > 0 ? 0 : 1;
+		goto out;
+	}
+	if (ready(&a))
+		goto out;
+	jw_init(&c.w);
+	install_signals();
+	arm_duration(a.duration);
+	ret = engine_run(&a.eo, watch_sink, &c, &live_stop) ? 1 : 0;
+	jw_free(&c.w);
+out:
+	scope_free(&a.eo.sc);
+	return ret;
+}

@@ -1,0 +1,6 @@
+#ifndef KSMSCOPE_LIVE_H
+#define KSMSCOPE_LIVE_H
+
+int cmd_watch(int argc, char **argv);
+
+#endif
