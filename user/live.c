@@ -195,8 +195,10 @@ static int parse(enum live_cmd c, int argc, char **argv, struct live_args *a)
 	}
 	return 0;
 bad:
-	ks_err("%s: option '%s' belongs to another command (see ksmscope %s --help)", cmd_names[c], argv[optind - 1],
-	       cmd_names[c]);
+	for (const struct option *o = opts; o->name; o++)
+		if (o->val == opt)
+			ks_err("%s: option --%s belongs to another command (see ksmscope %s --help)", cmd_names[c],
+			       o->name, cmd_names[c]);
 	return -1;
 }
 
