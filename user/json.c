@@ -12,41 +12,23 @@ void jw_init(struct jw *w)
 
 void jw_free(struct jw *w)
 {
-	free(w->buf);
+	sbuf_free(&w->b);
 	memset(w, 0, sizeof(*w));
 }
 
 void jw_reset(struct jw *w)
 {
-	w->len = 0;
+	w->b.len = 0;
 	w->depth = 0;
 	w->need_comma = false;
-	w->oom = false;
-	if (w->buf)
-		w->buf[0] = '\0';
+	w->b.oom = false;
+	if (w->b.buf)
+		w->b.buf[0] = '\0';
 }
 
 static void put(struct jw *w, const char *s, size_t n)
 {
-	if (w->oom)
-		return;
-	if (w->len + n + 1 > w->cap) {
-		size_t cap = w->cap ? w->cap : 256;
-		char *nb;
-
-		while (cap < w->len + n + 1)
-			cap *= 2;
-		nb = realloc(w->buf, cap);
-		if (!nb) {
-			w->oom = true;
-			return;
-		}
-		w->buf = nb;
-		w->cap = cap;
-	}
-	memcpy(w->buf + w->len, s, n);
-	w->len += n;
-	w->buf[w->len] = '\0';
+	sbuf_put(&w->b, s, n);
 }
 
 static void puts_(struct jw *w, const char *s)
@@ -216,9 +198,9 @@ void jw_kbool(struct jw *w, const char *k, bool v)
 
 int jw_emit_line(struct jw *w, FILE *f)
 {
-	if (w->oom)
+	if (w->b.oom)
 		return -1;
-	if (fwrite(w->buf, 1, w->len, f) != w->len || fputc('\n', f) == EOF)
+	if (fwrite(w->b.buf, 1, w->b.len, f) != w->b.len || fputc('\n', f) == EOF)
 		return -1;
 	return fflush(f) ? -1 : 0;
 }

@@ -7,12 +7,12 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "util.h"
+
 struct jw {
-	char *buf;
-	size_t len, cap;
+	struct sbuf b;
 	int depth;
 	bool need_comma;
-	bool oom;
 };
 
 void jw_init(struct jw *w);

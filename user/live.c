@@ -228,7 +228,6 @@ struct watch_ctx {
 	struct live_args *a;
 	struct jw w;
 	uint64_t emitted;
-	uint64_t deadline_seq;
 };
 
 static int watch_sink(void *ctx, const struct snapshot *s)
@@ -283,7 +282,7 @@ static void arm_duration(double seconds)
 int cmd_watch(int argc, char **argv)
 {
 	struct live_args a;
-	struct watch_ctx c = { &a, { 0 }, 0, 0 };
+	struct watch_ctx c = { .a = &a };
 	int r, ret = 1;
 
 	defaults(&a);

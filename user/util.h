@@ -32,6 +32,17 @@ int read_keyed_u64(const char *path, const char *key, uint64_t *out);
 
 uint64_t now_mono_ns(void);
 
+/* A growable NUL-terminated string; on allocation failure it stops growing and sets oom. */
+struct sbuf {
+	char *buf;
+	size_t len, cap;
+	bool oom;
+};
+
+void sbuf_put(struct sbuf *b, const char *s, size_t n);
+void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sbuf_free(struct sbuf *b);
+
 /* getopt_long's '?' as one line of ours (set opterr = 0 before parsing). */
 void ks_bad_option(const char *cmd, char **argv);
 

@@ -35,12 +35,12 @@ static void check_json(int line, const struct ks_event *e, struct decision d, co
 
 	jw_init(&w);
 	evfmt_json(&w, e, &d);
-	if (w.buf && !strcmp(w.buf, want) && w.depth == 0) {
+	if (w.b.buf && !strcmp(w.b.buf, want) && w.depth == 0) {
 		t_pass++;
 	} else {
 		t_fail++;
 		fprintf(stderr, "FAIL %s:%d: json\n  got  %s\n  want %s\n", __FILE__, line,
-			w.buf ? w.buf : "(null)", want);
+			w.b.buf ? w.b.buf : "(null)", want);
 	}
 	jw_free(&w);
 }
@@ -202,7 +202,7 @@ static void test_json_reuse(void)
 	jw_init(&w);
 	evfmt_json(&w, &a, &da);
 	evfmt_json(&w, &b, &db);
-	CHECK_STR(w.buf, "{\"event\": \"ksm_exit\", \"ts_ns\": 2, \"pid\": 5, \"comm\": \"p\"}");
+	CHECK_STR(w.b.buf, "{\"event\": \"ksm_exit\", \"ts_ns\": 2, \"pid\": 5, \"comm\": \"p\"}");
 	jw_free(&w);
 }
 
@@ -376,7 +376,7 @@ static void test_summary_json(void)
 
 	jw_init(&w);
 	evfmt_summary_json(&w, &totals);
-	CHECK_STR(w.buf, "{\"event\": \"summary\", \"counts\": {\"merge\": 1, \"zero_merge\": 2, "
+	CHECK_STR(w.b.buf, "{\"event\": \"summary\", \"counts\": {\"merge\": 1, \"zero_merge\": 2, "
 			 "\"ksm_page_freed\": 3, \"rmap_removed\": 4, \"scan_start\": 5, "
 			 "\"scan_stop\": 6, \"ksm_enter\": 7, \"ksm_exit\": 8, \"unmerge\": 9}, "
 			 "\"drops\": 13, \"failed_merges\": 10, \"cow_other\": 11, "
@@ -386,7 +386,7 @@ static void test_summary_json(void)
 	big.counts[OUT_UNMERGE] = UINT64_MAX;
 	big.cow_faults = 1ULL << 40;
 	evfmt_summary_json(&w, &big);
-	CHECK_STR(w.buf, "{\"event\": \"summary\", \"counts\": {\"merge\": 0, \"zero_merge\": 0, "
+	CHECK_STR(w.b.buf, "{\"event\": \"summary\", \"counts\": {\"merge\": 0, \"zero_merge\": 0, "
 			 "\"ksm_page_freed\": 0, \"rmap_removed\": 0, \"scan_start\": 0, "
 			 "\"scan_stop\": 0, \"ksm_enter\": 0, \"ksm_exit\": 0, "
 			 "\"unmerge\": 18446744073709551615}, "

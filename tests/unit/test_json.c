@@ -9,17 +9,17 @@ static void test_empty_object(void)
 	struct jw w;
 
 	jw_init(&w);
-	CHECK(w.buf == NULL);
-	CHECK_U64(w.len, 0);
+	CHECK(w.b.buf == NULL);
+	CHECK_U64(w.b.len, 0);
 	jw_obj_begin(&w);
 	jw_obj_end(&w);
-	CHECK_STR(w.buf, "{}");
-	CHECK_U64(w.len, 2);
+	CHECK_STR(w.b.buf, "{}");
+	CHECK_U64(w.b.len, 2);
 	CHECK_U64(w.depth, 0);
-	CHECK(!w.oom);
+	CHECK(!w.b.oom);
 	jw_free(&w);
-	CHECK(w.buf == NULL);
-	CHECK_U64(w.cap, 0);
+	CHECK(w.b.buf == NULL);
+	CHECK_U64(w.b.cap, 0);
 }
 
 static void test_commas(void)
@@ -34,7 +34,7 @@ static void test_commas(void)
 	jw_kbool(&w, "d", true);
 	jw_kbool(&w, "e", false);
 	jw_obj_end(&w);
-	CHECK_STR(w.buf, "{\"a\": \"x\", \"b\": 1, \"c\": -2, \"d\": true, \"e\": false}");
+	CHECK_STR(w.b.buf, "{\"a\": \"x\", \"b\": 1, \"c\": -2, \"d\": true, \"e\": false}");
 	jw_free(&w);
 
 	/* a single key: no comma at all */
@@ -42,7 +42,7 @@ static void test_commas(void)
 	jw_obj_begin(&w);
 	jw_ku64(&w, "only", 7);
 	jw_obj_end(&w);
-	CHECK_STR(w.buf, "{\"only\": 7}");
+	CHECK_STR(w.b.buf, "{\"only\": 7}");
 	jw_free(&w);
 
 	/* values without keys (array-like use of the separator) */
@@ -50,7 +50,7 @@ static void test_commas(void)
 	jw_u64(&w, 1);
 	jw_u64(&w, 2);
 	jw_str(&w, "s");
-	CHECK_STR(w.buf, "1, 2, \"s\"");
+	CHECK_STR(w.b.buf, "1, 2, \"s\"");
 	jw_free(&w);
 }
 
@@ -76,7 +76,7 @@ static void test_nested(void)
 	jw_obj_end(&w);
 	jw_obj_end(&w);
 	CHECK_U64(w.depth, 0);
-	CHECK_STR(w.buf, "{\"event\": \"x\", \"inner\": {\"a\": 1, \"deeper\": {}, \"b\": 2}, "
+	CHECK_STR(w.b.buf, "{\"event\": \"x\", \"inner\": {\"a\": 1, \"deeper\": {}, \"b\": 2}, "
 			 "\"after\": 3, \"empty\": {}}");
 	jw_free(&w);
 
@@ -88,7 +88,7 @@ static void test_nested(void)
 	jw_kstr(&w, "k", "v");
 	jw_obj_end(&w);
 	jw_obj_end(&w);
-	CHECK_STR(w.buf, "{\"o\": {\"k\": \"v\"}}");
+	CHECK_STR(w.b.buf, "{\"o\": {\"k\": \"v\"}}");
 	jw_free(&w);
 }
 
@@ -106,7 +106,7 @@ static void test_escaping(void)
 	jw_kstr(&w, "sp", " ~/");
 	jw_kstr(&w, "", "");
 	jw_obj_end(&w);
-	CHECK_STR(w.buf, "{\"q\": \"a\\\"b\", \"bs\": \"c\\\\d\", \"both\": \"\\\\\\\"\", "
+	CHECK_STR(w.b.buf, "{\"q\": \"a\\\"b\", \"bs\": \"c\\\\d\", \"both\": \"\\\\\\\"\", "
 			 "\"ctl\": \"\\u0001\\u0009\\u000a\\u000d\\u001f\", "
 			 "\"del\": \"x\\u007fy\", \"sp\": \" ~/\", \"\": \"\"}");
 	jw_free(&w);
@@ -116,7 +116,7 @@ static void test_escaping(void)
 	jw_obj_begin(&w);
 	jw_ku64(&w, "k\"\x02", 1);
 	jw_obj_end(&w);
-	CHECK_STR(w.buf, "{\"k\\\"\\u0002\": 1}");
+	CHECK_STR(w.b.buf, "{\"k\\\"\\u0002\": 1}");
 	jw_free(&w);
 }
 
@@ -127,7 +127,7 @@ static void test_utf8(void)
 	/* valid UTF-8 passes through unchanged */
 	jw_init(&w);
 	jw_str(&w, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf");
-	CHECK_STR(w.buf, "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf\"");
+	CHECK_STR(w.b.buf, "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf\"");
 	jw_free(&w);
 
 	/*
@@ -136,32 +136,32 @@ static void test_utf8(void)
 	 */
 	jw_init(&w);
 	jw_str(&w, "\xff\xfe");
-	CHECK_STR(w.buf, "\"\\u00ff\\u00fe\"");
+	CHECK_STR(w.b.buf, "\"\\u00ff\\u00fe\"");
 	jw_reset(&w);
 	jw_str(&w, "ab\xc3"); /* truncated two-byte character */
-	CHECK_STR(w.buf, "\"ab\\u00c3\"");
+	CHECK_STR(w.b.buf, "\"ab\\u00c3\"");
 	jw_reset(&w);
 	jw_str(&w, "\xe2\x82"); /* truncated three-byte character */
-	CHECK_STR(w.buf, "\"\\u00e2\\u0082\"");
+	CHECK_STR(w.b.buf, "\"\\u00e2\\u0082\"");
 	jw_reset(&w);
 	jw_str(&w, "\xc0\xaf"); /* overlong '/' */
-	CHECK_STR(w.buf, "\"\\u00c0\\u00af\"");
+	CHECK_STR(w.b.buf, "\"\\u00c0\\u00af\"");
 	jw_reset(&w);
 	jw_str(&w, "\xed\xa0\x80"); /* UTF-16 surrogate */
-	CHECK_STR(w.buf, "\"\\u00ed\\u00a0\\u0080\"");
+	CHECK_STR(w.b.buf, "\"\\u00ed\\u00a0\\u0080\"");
 	jw_reset(&w);
 	jw_str(&w, "\xf4\x90\x80\x80"); /* above U+10FFFF */
-	CHECK_STR(w.buf, "\"\\u00f4\\u0090\\u0080\\u0080\"");
+	CHECK_STR(w.b.buf, "\"\\u00f4\\u0090\\u0080\\u0080\"");
 	jw_reset(&w);
 	jw_str(&w, "\x80x"); /* lone continuation byte */
-	CHECK_STR(w.buf, "\"\\u0080x\"");
+	CHECK_STR(w.b.buf, "\"\\u0080x\"");
 	jw_reset(&w);
 	/* a character cut by the byte limit of jw_strn is not valid either */
 	jw_strn(&w, "a\xc3\xa9", 2);
-	CHECK_STR(w.buf, "\"a\\u00c3\"");
+	CHECK_STR(w.b.buf, "\"a\\u00c3\"");
 	jw_reset(&w);
 	jw_strn(&w, "a\xc3\xa9", 3);
-	CHECK_STR(w.buf, "\"a\xc3\xa9\"");
+	CHECK_STR(w.b.buf, "\"a\xc3\xa9\"");
 	jw_free(&w);
 }
 
@@ -241,12 +241,12 @@ static void test_random_bytes_roundtrip(void)
 			len++;
 		jw_reset(&w);
 		jw_strn(&w, in, sizeof(in));
-		if (!valid_utf8((const unsigned char *)w.buf, w.len))
+		if (!valid_utf8((const unsigned char *)w.b.buf, w.b.len))
 			bad_utf8++;
-		for (size_t i = 0; i < w.len; i++)
-			if ((unsigned char)w.buf[i] < 0x20 || w.buf[i] == 0x7f)
+		for (size_t i = 0; i < w.b.len; i++)
+			if ((unsigned char)w.b.buf[i] < 0x20 || w.b.buf[i] == 0x7f)
 				raw_ctl++;
-		got = unescape(w.buf, back);
+		got = unescape(w.b.buf, back);
 		if (got != len || memcmp(back, in, len))
 			bad_trip++;
 	}
@@ -268,25 +268,25 @@ static void test_strn(void)
 
 	jw_init(&w);
 	jw_strn(&w, "abcdef", 3);
-	CHECK_STR(w.buf, "\"abc\"");
+	CHECK_STR(w.b.buf, "\"abc\"");
 	jw_reset(&w);
 	jw_strn(&w, "ab\0cd", 5); /* stops at NUL */
-	CHECK_STR(w.buf, "\"ab\"");
+	CHECK_STR(w.b.buf, "\"ab\"");
 	jw_reset(&w);
 	jw_strn(&w, "abc", 0);
-	CHECK_STR(w.buf, "\"\"");
+	CHECK_STR(w.b.buf, "\"\"");
 	jw_reset(&w);
 	jw_strn(&w, "", 10);
-	CHECK_STR(w.buf, "\"\"");
+	CHECK_STR(w.b.buf, "\"\"");
 	jw_reset(&w);
 	/* exactly 16 bytes, no terminator: must not read past the array (ASan) */
 	memcpy(comm, "0123456789abcdef", 16);
 	jw_strn(&w, comm, sizeof(comm));
-	CHECK_STR(w.buf, "\"0123456789abcdef\"");
+	CHECK_STR(w.b.buf, "\"0123456789abcdef\"");
 	jw_reset(&w);
 	/* escapes count input bytes, not output bytes */
 	jw_strn(&w, "\"\"\"\"", 2);
-	CHECK_STR(w.buf, "\"\\\"\\\"\"");
+	CHECK_STR(w.b.buf, "\"\\\"\\\"\"");
 	jw_free(&w);
 }
 
@@ -303,7 +303,7 @@ static void test_numbers(void)
 	jw_ku64(&w, "umax", UINT64_MAX);
 	jw_ku64(&w, "u0", 0);
 	jw_obj_end(&w);
-	CHECK_STR(w.buf, "{\"neg\": -1, \"min\": -9223372036854775808, \"max\": 9223372036854775807, "
+	CHECK_STR(w.b.buf, "{\"neg\": -1, \"min\": -9223372036854775808, \"max\": 9223372036854775807, "
 			 "\"zero\": 0, \"umax\": 18446744073709551615, \"u0\": 0}");
 	jw_free(&w);
 }
@@ -323,7 +323,7 @@ static void test_hex(void)
 	jw_key(&w, "l");
 	jw_hex(&w, 0xABCDEF);
 	jw_obj_end(&w);
-	CHECK_STR(w.buf, "{\"a\": \"0x7f0000001000\", \"z\": \"0x0\", \"m\": \"0xffffffffffffffff\", "
+	CHECK_STR(w.b.buf, "{\"a\": \"0x7f0000001000\", \"z\": \"0x0\", \"m\": \"0xffffffffffffffff\", "
 			 "\"l\": \"0xabcdef\"}");
 	jw_free(&w);
 }
@@ -338,16 +338,16 @@ static void test_reset_and_growth(void)
 	jw_obj_begin(&w);
 	jw_ku64(&w, "a", 1);
 	jw_obj_end(&w);
-	cap_before = w.buf;
+	cap_before = w.b.buf;
 	jw_reset(&w);
-	CHECK_U64(w.len, 0);
-	CHECK_STR(w.buf, "");
-	CHECK(w.buf == cap_before); /* the buffer is kept */
+	CHECK_U64(w.b.len, 0);
+	CHECK_STR(w.b.buf, "");
+	CHECK(w.b.buf == cap_before); /* the buffer is kept */
 	/* reset clears the pending comma and depth */
 	jw_obj_begin(&w);
 	jw_ku64(&w, "b", 2);
 	jw_obj_end(&w);
-	CHECK_STR(w.buf, "{\"b\": 2}");
+	CHECK_STR(w.b.buf, "{\"b\": 2}");
 	CHECK_U64(w.depth, 0);
 	jw_reset(&w);
 
@@ -359,16 +359,16 @@ static void test_reset_and_growth(void)
 	want[10001] = '"';
 	want[10002] = '\0';
 	jw_str(&w, big);
-	CHECK_STR(w.buf, want);
-	CHECK_U64(w.len, 10002);
-	CHECK(w.cap >= 10003);
-	CHECK(!w.oom);
+	CHECK_STR(w.b.buf, want);
+	CHECK_U64(w.b.len, 10002);
+	CHECK(w.b.cap >= 10003);
+	CHECK(!w.b.oom);
 	jw_free(&w);
 
 	/* reset on a never-used writer is harmless */
 	jw_init(&w);
 	jw_reset(&w);
-	CHECK(w.buf == NULL);
+	CHECK(w.b.buf == NULL);
 	jw_free(&w);
 	free(big);
 	free(want);
@@ -407,7 +407,7 @@ static void test_emit_line(void)
 	/* an out-of-memory writer emits nothing */
 	out = NULL;
 	f = open_memstream(&out, &n);
-	w.oom = true;
+	w.b.oom = true;
 	CHECK(jw_emit_line(&w, f) == -1);
 	fclose(f);
 	CHECK_STR(out, "");
@@ -435,7 +435,7 @@ static void test_double_null(void)
 	jw_key(&w, "null");
 	jw_null(&w);
 	jw_obj_end(&w);
-	CHECK_STR(w.buf, "{\"one\": 1, \"half\": 0.500, \"neg\": -1.250, \"negzero\": 0, "
+	CHECK_STR(w.b.buf, "{\"one\": 1, \"half\": 0.500, \"neg\": -1.250, \"negzero\": 0, "
 			 "\"noise\": 3, \"tiny\": 0, \"third\": 0.333, \"big\": 4294967296, "
 			 "\"nan\": null, \"inf\": null, \"ninf\": null, \"null\": null}");
 	jw_free(&w);
@@ -463,7 +463,7 @@ static void test_arrays(void)
 	jw_arr_end(&w);
 	jw_ku64(&w, "after", 4);
 	jw_obj_end(&w);
-	CHECK_STR(w.buf, "{\"a\": [1, \"two\", {\"k\": 3}, [], null], \"empty\": [], \"after\": 4}");
+	CHECK_STR(w.b.buf, "{\"a\": [1, \"two\", {\"k\": 3}, [], null], \"empty\": [], \"after\": 4}");
 	CHECK_U64(w.depth, 0);
 	jw_free(&w);
 }
