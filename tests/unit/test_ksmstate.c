@@ -203,7 +203,7 @@ static void test_read_dir(void)
 		 "\"max_page_sharing\": 256, \"pages_shared\": 10, \"pages_sharing\": 100, "
 		 "\"run\": 1, \"saved\": 105, \"saved_bytes\": %llu}",
 		 (unsigned long long)(105 * ps));
-	CHECK_STR(w.buf, expect);
+	CHECK_STR(w.b.buf, expect);
 	jw_free(&w);
 	remove_dir();
 }
@@ -225,7 +225,7 @@ static void test_saved(void)
 	CHECK_U64(ksm_state_saved(&st), 300);
 	jw_init(&w);
 	ksm_state_json(&st, &w);
-	CHECK_STR(w.buf, "{\"pages_sharing\": 300, \"run\": 0, \"saved\": 300, \"saved_bytes\": 1228800}");
+	CHECK_STR(w.b.buf, "{\"pages_sharing\": 300, \"run\": 0, \"saved\": 300, \"saved_bytes\": 1228800}");
 	jw_free(&w);
 
 	/* both present */
@@ -241,7 +241,7 @@ static void test_saved(void)
 	CHECK_U64(ksm_state_saved(&st), 0);
 	jw_init(&w);
 	ksm_state_json(&st, &w);
-	CHECK_STR(w.buf, "{\"saved\": 0, \"saved_bytes\": 0}");
+	CHECK_STR(w.b.buf, "{\"saved\": 0, \"saved_bytes\": 0}");
 	jw_free(&w);
 }
 
