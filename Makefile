@@ -20,7 +20,7 @@ CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(SANFLAGS)
 CPPFLAGS  += -I$(OUT) -Iuser -Ibpf -MMD -MP
 LDFLAGS   += $(SANFLAGS)
-LDLIBS    += -lbpf -lelf -lz -lm
+LDLIBS    += -lbpf -lelf -lz -lm -lmicrohttpd -lpthread
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Ivmlinux/$(ARCH) -Ibpf -MMD -MP

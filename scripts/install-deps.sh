@@ -6,7 +6,9 @@ PKGS=(
 	make gcc clang llvm            # userspace and the BPF backend
 	libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config
 	libxxhash-dev                  # page hashing (XXH3)
+	libmicrohttpd-dev              # serve: the HTTP server for /metrics
 	jq util-linux procps python3  # tests: JSON checks, setpriv/unshare, the reference scanner
+	prometheus curl tmux          # tests: promtool and a real server, scrapes, top in a terminal
 )
 missing=()
 for p in "${PKGS[@]}"; do

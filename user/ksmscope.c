@@ -22,6 +22,7 @@ static void usage(FILE *f)
 		"  trace   stream every KSM event (merges, unmerges, scans) as it happens\n"
 		"  scan    hash the targets' pages: how much zero, self and inter sharing could save\n"
 		"  watch   live sharing metrics every interval: potential, actual, missed by reason\n"
+		"  serve   the same as Prometheus metrics over HTTP (/metrics)\n"
 		"  ksm     print the host's KSM state (/sys/kernel/mm/ksm), --json for JSON\n"
 		"\n"
 		"  ksmscope COMMAND --help   options of one command\n"
@@ -105,6 +106,8 @@ int main(int argc, char **argv)
 		return cmd_ksm(argc - 1, argv + 1);
 	if (!strcmp(cmd, "watch"))
 		return cmd_watch(argc - 1, argv + 1);
+	if (!strcmp(cmd, "serve"))
+		return cmd_serve(argc - 1, argv + 1);
 	if (cmd[0] == '-')
 		ks_err("unknown option '%s' (see ksmscope --help)", cmd);
 	else

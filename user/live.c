@@ -14,6 +14,8 @@
 #include "json.h"
 #include "live_out.h"
 #include "preflight.h"
+#include "prom.h"
+#include "serve.h"
 #include "util.h"
 
 static volatile sig_atomic_t live_stop;
@@ -299,6 +301,55 @@ int cmd_watch(int argc, char **argv)
 	ret = engine_run(&a.eo, watch_sink, &c, &live_stop) ? 1 : 0;
 	jw_free(&c.w);
 out:
+	scope_free(&a.eo.sc);
+	return ret;
+}
+
+struct serve_ctx {
+	struct http_server http;
+	struct sbuf render;
+	bool by_process;
+};
+
+static int serve_sink(void *ctx, const struct snapshot *s)
+{
+	struct serve_ctx *c = ctx;
+
+	prom_render(&c->render, s, c->by_process);
+	if (c->render.oom)
+		ks_warn("out of memory rendering the metrics: /metrics keeps the previous page");
+	http_publish(&c->http, &c->render);
+	return 0;
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	struct live_args a;
+	struct serve_ctx c = { 0 };
+	bool started = false;
+	int r, ret = 1;
+
+	defaults(&a);
+	a.listen = "127.0.0.1:9572";
+	r = parse(LIVE_SERVE, argc, argv, &a);
+	if (r) {
+		ret = r > 0 ? 0 : 1;
+		goto out;
+	}
+	if (ready(&a))
+		goto out;
+	c.by_process = a.eo.sc.gb == GROUP_PROCESS;
+	if (http_start(&c.http, a.listen))
+		goto out;
+	started = true;
+	install_signals();
+	arm_duration(a.duration);
+	fprintf(stderr, "Serving KSM sharing metrics at http://%s/metrics. Hit Ctrl-C to end.\n", a.listen);
+	ret = engine_run(&a.eo, serve_sink, &c, &live_stop) ? 1 : 0;
+out:
+	if (started)
+		http_stop(&c.http);
+	sbuf_free(&c.render);
 	scope_free(&a.eo.sc);
 	return ret;
 }

@@ -2,5 +2,6 @@
 #define KSMSCOPE_LIVE_H
 
 int cmd_watch(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 #endif
