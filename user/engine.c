@@ -52,7 +52,7 @@ struct engine {
 	pthread_t th;
 	bool th_started;
 	volatile sig_atomic_t scan_stop; /* the scanner's: abandon the pass */
-	_Atomic uint64_t full_scans;
+	_Atomic uint64_t full_scans;     /* KSM's, monotonic across run=2 resets */
 	_Atomic uint64_t pass_pages;     /* examined by the pass under way */
 	uint64_t t0_ns;
 	/* under mu */
@@ -68,7 +68,7 @@ struct engine {
 	uint64_t merges, zero_merges, unmerges, prev_merges, prev_unmerges;
 	int ksmd_pid;
 	double ksmd_prev_cpu, prev_t, prev_self_cpu, last_scan_change_t, full_scan_seconds;
-	uint64_t prev_pages_scanned, last_full_scans;
+	uint64_t prev_pages_scanned, last_full_scans, full_scans_base;
 	bool have_prev;
 	/* the scan thread's */
 	double tokens, refill_t;
@@ -551,22 +551,28 @@ static int take_snapshot(struct engine *E, struct snapshot *s, uint64_t seq)
 	return 0;
 }
 
-/* KSM's full_scans, and how long the last full scan took (seen as the counter's steps). */
+/*
+ * KSM's full_scans, made monotonic (run=2 resets the kernel's count to 0), and
+ * how long the last full scan took (seen as the counter's steps).
+ */
 static void watch_full_scans(struct engine *E)
 {
-	uint64_t fs;
+	uint64_t fs, mono;
 	double now;
 
 	if (read_u64_file(KSM_SYSFS "/full_scans", &fs))
 		return;
-	atomic_store(&E->full_scans, fs);
 	if (fs == E->last_full_scans)
 		return;
+	if (fs < E->last_full_scans)
+		E->full_scans_base += E->last_full_scans; /* reset: count on from where it was */
+	mono = E->full_scans_base + fs;
 	now = engine_now(E);
 	if (E->last_scan_change_t > 0 && fs == E->last_full_scans + 1)
 		E->full_scan_seconds = now - E->last_scan_change_t;
 	E->last_scan_change_t = now;
 	E->last_full_scans = fs;
+	atomic_store(&E->full_scans, mono);
 }
 
 int engine_run(struct engine_opts *o, engine_sink sink, void *ctx, volatile sig_atomic_t *stop)

@@ -64,7 +64,7 @@ struct snapshot {
 	uint64_t merges, zero_merges, unmerges;
 	double merges_rate, unmerges_rate;
 	struct latency_hist latency;
-	uint64_t full_scans;
+	uint64_t full_scans; /* KSM's full scans, counted on across run=2's resets */
 	double full_scan_seconds; /* the last full scan's duration, NaN until two were seen */
 	double ksmd_cpu_seconds, ksmd_cpu_percent, pages_scanned_rate, saved_per_ksmd_cpu_second;
 	/* the tracer */

@@ -19,6 +19,7 @@ static void usage(FILE *f)
 		"Live tracer of Linux KSM memory sharing (eBPF).\n"
 		"\n"
 		"Commands:\n"
+		"  top     full-screen live view: per group what could be saved, what KSM saves, why not\n"
 		"  trace   stream every KSM event (merges, unmerges, scans) as it happens\n"
 		"  scan    hash the targets' pages: how much zero, self and inter sharing could save\n"
 		"  watch   live sharing metrics every interval: potential, actual, missed by reason\n"
@@ -28,7 +29,7 @@ static void usage(FILE *f)
 		"  ksmscope COMMAND --help   options of one command\n"
 		"  ksmscope --version\n"
 		"\n"
-		"With no command, ksmscope runs 'trace' on the whole host.\n");
+		"With no command, ksmscope runs 'top' on the whole host.\n");
 }
 
 static int cmd_ksm(int argc, char **argv)
@@ -88,7 +89,7 @@ static int cmd_ksm(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	const char *cmd = argc > 1 ? argv[1] : "trace";
+	const char *cmd = argc > 1 ? argv[1] : "top";
 
 	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
 		usage(stdout);
@@ -104,6 +105,8 @@ int main(int argc, char **argv)
 		return cmd_scan(argc - 1, argv + 1);
 	if (!strcmp(cmd, "ksm"))
 		return cmd_ksm(argc - 1, argv + 1);
+	if (!strcmp(cmd, "top"))
+		return cmd_top(argc > 1 ? argc - 1 : 1, argc > 1 ? argv + 1 : argv);
 	if (!strcmp(cmd, "watch"))
 		return cmd_watch(argc - 1, argv + 1);
 	if (!strcmp(cmd, "serve"))

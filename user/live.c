@@ -2,6 +2,9 @@
 #include "live.h"
 
 #include <getopt.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +19,7 @@
 #include "preflight.h"
 #include "prom.h"
 #include "serve.h"
+#include "top.h"
 #include "util.h"
 
 static volatile sig_atomic_t live_stop;
@@ -350,6 +354,110 @@ out:
 	if (started)
 		http_stop(&c.http);
 	sbuf_free(&c.render);
+	scope_free(&a.eo.sc);
+	return ret;
+}
+
+struct top_ctx {
+	struct sbuf screen;
+	_Atomic int sort;
+	_Atomic bool done;
+};
+
+/* Keys between snapshots: q quits at once, a sort key takes effect at the next one. */
+static void *top_keys(void *arg)
+{
+	struct top_ctx *c = arg;
+
+	while (!atomic_load(&c->done) && !live_stop) {
+		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+		int k;
+
+		if (poll(&p, 1, 100) <= 0)
+			continue;
+		k = term_key();
+		if (k == 'q' || k == 'Q')
+			live_stop = 1;
+		else if (k >= 0 && top_sort_of_key(k) >= 0)
+			atomic_store(&c->sort, top_sort_of_key(k));
+		else if (k < 0)
+			break; /* stdin closed */
+	}
+	return NULL;
+}
+
+static int top_sink(void *ctx, const struct snapshot *s)
+{
+	struct top_ctx *c = ctx;
+	int rows, cols;
+	const char *p;
+
+	term_size(&rows, &cols);
+	top_render(&c->screen, s, (enum top_sort)atomic_load(&c->sort), rows, cols);
+	if (c->screen.oom)
+		return 0;
+	/* home, then each line cleared to its end, then the rest of the screen */
+	fputs("\033[H", stdout);
+	for (p = c->screen.buf; *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+
+		fwrite(p, 1, n, stdout);
+		fputs("\033[K\n", stdout);
+		p += n + (nl ? 1 : 0);
+	}
+	fputs("\033[J", stdout);
+	return fflush(stdout) ? 1 : 0;
+}
+
+int cmd_top(int argc, char **argv)
+{
+	struct live_args a;
+	struct top_ctx c = { 0 };
+	pthread_t keys;
+	bool keys_started = false, term = false;
+	int r, ret = 1;
+
+	defaults(&a);
+	r = parse(LIVE_TOP, argc, argv, &a);
+	if (r) {
+		ret = r > 0 ? 0 : 1;
+		goto out;
+	}
+	if (a.sort) {
+		int k = top_sort_parse(a.sort);
+
+		if (k < 0) {
+			ks_err("--sort: '%s' is not one of saveable, anon, self, inter, merged, effectiveness, cow",
+			       a.sort);
+			goto out;
+		}
+		atomic_store(&c.sort, k);
+	}
+	if (ready(&a))
+		goto out;
+	install_signals();
+	arm_duration(a.duration);
+	if (!isatty(STDOUT_FILENO)) {
+		/* not a terminal: the text of watch, one block per interval */
+		struct watch_ctx w = { .a = &a };
+
+		ret = engine_run(&a.eo, watch_sink, &w, &live_stop) ? 1 : 0;
+		goto out;
+	}
+	if (term_enter())
+		goto out;
+	term = true;
+	if (isatty(STDIN_FILENO) && !pthread_create(&keys, NULL, top_keys, &c))
+		keys_started = true;
+	ret = engine_run(&a.eo, top_sink, &c, &live_stop) ? 1 : 0;
+out:
+	atomic_store(&c.done, true);
+	if (keys_started)
+		pthread_join(keys, NULL);
+	if (term)
+		term_leave();
+	sbuf_free(&c.screen);
 	scope_free(&a.eo.sc);
 	return ret;
 }

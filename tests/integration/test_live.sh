@@ -134,7 +134,38 @@ check_true "exit: watch still runs" kill -0 $WATCH_PID
 stop_watch k $WATCH_PID
 check "no drops" "$(tail -1 "$TMPD/k.jsonl" | jq .tracer.drops)" 0
 
-# --- 4. bad input: one line, non-zero exit ---
+# --- 4. top: renders in a terminal (tmux) with the workload's pid on screen, sorts, quits on q ---
+start_workload t --contents 8 --copies 2 --zero 4 --unmergeable 3 --write-copies 0 --pipe-copies 0 || exit 1
+T=$WL_PID
+SESSION=ksmscope-top-$$
+tmux new-session -d -s $SESSION -x 160 -y 30 \
+	"$KSMSCOPE top --pid $T --interval 0.3 --scan-rate 1000 2> $TMPD/top.err; echo \$? > $TMPD/top.rc"
+screen_has() { tmux capture-pane -p -t $SESSION 2>/dev/null | grep -q -- "$1"; }
+wait_screen() { # wait_screen TEXT
+	local deadline=$((SECONDS + 30))
+	until screen_has "$1"; do
+		[ $SECONDS -gt $deadline ] && { fail "top: '$1' never on screen: $(tmux capture-pane -p -t $SESSION)"; return 1; }
+		sleep 0.1
+	done
+}
+wait_screen "^$T  *workload " && ok "top: the workload's pid and comm on screen"
+wait_screen "sort by saveable" && ok "top: sorted by saveable by default"
+tmux send-keys -t $SESSION a
+wait_screen "sort by anon" && ok "top: 'a' sorts by anon memory"
+tmux send-keys -t $SESSION q
+deadline=$((SECONDS + 10))
+until [ -s "$TMPD/top.rc" ] || [ $SECONDS -gt $deadline ]; do sleep 0.1; done
+check "top: exits 0 on q" "$(cat "$TMPD/top.rc" 2>/dev/null)" 0
+tmux kill-session -t $SESSION 2>/dev/null
+out=$("$KSMSCOPE" top --pid $T --interval 0.3 --scan-rate 1000 --duration 1.5 | cat)
+check_true "top without a terminal: periodic text with the potential" grep -q "saveable" <<< "$out"
+out=$("$KSMSCOPE" watch --pid $T --interval 0.3 --scan-rate 1000 --duration 1.2 --json); rc=$?
+check "watch --duration: exit status" "$rc" 0
+check_true "watch --duration: stopped after about 1.2 s of 0.3 s intervals ($(wc -l <<< "$out") lines)" \
+	test "$(wc -l <<< "$out")" -ge 2 -a "$(wc -l <<< "$out")" -le 5
+kill $T
+
+# --- 5. bad input: one line, non-zero exit ---
 bad() { # bad NAME EXPECTED-SUBSTRING ARGS...
 	local name=$1 want=$2 out rc; shift 2
 	out=$("$KSMSCOPE" "$@" 2>&1 > /dev/null); rc=$?
@@ -149,3 +180,5 @@ bad "watch: --scan-rate" "--scan-rate" watch --scan-rate -3
 bad "watch: option of another command" "option --listen belongs to another command" watch --listen 127.0.0.1:1
 bad "watch: unknown option" "bad option" watch --bogus
 bad "watch: stray argument" "unexpected argument" watch extra
+bad "top: --sort" "--sort" top --sort size
+bad "top: option of another command" "option --json belongs to another command" top --json
