@@ -111,7 +111,7 @@ bench: $(OUT)/ksmscope $(BENCH_BINS) $(OUT)/bench/copy_baseline $(OUT)/tests/wor
 	$(Q)bench/run.sh $(OUT)
 
 run: $(OUT)/ksmscope
-	$(Q)$(OUT)/ksmscope trace
+	$(Q)$(OUT)/ksmscope top
 
 install: $(OUT)/ksmscope
 	install -D -m 0755 $(OUT)/ksmscope $(DESTDIR)$(PREFIX)/sbin/ksmscope

@@ -99,6 +99,17 @@ done
 check "Prometheus: query for ksmscope_saveable_pages answers scan's saveable" "$got" "$want"
 check "Prometheus: the target is up" "$(curl -s "http://127.0.0.1:$PROM_PORT/api/v1/query" \
 	--data-urlencode 'query=up{job="ksmscope"}' | jq -r '.data.result[0].value[1]')" 1
+# the Grafana dashboard: every metric it names is served, every query is valid PromQL with data
+DASH="$(dirname "$0")/../../grafana/ksmscope.json"
+for m in $(grep -o 'ksmscope_[a-z_]*' "$DASH" | sed 's/_bucket$//' | sort -u); do
+	check_true "dashboard metric $m is served" grep -q "^# TYPE $m " "$TMPD/m1.txt"
+done
+sleep 2 # a few scrapes for rate()
+jq -r '.panels[].targets[].expr' "$DASH" | sed 's/\$group/.*/g' | while read -r q; do
+	r=$(curl -s --max-time 5 "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode "query=$q")
+	if [ "$(echo "$r" | jq -r .status)" = success ]; then echo ok; else echo "bad: $q: $r"; fi
+done > "$TMPD/dash.out"
+check "dashboard: every panel query runs in Prometheus" "$(grep -vc '^ok$' "$TMPD/dash.out")" 0
 kill $P; wait $P 2>/dev/null
 
 kill -INT $S
