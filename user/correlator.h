@@ -7,12 +7,15 @@
  * A pass is one walk of the targets; its sites replace the previous pass's at
  * its end, joined with them by (pid, address) to see what changed: a new
  * content (volatile), a KSM site that lost its frame (unmerged), how many full
- * KSM scans a content has been seen for (pending). Events between passes (and
- * those that came during one, replayed in order at its end) move sites on and
- * off KSM frames, so merges and copy-on-write breaks count within an interval.
+ * KSM scans a content has been seen for (pending). Events move sites on and off
+ * KSM frames, so merges and copy-on-write breaks count within an interval; while
+ * a pass is built they also move the sites it has already read (the ones it has
+ * not reached yet it reads as they are). A page read in the very job an event
+ * hits may keep its state from before the event until the next pass.
  *
  * Memory: 48 bytes per site kept (every hashed site and every KSM site), plus 4
- * for the content order; while a pass is built, its sites too.
+ * for the address order and 64 per KSM frame; while a pass is built, its sites
+ * too; nothing per event. corr_compute walks the sites once, in content order, and the frames.
  */
 #ifndef KSMSCOPE_CORRELATOR_H
 #define KSMSCOPE_CORRELATOR_H
@@ -56,18 +59,20 @@ struct corr_event {
 };
 
 struct corr {
-	struct csite *cur; /* the last pass's sites, by (pid, addr) */
+	struct csite *cur;  /* the last pass's sites, by (hash, pid, addr): contents in runs */
 	size_t n;
-	uint32_t *by_hash; /* hashed sites of cur, by (hash, pid, addr) */
-	size_t nh;
+	uint32_t *by_site;  /* cur's indexes by (pid, addr) */
+	struct kvtab frames; /* (pfn, group) and (pfn, all) -> sites on KSM frames; pfn 0: zero-page merges */
+	bool dirty;          /* changed since the last corr_compute */
 	struct csite *extra; /* sites met only in events since that pass */
 	size_t nx, capx;
 	struct kvtab xidx; /* (pid, addr) -> index in extra */
-	struct csite *next;  /* the pass being built */
+	struct csite *next;  /* the pass being built, in read order: (pid, addr) */
 	size_t nn, capn;
-	struct corr_event *log; /* events since the pass being built started */
-	size_t nlog, caplog;
-	uint64_t log_lost;      /* events past the log's cap: not replayed */
+	struct csite *nextx; /* its zero-page merges (no address) and sites met in events behind the scan */
+	size_t nnx, capnx;
+	struct kvtab nxidx;  /* (pid, addr) -> index in nextx */
+	bool next_sorted;
 	uint32_t ngroups;       /* of cur's pass */
 	double weight;          /* content sampling: a hashed non-zero site stands for this many */
 	uint64_t zero_hash;
@@ -95,7 +100,7 @@ int corr_pass_end(struct corr *c, uint32_t ngroups);
 void corr_pass_abort(struct corr *c);
 
 /*
- * An event on a site (logged for replay when a pass is being built). Returns
+ * An event on a site (and on the pass being built). Returns
  * the merge latency in seconds (now - when the site was first seen as a
  * duplicate) for a merge of a known duplicate, else a negative number. 0 or
  * -ENOMEM through *err.
@@ -109,6 +114,6 @@ void corr_forget_pid(struct corr *c, uint32_t pid);
  * max_page_sharing is not applied: frames split by it are counted as seen.
  * 0 or -ENOMEM.
  */
-int corr_compute(const struct corr *c, uint64_t full_scans, struct corr_metrics *groups, struct corr_metrics *total);
+int corr_compute(struct corr *c, uint64_t full_scans, struct corr_metrics *groups, struct corr_metrics *total);
 
 #endif

@@ -72,9 +72,13 @@ struct engine {
 	bool have_prev;
 	/* the scan thread's */
 	double tokens, refill_t;
-	struct corr_metrics *cgroups; /* snapshot scratch */
+	/* the correlator's last results: recomputed when something changed, within a CPU budget */
+	struct corr_metrics *cgroups, ctotal;
 	struct group_live *glive;
 	uint32_t cap_live;
+	uint64_t computed_fs;
+	double computed_t, next_compute;
+	bool adopted; /* a pass was adopted since the last compute: group ids changed */
 };
 
 static double engine_now(const struct engine *E)
@@ -129,8 +133,13 @@ static void pace(void *ctx, uint64_t pages)
 static int on_site(void *ctx, const struct site_rec *r)
 {
 	struct engine *E = ctx;
+	int err;
 
-	return corr_pass_add(&E->corr, r, atomic_load(&E->full_scans), (float)engine_now(E));
+	/* events move the sites already read: the pass grows under the same lock */
+	pthread_mutex_lock(&E->mu);
+	err = corr_pass_add(&E->corr, r, atomic_load(&E->full_scans), (float)engine_now(E));
+	pthread_mutex_unlock(&E->mu);
+	return err;
 }
 
 static int model_of(struct scanner *s, struct pass_result *p, const struct ksm_state *ksm, uint32_t sample)
@@ -346,6 +355,7 @@ static int adopt_pass(struct engine *E)
 	pass_free(E->pass);
 	E->pass = p;
 	E->passes++;
+	E->adopted = true;
 	kvtab_free(&E->pidg);
 	if (kvtab_init(&E->pidg, 1024))
 		return -ENOMEM;
@@ -451,6 +461,35 @@ static void overlay(struct metrics *m, const struct corr_metrics *c)
 						     : NAN;
 }
 
+/*
+ * The actual saving and missed reasons, recomputed when events, a pass or a full
+ * KSM scan changed them, but at most at a 1% duty cycle: on a host with
+ * millions of sites a walk takes milliseconds. A new pass is always taken in
+ * at once (its group ids replace the old ones).
+ */
+#define CORR_DUTY 100
+
+static int correlate(struct engine *E, uint64_t fs, double now)
+{
+	double t0;
+	int err;
+
+	if (!E->adopted && !(E->corr.dirty || fs != E->computed_fs))
+		return 0;
+	if (!E->adopted && now < E->next_compute)
+		return 0;
+	t0 = engine_now(E);
+	memset(E->cgroups, 0, E->pass->ngroups * sizeof(*E->cgroups));
+	err = corr_compute(&E->corr, fs, E->cgroups, &E->ctotal);
+	if (err)
+		return err;
+	E->computed_fs = fs;
+	E->computed_t = now;
+	E->next_compute = now + (engine_now(E) - t0) * CORR_DUTY;
+	E->adopted = false;
+	return 0;
+}
+
 static int take_snapshot(struct engine *E, struct snapshot *s, uint64_t seq)
 {
 	double now = engine_now(E), dt = E->have_prev ? now - E->prev_t : 0;
@@ -494,12 +533,14 @@ static int take_snapshot(struct engine *E, struct snapshot *s, uint64_t seq)
 				return -ENOMEM;
 			}
 			E->cap_live = p->ngroups;
+			E->adopted = true; /* fresh arrays: fill them */
 		}
-		memset(E->cgroups, 0, p->ngroups * sizeof(*E->cgroups));
 		memset(E->glive, 0, p->ngroups * sizeof(*E->glive));
-		err = corr_compute(&E->corr, fs, E->cgroups, &s->ctotal);
+		err = correlate(E, fs, now);
 		if (err)
 			return err;
+		s->ctotal = E->ctotal;
+		s->actual_age = now - E->computed_t;
 		overlay(&s->total, &s->ctotal);
 		s->groups = E->glive;
 		for (uint32_t g = 0; g < p->ngroups; g++) {
@@ -516,7 +557,6 @@ static int take_snapshot(struct engine *E, struct snapshot *s, uint64_t seq)
 		}
 	}
 	s->corr_sites = E->corr.n + E->corr.nx;
-	s->log_lost = E->corr.log_lost;
 	err = ksm_state_read(KSM_SYSFS, &s->ksm);
 	if (err)
 		return err;

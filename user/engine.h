@@ -57,6 +57,7 @@ struct snapshot {
 	struct scan_races races;
 	struct metrics total, se, regions[REG__MAX];
 	struct corr_metrics ctotal;
+	double actual_age; /* seconds since the actual saving and missed reasons were computed */
 	struct group_live *groups;
 	uint32_t ngroups;
 	struct ksm_state ksm;
@@ -69,7 +70,6 @@ struct snapshot {
 	double ksmd_cpu_seconds, ksmd_cpu_percent, pages_scanned_rate, saved_per_ksmd_cpu_second;
 	/* the tracer */
 	uint64_t drops, cow_faults, cow_untracked;
-	uint64_t log_lost; /* events of a pass not replayed (log cap) */
 	/* ourselves */
 	double self_cpu_seconds, self_cpu_percent;
 	uint64_t self_rss_kb, corr_sites;

@@ -60,6 +60,7 @@ void snapshot_json(struct jw *w, const struct snapshot *s)
 	jw_kdouble(w, "uptime", round(s->uptime * 1000) / 1000);
 	jw_kdouble(w, "interval", round(s->interval * 1000) / 1000);
 	jw_kstr(w, "effectiveness_denominator", "saveable_mergeable");
+	jw_kdouble(w, "actual_age", s->have_pass ? round(s->actual_age * 1000) / 1000 : NAN);
 
 	jw_key(w, "totals");
 	if (s->have_pass) {
@@ -163,7 +164,6 @@ void snapshot_json(struct jw *w, const struct snapshot *s)
 	jw_ku64(w, "drops", s->drops);
 	jw_ku64(w, "cow_faults", s->cow_faults);
 	jw_ku64(w, "cow_untracked", s->cow_untracked);
-	jw_ku64(w, "replay_lost", s->log_lost);
 	jw_obj_end(w);
 
 	jw_key(w, "cost");

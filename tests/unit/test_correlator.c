@@ -190,8 +190,42 @@ static void test_zero_frames_and_weights(void)
 	corr_free(&c);
 }
 
+/* Events while a pass is built move the sites it already read; the ones ahead it reads itself. */
+static void test_events_during_pass(void)
+{
+	corr_init(&c, 1, ZERO);
+	corr_pass_begin(&c);
+	CHECK(corr_pass_end(&c, NG) == 0);
+
+	corr_pass_begin(&c);
+	add(1, 0, A, 10, M, 0, 5, 1);
+	add(1, 0, A + 0x1000, 10, M, 0, 5, 1);
+	add(1, 0, 0, ZERO, M | SITE_ZMERGE, 0, 5, 1);
+	ev(CEV_MERGE, 1, A, 600, 2);            /* read already: moved in the pass */
+	ev(CEV_MERGE, 1, A + 0x800, 600, 2);    /* behind the scan, never read (sampled out): added */
+	ev(CEV_MERGE, 2, A, 600, 2);            /* ahead of the scan: it will read it */
+	{
+		struct corr_event e = { CEV_UNMERGE, true, 1, A + 0x9000, 0 };
+		int err;
+
+		corr_event(&c, &e, 3, &err); /* a zero-page merge of pid 1 written: gone */
+		CHECK(err == 0);
+	}
+	add(2, 1, A, 10, M | SITE_KSM, 600, 5, 4); /* the pass reads pid 2 after its merge */
+	CHECK(corr_pass_end(&c, NG) == 0);
+	compute(9);
+	CHECK_U64(t.ksm_sites, 3);
+	CHECK_U64(t.ksm_frames, 1);
+	CHECK_U64(t.ksm_saved, 2);
+	CHECK_U64(t.ksm_zero_pages, 0);
+	CHECK_U64(t.missed_total, 1); /* content 10: 3 copies, 2 on the frame, 1 unmerged */
+	CHECK_U64(c.n, 5);
+	corr_free(&c);
+}
+
 int main(void)
 {
+	RUN(test_events_during_pass);
 	RUN(test_reasons);
 	RUN(test_events_between_passes);
 	RUN(test_join_and_replay);
