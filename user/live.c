@@ -263,6 +263,24 @@ static void defaults(struct live_args *a)
 	a->eo.lo.mode = HOOK_AUTO;
 }
 
+/* Flags, then everything the engine needs. 0: run; 1: exit 0 (help); -1: exit 1 (one line printed). */
+static int live_setup(enum live_cmd c, int argc, char **argv, struct live_args *a)
+{
+	int r;
+
+	defaults(a);
+	if (c == LIVE_SERVE)
+		a->listen = "127.0.0.1:9572";
+	r = parse(c, argc, argv, a);
+	if (r)
+		return r;
+	if (c == LIVE_TOP && a->sort && top_sort_parse(a->sort) < 0) {
+		ks_err("--sort: '%s' is not one of saveable, anon, self, inter, merged, effectiveness, cow", a->sort);
+		return -1;
+	}
+	return ready(a);
+}
+
 static void install_signals(void)
 {
 	signal(SIGINT, on_stop_signal);
@@ -291,14 +309,11 @@ int cmd_watch(int argc, char **argv)
 	struct watch_ctx c = { .a = &a };
 	int r, ret = 1;
 
-	defaults(&a);
-	r = parse(LIVE_WATCH, argc, argv, &a);
+	r = live_setup(LIVE_WATCH, argc, argv, &a);
 	if (r) {
 		ret = r > 0 ? 0 : 1;
 		goto out;
 	}
-	if (ready(&a))
-		goto out;
 	jw_init(&c.w);
 	install_signals();
 	arm_duration(a.duration);
@@ -333,15 +348,11 @@ int cmd_serve(int argc, char **argv)
 	bool started = false;
 	int r, ret = 1;
 
-	defaults(&a);
-	a.listen = "127.0.0.1:9572";
-	r = parse(LIVE_SERVE, argc, argv, &a);
+	r = live_setup(LIVE_SERVE, argc, argv, &a);
 	if (r) {
 		ret = r > 0 ? 0 : 1;
 		goto out;
 	}
-	if (ready(&a))
-		goto out;
 	c.by_process = a.eo.sc.gb == GROUP_PROCESS;
 	if (http_start(&c.http, a.listen))
 		goto out;
@@ -418,24 +429,13 @@ int cmd_top(int argc, char **argv)
 	bool keys_started = false, term = false;
 	int r, ret = 1;
 
-	defaults(&a);
-	r = parse(LIVE_TOP, argc, argv, &a);
+	r = live_setup(LIVE_TOP, argc, argv, &a);
 	if (r) {
 		ret = r > 0 ? 0 : 1;
 		goto out;
 	}
-	if (a.sort) {
-		int k = top_sort_parse(a.sort);
-
-		if (k < 0) {
-			ks_err("--sort: '%s' is not one of saveable, anon, self, inter, merged, effectiveness, cow",
-			       a.sort);
-			goto out;
-		}
-		atomic_store(&c.sort, k);
-	}
-	if (ready(&a))
-		goto out;
+	if (a.sort)
+		atomic_store(&c.sort, top_sort_parse(a.sort));
 	install_signals();
 	arm_duration(a.duration);
 	if (!isatty(STDOUT_FILENO)) {

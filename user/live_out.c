@@ -116,12 +116,7 @@ void snapshot_json(struct jw *w, const struct snapshot *s)
 	jw_key(w, "sample");
 	jw_obj_begin(w);
 	jw_ku64(w, "n", s->sample);
-	for (size_t i = 0; i < n_metric_fields; i++) {
-		char name[64];
-
-		snprintf(name, sizeof(name), "%s_se", metric_fields[i].name);
-		jw_kdouble(w, name, s->have_pass ? metric_get(&s->se, metric_fields[i].off) : NAN);
-	}
+	standard_errors_json(w, s->have_pass ? &s->se : NULL);
 	jw_obj_end(w);
 
 	jw_key(w, "pass");
@@ -134,11 +129,7 @@ void snapshot_json(struct jw *w, const struct snapshot *s)
 	jw_kdouble(w, "scan_rate_mib", s->scan_rate_mib);
 	jw_key(w, "races");
 	jw_obj_begin(w);
-	jw_ku64(w, "exited", s->races.exited);
-	jw_ku64(w, "unreadable", s->races.unreadable);
-	jw_ku64(w, "vanished_pages", s->races.vanished_pages);
-	jw_ku64(w, "changed_pages", s->races.changed_pages);
-	jw_ku64(w, "zero_ksm_unplaced", s->races.zero_ksm_unplaced);
+	races_fields_json(w, &s->races);
 	jw_obj_end(w);
 	jw_obj_end(w);
 

@@ -77,12 +77,7 @@ void scan_report_json(struct jw *w, const struct scan_report *r)
 	jw_ku64(w, "n", s->sample);
 	/* how pages were chosen before being read whole */
 	jw_kstr(w, "prefix_reader", s->sample == 1 ? "none" : s->pr_ok ? "bpf" : "proc_mem");
-	for (size_t i = 0; i < n_metric_fields; i++) {
-		char name[64];
-
-		snprintf(name, sizeof(name), "%s_se", metric_fields[i].name);
-		jw_kdouble(w, name, metric_get(r->se, metric_fields[i].off));
-	}
+	standard_errors_json(w, r->se);
 	jw_obj_end(w);
 
 	jw_key(w, "cost");
@@ -102,14 +97,29 @@ void scan_report_json(struct jw *w, const struct scan_report *r)
 	jw_key(w, "races");
 	jw_obj_begin(w);
 	jw_kbool(w, "frozen", r->frozen);
-	jw_ku64(w, "exited", s->races.exited);
-	jw_ku64(w, "unreadable", s->races.unreadable);
-	jw_ku64(w, "vanished_pages", s->races.vanished_pages);
-	jw_ku64(w, "changed_pages", s->races.changed_pages);
-	jw_ku64(w, "zero_ksm_unplaced", s->races.zero_ksm_unplaced);
-	jw_ku64(w, "not_frozen", s->races.not_frozen);
+	races_fields_json(w, &s->races);
 	jw_obj_end(w);
 	jw_obj_end(w);
+}
+
+void races_fields_json(struct jw *w, const struct scan_races *r)
+{
+	jw_ku64(w, "exited", r->exited);
+	jw_ku64(w, "unreadable", r->unreadable);
+	jw_ku64(w, "vanished_pages", r->vanished_pages);
+	jw_ku64(w, "changed_pages", r->changed_pages);
+	jw_ku64(w, "zero_ksm_unplaced", r->zero_ksm_unplaced);
+	jw_ku64(w, "not_frozen", r->not_frozen);
+}
+
+void standard_errors_json(struct jw *w, const struct metrics *se)
+{
+	for (size_t i = 0; i < n_metric_fields; i++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "%s_se", metric_fields[i].name);
+		jw_kdouble(w, name, se ? metric_get(se, metric_fields[i].off) : NAN);
+	}
 }
 
 static double pct(double part, double whole)

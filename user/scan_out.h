@@ -36,6 +36,10 @@ static inline double metric_get(const struct metrics *m, size_t off)
 /* subpage: false leaves the sub-page figures out as null (sampled scans do not estimate them). */
 void metrics_json(struct jw *w, const struct metrics *m, bool subpage);
 void scan_report_json(struct jw *w, const struct scan_report *r);
+/* The members of a `races` object (the caller opens and closes it). */
+void races_fields_json(struct jw *w, const struct scan_races *r);
+/* "<metric>_se" for every metric; se NULL: all null (nothing estimated yet). */
+void standard_errors_json(struct jw *w, const struct metrics *se);
 void scan_report_text(FILE *f, const struct scan_report *r);
 
 #endif
