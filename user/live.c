@@ -213,20 +213,15 @@ static int ready(struct live_args *a)
 {
 	uint32_t *pids = NULL;
 	size_t n = 0;
-	int err;
 
 	if (preflight(NEED_BPF | NEED_PFNS | NEED_PTRACE | NEED_BTF | NEED_KSM))
 		return -1;
+	/* a --pid that does not exist is an error; a --comm or --cgroup may match later */
 	if (scope_check(&a->eo.sc) || scope_select(&a->eo.sc, &pids, &n))
 		return -1;
 	free(pids);
-	if (a->eo.sc.t.npids || a->eo.sc.t.has_comm || a->eo.sc.cgroup) {
-		err = n ? 0 : -1;
-		if (err) {
-			ks_err("no process matches the targets");
-			return -1;
-		}
-	}
+	if (!n)
+		ks_warn("no process matches the targets yet: following the ones that start");
 	return 0;
 }
 

@@ -134,7 +134,20 @@ check_true "exit: watch still runs" kill -0 $WATCH_PID
 stop_watch k $WATCH_PID
 check "no drops" "$(tail -1 "$TMPD/k.jsonl" | jq .tracer.drops)" 0
 
-# --- 4. top: renders in a terminal (tmux) with the workload's pid on screen, sorts, quits on q ---
+# --- 4. a process that starts while watching is followed without a restart ---
+NAME=ksmlive$$
+start_watch n --comm "$NAME" --interval 0.3 --scan-rate 1000
+snap_ok n 's["seq"] >= 1' || fail "watch --comm (nothing yet) produced no snapshot"
+start_workload late --contents 8 --copies 3 --zero 0 --unmergeable 0 --write-copies 0 --pipe-copies 0 \
+	--name "$NAME" || exit 1
+L=$WL_PID
+S=$(snap n "g($L) is not None and g($L)['saveable'] == 16") || fail "the new process never showed up"
+check "late start: its group's comm" "$(gfield "$S" $L .comm)" "\"$NAME\""
+check_true "late start: watch warned that nothing matched at first" grep -q "no process matches the targets yet" "$TMPD/n.err"
+stop_watch n $WATCH_PID
+kill $L
+
+# --- 5. top: renders in a terminal (tmux) with the workload's pid on screen, sorts, quits on q ---
 start_workload t --contents 8 --copies 2 --zero 4 --unmergeable 3 --write-copies 0 --pipe-copies 0 || exit 1
 T=$WL_PID
 SESSION=ksmscope-top-$$
@@ -165,7 +178,7 @@ check_true "watch --duration: stopped after about 1.2 s of 0.3 s intervals ($(wc
 	test "$(wc -l <<< "$out")" -ge 2 -a "$(wc -l <<< "$out")" -le 5
 kill $T
 
-# --- 5. bad input: one line, non-zero exit ---
+# --- 6. bad input: one line, non-zero exit ---
 bad() { # bad NAME EXPECTED-SUBSTRING ARGS...
 	local name=$1 want=$2 out rc; shift 2
 	out=$("$KSMSCOPE" "$@" 2>&1 > /dev/null); rc=$?
