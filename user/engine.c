@@ -523,16 +523,18 @@ static int take_snapshot(struct engine *E, struct snapshot *s, uint64_t seq)
 		s->se = p->se;
 		memcpy(s->regions, p->mo.regions, sizeof(s->regions));
 		s->ngroups = p->ngroups;
-		if (p->ngroups > E->cap_live) {
+		if (p->ngroups > E->cap_live || !E->glive) {
+			uint32_t cap = p->ngroups ? p->ngroups : 1; /* a pass may find no process at all */
+
 			free(E->glive);
 			free(E->cgroups);
-			E->glive = calloc(p->ngroups, sizeof(*E->glive));
-			E->cgroups = calloc(p->ngroups, sizeof(*E->cgroups));
+			E->glive = calloc(cap, sizeof(*E->glive));
+			E->cgroups = calloc(cap, sizeof(*E->cgroups));
 			if (!E->glive || !E->cgroups) {
 				E->cap_live = 0;
 				return -ENOMEM;
 			}
-			E->cap_live = p->ngroups;
+			E->cap_live = cap;
 			E->adopted = true; /* fresh arrays: fill them */
 		}
 		memset(E->glive, 0, p->ngroups * sizeof(*E->glive));
