@@ -107,7 +107,7 @@ $(OUT)/bench/%: bench/%.c | $(BENCH_SKELS) $(OUT)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) -I$(OUT)/bench $(CFLAGS) $(LDFLAGS) $< $(LDLIBS) -o $@
 
-bench: $(OUT)/ksmscope $(BENCH_BINS) $(OUT)/bench/copy_baseline $(OUT)/tests/workload
+bench: $(OUT)/ksmscope $(BENCH_BINS) $(OUT)/bench/copy_baseline $(OUT)/bench/fault_loop $(OUT)/tests/workload
 	$(Q)bench/run.sh $(OUT)
 
 run: $(OUT)/ksmscope

@@ -1,13 +1,13 @@
 #!/bin/bash
 # bench/run.sh [OUT]: what ksmscope adds to a page fault, and the record rate its reader sustains.
 # Needs root (BPF). `make bench` builds everything and runs this; run directly it builds what
-# is missing. About 2.5 minutes. See bench/README.md for what is measured and how.
+# is missing. About 15 minutes (the engine section alone is 10: BENCH_ENGINE_SECS). See bench/README.md for what is measured and how.
 #
 # Knobs (environment):
 #   BENCH_ROUNDS=N     overhead rounds (default 150; fewer = faster, noisier)
 #   BENCH_PARTS_ROUNDS=N  rounds of the on_fault() breakdown (default 16)
 #   BENCH_MIB=N        MiB of faults per pass (default 32)
-#   BENCH_SKIP="rate parts"  skip sections (overhead, rate, parts, scan)
+#   BENCH_SKIP="rate parts"  skip sections (overhead, rate, parts, scan, engine)
 #   BENCH_QUICK=1      a ~30 s smoke run (few rounds, short rate runs)
 set -u
 OUT=${1:-build}
@@ -84,6 +84,12 @@ if ! skip scan; then
 	fi
 	bench/scan_bench.sh "$OUT" | tee "$tmpd/scan"
 	grep -E '^  target' "$tmpd/scan" | sed 's/^  target/RESULT scan target/' >> "$log"
+fi
+
+# the live engine against ksmd, 10 minutes (BENCH_ENGINE_SECS)
+if ! skip engine; then
+	bench/engine_bench.sh "$OUT" | tee "$tmpd/engine"
+	grep '^RESULT' "$tmpd/engine" >> "$log"
 fi
 
 echo "== Summary ($(( $(date +%s) - t0 )) s)"

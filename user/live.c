@@ -31,7 +31,7 @@ static void on_stop_signal(int sig)
 }
 
 /* Default --scan-rate: well under ksmd's own cost at its defaults (bench/README.md has the figures). */
-#define DEFAULT_SCAN_RATE_MIB 8.0
+#define DEFAULT_SCAN_RATE_MIB 4.0
 
 enum live_cmd { LIVE_WATCH, LIVE_TOP, LIVE_SERVE };
 
