@@ -100,12 +100,10 @@ static void pass_free(struct pass_result *p)
 /* ---- the scan thread ---- */
 
 /* Token bucket over pages examined: at most one second of budget banked. */
-static void pace(void *ctx, uint64_t pages)
+static void take_tokens(struct engine *E, uint64_t pages)
 {
-	struct engine *E = ctx;
 	double rate = E->o->scan_rate_mib * 256.0; /* pages per second */
 
-	atomic_fetch_add(&E->pass_pages, pages);
 	for (;;) {
 		double now = engine_now(E);
 
@@ -128,6 +126,15 @@ static void pace(void *ctx, uint64_t pages)
 			nanosleep(&ts, NULL);
 		}
 	}
+}
+
+/* The scanner's hook: before each job. */
+static void pace(void *ctx, uint64_t pages)
+{
+	struct engine *E = ctx;
+
+	atomic_fetch_add(&E->pass_pages, pages);
+	take_tokens(E, pages);
 }
 
 static int on_site(void *ctx, const struct site_rec *r)
@@ -187,10 +194,15 @@ static int run_pass(struct engine *E)
 	corr_pass_begin(&E->corr);
 	pthread_mutex_unlock(&E->mu);
 	for (size_t i = 0; i < n && !E->scan_stop; i++) {
-		pace(E, PROC_COST_PAGES);
+		take_tokens(E, PROC_COST_PAGES);
 		err = scanner_scan_pid(&s, pids[i]);
 		if (err == -ESRCH || err == -EACCES)
 			err = 0; /* counted in races */
+		if (err && err != -ENOMEM && err != -EINTR) {
+			/* one odd process (an I/O error reading it) must not stop the engine */
+			ks_warn("pid %u: %s: left out of this pass", pids[i], strerror(-err));
+			err = 0;
+		}
 		if (err)
 			break;
 	}

@@ -139,7 +139,7 @@ void top_render(struct sbuf *o, const struct snapshot *s, enum top_sort sort, in
 	line(o, cols, "%s", "");
 	line(o, cols, "%-10s %-16s %9s %6s %6s %6s %6s %9s %5s %-14s %8s %7s", "GROUP", "COMM", "ANON_MiB", "SAVE%",
 	     "SELF%", "INTER%", "ZERO%", "MERGD_MiB", "EFF", "TOP_MISSED", "MERGES/s", "COW/s");
-	used += 4;
+	used += 5; /* potential, missed, pass, blank, column names */
 	order = malloc((s->ngroups ? s->ngroups : 1) * sizeof(*order));
 	if (!order)
 		return;
