@@ -347,11 +347,20 @@ void corr_forget_pid(struct corr *c, uint32_t pid)
 		site_frame(c, s, -1); /* only ever shrinks the table: cannot fail */
 		s->flags |= CS_GONE;
 	}
-	for (size_t i = 0; i < c->nx; i++) {
-		if (c->extra[i].pid != pid)
+	/* sites met only in events go at once: processes that come and go must not pile them up */
+	for (size_t i = 0; i < c->nx;) {
+		struct csite *s = &c->extra[i];
+
+		if (s->pid != pid) {
+			i++;
 			continue;
-		site_frame(c, &c->extra[i], -1);
-		c->extra[i].flags |= CS_GONE;
+		}
+		site_frame(c, s, -1);
+		kvtab_del(&c->xidx, s->pid, s->addr);
+		if (i != --c->nx) {
+			*s = c->extra[c->nx];
+			kvtab_put(&c->xidx, s->pid, s->addr, i, 0); /* overwrites: cannot fail */
+		}
 	}
 	c->dirty = true;
 }

@@ -116,6 +116,19 @@ static void test_events_between_passes(void)
 	compute(8);
 	CHECK_U64(t.ksm_sites, 1);
 	CHECK_U64(t.missed_total, 0); /* content 10 has one live copy left */
+
+	/* pid 3's sites exist only from events: they leave with it, and the rest stay findable */
+	ev(CEV_MERGE, 4, A, 700, 13);
+	ev(CEV_MERGE, 3, A + 0x1000, 700, 13);
+	ev(CEV_MERGE, 4, A + 0x1000, 700, 13);
+	CHECK_U64(c.nx, 4);
+	corr_forget_pid(&c, 3);
+	CHECK_U64(c.nx, 2);
+	ev(CEV_UNMERGE, 4, A + 0x1000, 700, 14);
+	compute(8);
+	/* only pid 4's A is left on a frame: its other page was found (moved in the table) and unmerged */
+	CHECK_U64(t.ksm_sites, 1);
+	CHECK_U64(t.ksm_frames, 1);
 	corr_free(&c);
 }
 
