@@ -1,7 +1,7 @@
 #!/bin/bash
 # bench/run.sh [OUT]: what ksmscope adds to a page fault, and the record rate its reader sustains.
 # Needs root (BPF). `make bench` builds everything and runs this; run directly it builds what
-# is missing. About 15 minutes (the engine section alone is 10: BENCH_ENGINE_SECS). See bench/README.md for what is measured and how.
+# is missing. About 25 minutes (the engine section alone is 2 x 10: BENCH_ENGINE_SECS). See bench/README.md for what is measured and how.
 #
 # Knobs (environment):
 #   BENCH_ROUNDS=N     overhead rounds (default 150; fewer = faster, noisier)
@@ -86,7 +86,7 @@ if ! skip scan; then
 	grep -E '^  target' "$tmpd/scan" | sed 's/^  target/RESULT scan target/' >> "$log"
 fi
 
-# the live engine against ksmd, 10 minutes (BENCH_ENGINE_SECS)
+# the live engine against ksmd, 2 x 10 minutes (BENCH_ENGINE_SECS)
 if ! skip engine; then
 	bench/engine_bench.sh "$OUT" | tee "$tmpd/engine"
 	grep '^RESULT' "$tmpd/engine" >> "$log"

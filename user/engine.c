@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -642,6 +643,13 @@ int engine_run(struct engine_opts *o, engine_sink sink, void *ctx, volatile sig_
 		ks_err("out of memory");
 		return -1;
 	}
+	/*
+	 * Every pass allocates and frees arrays of tens of MiB. glibc raises its mmap
+	 * threshold after the first such free, then serves them from a heap that
+	 * fragments: RSS grew by a pass's size every pass (measured: 45 -> 222 MiB in
+	 * 14 passes of 1 GiB). A fixed threshold keeps big arrays in mmap: flat.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	E->o = o;
 	E->t0_ns = now_mono_ns();
 	E->full_scan_seconds = NAN;
