@@ -56,6 +56,14 @@ struct engine {
 	_Atomic uint64_t full_scans;     /* KSM's, monotonic across run=2 resets */
 	_Atomic uint64_t pass_pages;     /* examined by the pass under way */
 	uint64_t t0_ns;
+	/*
+	 * KSM frames' content hashes from the last adopted pass, for the next pass's
+	 * readers (a KSM page cannot change while it stays one): read-only while a
+	 * pass runs; `freed` (under mu) holds the frames KSM let go of since, whose
+	 * numbers may now be other pages.
+	 */
+	struct kvtab known;
+	struct kvtab freed;
 	/* under mu */
 	struct pass_result *incoming;
 	int scan_err;
@@ -80,6 +88,7 @@ struct engine {
 	uint64_t computed_fs;
 	double computed_t, next_compute;
 	bool adopted; /* a pass was adopted since the last compute: group ids changed */
+	bool known_off; /* the freed set could not grow: the known hashes are not used again */
 };
 
 static double engine_now(const struct engine *E)
@@ -138,6 +147,23 @@ static void pace(void *ctx, uint64_t pages)
 	take_tokens(E, pages);
 }
 
+static bool known_hash(void *ctx, uint64_t pfn, uint64_t *hash)
+{
+	struct engine *E = ctx;
+	struct kv_slot *k = kvtab_get(&E->known, pfn, 0);
+	bool freed;
+
+	if (!k)
+		return false;
+	pthread_mutex_lock(&E->mu);
+	freed = kvtab_get(&E->freed, pfn, 0) != NULL;
+	pthread_mutex_unlock(&E->mu);
+	if (freed)
+		return false;
+	*hash = k->v1;
+	return true;
+}
+
 static int on_site(void *ctx, const struct site_rec *r)
 {
 	struct engine *E = ctx;
@@ -172,7 +198,7 @@ static int model_of(struct scanner *s, struct pass_result *p, const struct ksm_s
 /* One walk of the targets. 0, -EINTR when stopped, other -errno. */
 static int run_pass(struct engine *E)
 {
-	const struct scan_hooks hooks = { E, on_site, pace };
+	const struct scan_hooks hooks = { E, on_site, pace, E->o->sc.sample == 1 ? known_hash : NULL };
 	struct scope *sc = &E->o->sc;
 	struct pass_result *p = NULL;
 	struct ksm_state ksm;
@@ -325,6 +351,14 @@ static void on_event(void *ctx, const struct ks_event *e, const struct decision 
 	case OUT_RMAP_REMOVED:
 		ce.kind = CEV_REMOVED;
 		break;
+	case OUT_KSM_PAGE_FREED:
+		if (kvtab_get(&E->known, e->pfn, 0)) {
+			pthread_mutex_lock(&E->mu);
+			if (kvtab_put(&E->freed, e->pfn, 0, 0, 0))
+				E->known_off = true; /* cannot tell any more: stop trusting the table */
+			pthread_mutex_unlock(&E->mu);
+		}
+		return;
 	default:
 		return;
 	}
@@ -349,6 +383,31 @@ static void on_gone(void *ctx, uint32_t pid)
 		kvtab_del(&E->pidev, pid, w);
 }
 
+/*
+ * The hashes of the KSM frames the adopted pass read, for the next one (built
+ * while no pass runs: the scan thread waits for the adoption). Not trusted
+ * once the tracer dropped records: a freed frame could have gone unseen.
+ */
+static int remember_ksm_hashes(struct engine *E)
+{
+	uint64_t drops = 0, x;
+
+	kvtab_free(&E->known);
+	kvtab_free(&E->freed);
+	if (kvtab_init(&E->known, 1024) || kvtab_init(&E->freed, 64))
+		return -ENOMEM;
+	if (evsource_counters(&E->src, &drops, &x, &x, &x) || drops || E->known_off)
+		return 0;
+	for (size_t i = 0; i < E->corr.n; i++) {
+		const struct csite *c = &E->corr.cur[i];
+
+		if ((c->flags & SITE_KSM) && (c->flags & SITE_HASHED) && !(c->flags & CS_GONE) &&
+		    kvtab_put(&E->known, c->pfn, 0, c->hash, 0))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 /* Take a finished pass: its groups become the snapshot's, its sites the correlator's. */
 static int adopt_pass(struct engine *E)
 {
@@ -359,6 +418,8 @@ static int adopt_pass(struct engine *E)
 	p = E->incoming;
 	if (p) {
 		err = corr_pass_end(&E->corr, p->ngroups);
+		if (!err)
+			err = remember_ksm_hashes(E);
 		E->incoming = NULL;
 		pthread_cond_broadcast(&E->cv);
 	}
@@ -661,7 +722,7 @@ int engine_run(struct engine_opts *o, engine_sink sink, void *ctx, volatile sig_
 		goto out;
 	}
 	if (corr_init(&E->corr, o->sc.sample, E->h.zero_page_fast) || kvtab_init(&E->pidg, 1024) ||
-	    kvtab_init(&E->pidev, 1024)) {
+	    kvtab_init(&E->pidev, 1024) || kvtab_init(&E->known, 16) || kvtab_init(&E->freed, 16)) {
 		ks_err("out of memory");
 		goto out;
 	}
@@ -727,6 +788,8 @@ out:
 	corr_free(&E->corr);
 	kvtab_free(&E->pidg);
 	kvtab_free(&E->pidev);
+	kvtab_free(&E->known);
+	kvtab_free(&E->freed);
 	free(E->glive);
 	free(E->cgroups);
 	pthread_mutex_destroy(&E->mu);

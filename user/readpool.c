@@ -140,11 +140,23 @@ static void run_job(const struct readpool *p, struct pool_job *j, unsigned slot)
 	if (p->sample > 1)
 		sample_sites(p, j, slot);
 	memset(j->ok, 0, j->n * sizeof(j->ok[0]));
+	j->known = 0;
+	/* a KSM page cannot change while it stays one: its hash may already be known */
+	for (size_t k = 0; p->known && !j->chunks_wanted && k < j->n; k++) {
+		if ((j->sites[k].flags & POOL_SITE_KSM) && p->known(p->known_ctx, j->sites[k].pfn, &j->hash[k])) {
+			j->ok[k] = true;
+			j->known++;
+		}
+	}
 	while (i < j->n) {
 		size_t run = 1, done;
 		ssize_t got;
 
-		while (i + run < j->n && j->sites[i + run].addr == j->sites[i].addr + run * 4096)
+		if (j->ok[i]) {
+			i++;
+			continue;
+		}
+		while (i + run < j->n && !j->ok[i + run] && j->sites[i + run].addr == j->sites[i].addr + run * 4096)
 			run++;
 		/*
 		 * /proc/PID/mem, not process_vm_readv: its read-only pin makes the
@@ -206,7 +218,7 @@ static void *reader(void *arg)
 		struct pool_job *j = NULL;
 
 		while (!p->closing && p->taken == p->submitted)
-			pthread_cond_wait(&p->cv, &p->mu);
+			pthread_cond_wait(&p->work, &p->mu);
 		if (p->taken == p->submitted)
 			break;
 		j = &p->jobs[p->taken++ % p->nslots];
@@ -215,7 +227,7 @@ static void *reader(void *arg)
 		run_job(p, j, slot);
 		pthread_mutex_lock(&p->mu);
 		j->state = J_DONE;
-		pthread_cond_broadcast(&p->cv);
+		pthread_cond_signal(&p->done); /* the one scanning thread */
 	}
 	pthread_mutex_unlock(&p->mu);
 	return NULL;
@@ -236,7 +248,8 @@ int readpool_start(struct readpool *p, const struct hasher *h, bool chunks, uint
 	if (!p->jobs)
 		return -ENOMEM;
 	pthread_mutex_init(&p->mu, NULL);
-	pthread_cond_init(&p->cv, NULL);
+	pthread_cond_init(&p->work, NULL);
+	pthread_cond_init(&p->done, NULL);
 	for (size_t i = 0; i < p->nslots; i++) {
 		p->jobs[i].buf = aligned_alloc(4096, POOL_BATCH * 4096);
 		p->jobs[i].chunks = chunks ? malloc(POOL_BATCH * CHUNK_HASHES * sizeof(uint64_t)) : NULL;
@@ -260,8 +273,8 @@ struct pool_job *readpool_job(struct readpool *p)
 
 	pthread_mutex_lock(&p->mu);
 	j = &p->jobs[p->submitted % p->nslots];
-	while (j->state != J_FREE)
-		pthread_cond_wait(&p->cv, &p->mu);
+	while (j->state != J_FREE) /* freed by this same thread's readpool_release */
+		pthread_cond_wait(&p->done, &p->mu);
 	j->state = J_FILLING;
 	pthread_mutex_unlock(&p->mu);
 	j->chunks_wanted = p->chunks;
@@ -283,7 +296,7 @@ void readpool_submit(struct readpool *p)
 	pthread_mutex_lock(&p->mu);
 	j->state = J_QUEUED;
 	p->submitted++;
-	pthread_cond_broadcast(&p->cv);
+	pthread_cond_signal(&p->work); /* one job, one reader: waking them all costs a context switch each */
 	pthread_mutex_unlock(&p->mu);
 }
 
@@ -297,7 +310,7 @@ struct pool_job *readpool_collect(struct readpool *p, bool wait)
 
 		/* in submission order: a later job may finish first, it waits its turn */
 		while (wait && c->state != J_DONE)
-			pthread_cond_wait(&p->cv, &p->mu);
+			pthread_cond_wait(&p->done, &p->mu);
 		if (c->state == J_DONE) {
 			c->state = J_COLLECTED;
 			p->done_upto++;
@@ -312,7 +325,6 @@ void readpool_release(struct readpool *p, struct pool_job *j)
 {
 	pthread_mutex_lock(&p->mu);
 	j->state = J_FREE;
-	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
 }
 
@@ -326,14 +338,15 @@ void readpool_stop(struct readpool *p)
 	if (p->nthreads) {
 		pthread_mutex_lock(&p->mu);
 		p->closing = true;
-		pthread_cond_broadcast(&p->cv);
+		pthread_cond_broadcast(&p->work);
 		pthread_mutex_unlock(&p->mu);
 		for (int t = 0; t < p->nthreads; t++)
 			pthread_join(p->threads[t], NULL);
 	}
 	if (p->jobs) {
 		pthread_mutex_destroy(&p->mu);
-		pthread_cond_destroy(&p->cv);
+		pthread_cond_destroy(&p->work);
+		pthread_cond_destroy(&p->done);
 		for (size_t i = 0; i < p->nslots; i++) {
 			free(p->jobs[i].buf);
 			free(p->jobs[i].chunks);

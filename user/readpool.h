@@ -57,6 +57,7 @@ struct pool_job {
 	uint64_t hash[POOL_BATCH];       /* hash_page or hash_page_fast */
 	uint64_t *chunks;                /* [POOL_BATCH * CHUNK_HASHES] when chunks_wanted */
 	uint64_t bytes, vanished, changed;
+	uint64_t known;                  /* KSM sites whose hash was known: not read */
 	uint64_t prefixes, prefixes_slow; /* sampled scans */
 	int err;                         /* -ESRCH gone, -EACCES denied, other -errno */
 	/* queue state */
@@ -82,8 +83,15 @@ struct readpool {
 	struct reader_arg args[POOL_MAX_THREADS];
 	int nthreads;
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t work; /* readers wait here for a job */
+	pthread_cond_t done; /* the scanning thread waits here for a job to finish */
 	bool closing, chunks;
+	/*
+	 * Optional, called from the reader threads: the content hash of a KSM
+	 * page by frame number, when the caller knows it for sure.
+	 */
+	bool (*known)(void *ctx, uint64_t pfn, uint64_t *hash);
+	void *known_ctx;
 };
 
 /*

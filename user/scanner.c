@@ -52,6 +52,10 @@ static int start_pool(struct scanner *s)
 		return 0;
 	if (readpool_start(&s->pool, &s->h, s->subpage, s->sample, s->pr_ok ? &s->pr : NULL))
 		return -ENOMEM;
+	if (s->hooks && s->hooks->known) {
+		s->pool.known = s->hooks->known;
+		s->pool.known_ctx = s->hooks->ctx;
+	}
 	s->pool_started = true;
 	return 0;
 }
@@ -280,6 +284,7 @@ static int collect_job(struct scanner *s, struct pool_job *j)
 	s->cost.bytes_read += j->bytes;
 	s->cost.prefixes += j->prefixes;
 	s->cost.prefixes_slow += j->prefixes_slow;
+	s->cost.pages_known += j->known;
 	s->races.vanished_pages += j->vanished;
 	s->races.changed_pages += j->changed;
 	if (j->err == -ESRCH)
@@ -331,6 +336,8 @@ static int collect_job(struct scanner *s, struct pool_job *j)
 		kept[k] = err == 1;
 		err = err < 0 ? err : 0;
 	}
+	if (!err && !j->err)
+		s->cost.pages_read -= j->known; /* hashed, not read */
 	if (!err && !j->err && s->hooks)
 		err = report_sites(s, p, j, kept);
 	readpool_release(&s->pool, j);

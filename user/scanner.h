@@ -39,6 +39,7 @@ struct scan_races {
 struct scan_cost {
 	uint64_t pages;      /* pagemap entries examined */
 	uint64_t pages_read; /* page contents read */
+	uint64_t pages_known; /* KSM pages whose hash the hooks knew: not read */
 	uint64_t bytes_read;
 	uint64_t prefixes;      /* sampled scans: page prefixes read to decide */
 	uint64_t prefixes_slow; /* of those, through /proc/PID/mem (no BPF reader) */
@@ -63,6 +64,8 @@ struct scan_hooks {
 	int (*site)(void *ctx, const struct site_rec *r);
 	/* before each job: the pages it will examine (a budget may sleep here) */
 	void (*pace)(void *ctx, uint64_t pages);
+	/* from the reader threads: a KSM frame's content hash when known for sure (optional) */
+	bool (*known)(void *ctx, uint64_t pfn, uint64_t *hash);
 };
 
 struct scanner {
