@@ -1,16 +1,18 @@
 #!/bin/bash
 # bench/engine_bench.sh [OUT]: the live engine's own cost, next to ksmd's in the same run.
 #
-# A 4 GiB mergeable workload (4096 contents x 256 copies: 64 copies a GiB), merged first
-# with a fast ksmd, then KSM at its default settings (pages_to_scan 100,
-# sleep_millisecs 20); small processes start and exit every 10 s throughout. Two runs
-# of `ksmscope watch --json` on the whole host, BENCH_ENGINE_SECS each (default 600):
-#   A. at the default scan rate: ksmscope's CPU% against ksmd's over the same window,
-#      and the cost of page faults (first-touch and copy-on-write, bench/fault_loop)
-#      with the engine attached against without, interleaved;
-#   B. at BENCH_ENGINE_MEM_RATE MiB/s (default 64: a pass over 4 GiB a minute), so
-#      that many passes come and go: RSS must stay flat from one pass to the next
-#      (at the default rate one pass over 4 GiB takes ~17 minutes).
+# A 4 GiB mergeable workload (4096 contents x 256 copies: 64 copies a GiB) and KSM at
+# its default settings (pages_to_scan 100, sleep_millisecs 20); small processes start
+# and exit every 10 s throughout. Two runs of `ksmscope watch --json` on the whole
+# host, BENCH_ENGINE_SECS each (default 600):
+#   A. from the start, while KSM merges the workload, at the default scan rate:
+#      ksmscope's CPU% against ksmd's over the same window, and the cost of page
+#      faults (first-touch and copy-on-write, bench/fault_loop) with the engine
+#      attached against without, interleaved;
+#   B. once the workload is merged (a fast ksmd finishes the job, then KSM's defaults
+#      again), at BENCH_ENGINE_MEM_RATE MiB/s (default 64: a pass over 4 GiB a
+#      minute), so that many passes come and go: RSS must stay flat from one pass to
+#      the next (at the default rate one pass over 4 GiB takes ~17 minutes).
 #
 # Knobs: BENCH_ENGINE_SECS, BENCH_ENGINE_GIB (default 4), BENCH_ENGINE_RATE (run A's
 # rate, default ksmscope's own), BENCH_ENGINE_MEM_RATE, BENCH_FAULT_ROUNDS (default 15).
@@ -54,18 +56,10 @@ pids+=($!)
 BIG=$!
 until [ -s "$tmpd/big.out" ]; do sleep 0.2; done
 want=$(jq .merged_expected "$tmpd/big.out")
-# merge it first with a fast ksmd: the runs measure a steady host, not the merge
-echo 20000 > $KSM/pages_to_scan
-echo 10 > $KSM/sleep_millisecs
-echo 1 > $KSM/run
-t=$SECONDS
-until [ "$(awk '$1 == "ksm_merging_pages" { print $2 }' /proc/$BIG/ksm_stat)" = "$want" ]; do
-	[ $((SECONDS - t)) -gt 600 ] && { echo "engine_bench: the workload did not merge in 10 minutes"; exit 1; }
-	sleep 1
-done
-echo "  workload ready: $want pages merged in $((SECONDS - t)) s; KSM back to its defaults"
+echo "  workload ready: $want mergeable pages to merge; KSM on at its defaults"
 echo 100 > $KSM/pages_to_scan
 echo 20 > $KSM/sleep_millisecs
+echo 1 > $KSM/run
 
 faults() { "$OUT/bench/fault_loop" --mib 64 --rounds 5 >> "$tmpd/faults.$1"; }
 
@@ -107,6 +101,17 @@ watch_run() {
 faults off
 watch_run a "${RATE[@]}"
 while [ "$(wc -l < "$tmpd/faults.off")" -lt "$FROUNDS" ]; do faults off; done
+
+# run B on a steady host: finish the merge with a fast ksmd, then KSM's defaults again
+echo 20000 > $KSM/pages_to_scan
+echo 10 > $KSM/sleep_millisecs
+t=$SECONDS
+until [ "$(awk '$1 == "ksm_merging_pages" { print $2 }' /proc/$BIG/ksm_stat)" = "$want" ]; do
+	[ $((SECONDS - t)) -gt 600 ] && { echo "engine_bench: the workload did not merge in 10 minutes"; exit 1; }
+	sleep 1
+done
+echo 100 > $KSM/pages_to_scan
+echo 20 > $KSM/sleep_millisecs
 watch_run b --scan-rate "$MEM_RATE"
 
 python3 - "$tmpd" <<'EOF'
