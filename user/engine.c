@@ -156,7 +156,7 @@ static bool known_hash(void *ctx, uint64_t pfn, uint64_t *hash)
 	if (!k)
 		return false;
 	pthread_mutex_lock(&E->mu);
-	freed = kvtab_get(&E->freed, pfn, 0) != NULL;
+	freed = E->known_off || kvtab_get(&E->freed, pfn, 0) != NULL;
 	pthread_mutex_unlock(&E->mu);
 	if (freed)
 		return false;
