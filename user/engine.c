@@ -221,8 +221,12 @@ static int run_pass(struct engine *E)
 	corr_pass_begin(&E->corr);
 	pthread_mutex_unlock(&E->mu);
 	for (size_t i = 0; i < n && !E->scan_stop; i++) {
-		take_tokens(E, PROC_COST_PAGES);
+		uint64_t examined = s.cost.pages;
+
 		err = scanner_scan_pid(&s, pids[i]);
+		/* processes with memory pay for their smaps walk too; kernel threads have none */
+		if (s.cost.pages > examined)
+			take_tokens(E, PROC_COST_PAGES);
 		if (err == -ESRCH || err == -EACCES)
 			err = 0; /* counted in races */
 		if (err && err != -ENOMEM && err != -EINTR) {

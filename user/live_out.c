@@ -180,8 +180,8 @@ void snapshot_text(FILE *f, const struct snapshot *s)
 		s->uptime, mib((double)ksm_state_saved(&s->ksm)), (unsigned long long)s->full_scans,
 		isnan(s->ksmd_cpu_percent) ? 0 : s->ksmd_cpu_percent, s->merges_rate, s->unmerges_rate);
 	if (!s->have_pass) {
-		fprintf(f, "           first pass %.0f%% done (%.1f MiB examined)\n", 100 * s->pass_progress,
-			mib((double)s->pass_pages));
+		fprintf(f, "           first pass under way: %.1f MiB examined at %.0f MiB/s\n", mib((double)s->pass_pages),
+			s->scan_rate_mib);
 		return;
 	}
 	fprintf(f, "           saveable %.1f of %.1f MiB (zero %.1f, self %.1f, inter %.1f); mergeable %.1f, "

@@ -128,8 +128,8 @@ void top_render(struct sbuf *o, const struct snapshot *s, enum top_sort sort, in
 		     mib(t->ksm_saved + t->ksm_zero_pages), eff);
 		line(o, cols, "Missed MiB:%s", missed[0] ? missed : " none");
 	} else {
-		line(o, cols, "First pass under way: %.0f%% (%.1f MiB examined)", 100 * s->pass_progress,
-		     mib((double)s->pass_pages));
+		line(o, cols, "First pass under way: %.1f MiB examined at %.0f MiB/s", mib((double)s->pass_pages),
+		     s->scan_rate_mib);
 		line(o, cols, "%s", "");
 	}
 	line(o, cols, "Pass %llu (%.2f s, %.1f s ago); ksmscope %.1f%% CPU, %.1f MiB RSS; sort by %s "

@@ -107,9 +107,10 @@ static void test_before_first_pass(void)
 	setup();
 	snap.have_pass = false;
 	snap.ngroups = 0;
-	snap.pass_progress = 0.25;
+	snap.pass_pages = 2560;
+	snap.scan_rate_mib = 4;
 	top_render(&o, &snap, SORT_SAVEABLE, 40, 200);
-	CHECK(strstr(o.buf, "First pass under way: 25%") != NULL);
+	CHECK(strstr(o.buf, "First pass under way: 10.0 MiB examined at 4 MiB/s") != NULL);
 	sbuf_free(&o);
 }
 
