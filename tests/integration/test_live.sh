@@ -195,3 +195,9 @@ bad "watch: unknown option" "bad option" watch --bogus
 bad "watch: stray argument" "unexpected argument" watch extra
 bad "top: --sort" "--sort" top --sort size
 bad "top: option of another command" "option --json belongs to another command" top --json
+for cmd in watch top serve; do
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$KSMSCOPE" $cmd < /dev/null 2>&1 > /dev/null); rc=$?
+	check "$cmd as nobody: exit status" "$rc" 1
+	check_true "$cmd as nobody: one line saying root is needed ($out)" \
+		test "$(printf '%s\n' "$out" | wc -l)" = 1 -a -n "$(grep 'need root' <<< "$out")"
+done
