@@ -46,7 +46,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: all clean test test-unit test-integration bench install run
+.PHONY: all clean test test-unit test-integration bench install run fuzz
 
 all: $(OUT)/ksmscope
 
@@ -107,6 +107,22 @@ $(OUT)/bench/%: bench/%.c | $(BENCH_SKELS) $(OUT)/bench
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CPPFLAGS) -I$(OUT)/bench $(CFLAGS) $(LDFLAGS) $< $(LDLIBS) -o $@
 
+# libFuzzer targets (clang): tests/fuzz/fuzz_*.c against their corpus for FUZZ_SECS seconds each
+FUZZ_SECS ?= 60
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c user/%.c user/%.h
+	@mkdir -p build-fuzz
+	$(call msg,FUZZ-CC,$@)
+	$(Q)$(CLANG) -g -O1 -Iuser -Ibpf -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+		$< user/$*.c -o $@ -lz
+
+fuzz: $(FUZZ_BINS)
+	$(Q)for f in $(FUZZ_BINS); do \
+		n=$${f#build-fuzz/fuzz_}; mkdir -p build-fuzz/corpus-$$n; \
+		$$f -max_total_time=$(FUZZ_SECS) -max_len=65536 build-fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; \
+	done
+
 bench: $(OUT)/ksmscope $(BENCH_BINS) $(OUT)/bench/copy_baseline $(OUT)/bench/fault_loop $(OUT)/tests/workload
 	$(Q)bench/run.sh $(OUT)
 
@@ -118,7 +134,7 @@ install: $(OUT)/ksmscope
 	install -D -m 0644 man/ksmscope.8 $(DESTDIR)$(PREFIX)/share/man/man8/ksmscope.8
 
 clean:
-	$(call msg,CLEAN,build build-san)
-	$(Q)rm -rf build build-san
+	$(call msg,CLEAN,build build-san build-fuzz)
+	$(Q)rm -rf build build-san build-fuzz
 
 -include $(wildcard $(OUT)/*.d $(OUT)/user/*.d $(OUT)/tests/*.d $(OUT)/bench/*.d)

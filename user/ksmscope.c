@@ -7,6 +7,7 @@
 #include "json.h"
 #include "ksmstate.h"
 #include "live.h"
+#include "report.h"
 #include "scan.h"
 #include "trace.h"
 #include "util.h"
@@ -24,6 +25,8 @@ static void usage(FILE *f)
 		"  scan    hash the targets' pages: how much zero, self and inter sharing could save\n"
 		"  watch   live sharing metrics every interval: potential, actual, missed by reason\n"
 		"  serve   the same as Prometheus metrics over HTTP (/metrics)\n"
+		"  record  the same into a file of checksummed blocks (-o FILE)\n"
+		"  report  check a recording and say what it holds\n"
 		"  ksm     print the host's KSM state (/sys/kernel/mm/ksm), --json for JSON\n"
 		"\n"
 		"  ksmscope COMMAND --help   options of one command\n"
@@ -111,6 +114,10 @@ int main(int argc, char **argv)
 		return cmd_watch(argc - 1, argv + 1);
 	if (!strcmp(cmd, "serve"))
 		return cmd_serve(argc - 1, argv + 1);
+	if (!strcmp(cmd, "record"))
+		return cmd_record(argc - 1, argv + 1);
+	if (!strcmp(cmd, "report"))
+		return cmd_report(argc - 1, argv + 1);
 	if (cmd[0] == '-')
 		ks_err("unknown option '%s' (see ksmscope --help)", cmd);
 	else

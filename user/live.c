@@ -1,10 +1,13 @@
 /* The live commands: watch (JSON Lines or text), top (full screen), serve (Prometheus). */
 #include "live.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <fcntl.h>
+#include <sys/utsname.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +21,7 @@
 #include "live_out.h"
 #include "preflight.h"
 #include "prom.h"
+#include "recfile.h"
 #include "serve.h"
 #include "top.h"
 #include "util.h"
@@ -33,7 +37,7 @@ static void on_stop_signal(int sig)
 /* Default --scan-rate: well under ksmd's own cost at its defaults (bench/README.md has the figures). */
 #define DEFAULT_SCAN_RATE_MIB 4.0
 
-enum live_cmd { LIVE_WATCH, LIVE_TOP, LIVE_SERVE };
+enum live_cmd { LIVE_WATCH, LIVE_TOP, LIVE_SERVE, LIVE_RECORD };
 
 struct live_args {
 	struct engine_opts eo;
@@ -41,10 +45,11 @@ struct live_args {
 	uint64_t count;      /* watch: stop after this many snapshots (0: never) */
 	const char *listen;  /* serve */
 	const char *sort;    /* top */
+	const char *output;  /* record */
 	double duration;     /* stop after (0: never) */
 };
 
-static const char *const cmd_names[] = { "watch", "top", "serve" };
+static const char *const cmd_names[] = { "watch", "top", "serve", "record" };
 
 static void usage(FILE *f, enum live_cmd c)
 {
@@ -52,7 +57,8 @@ static void usage(FILE *f, enum live_cmd c)
 		   "       [--group-by process|cgroup|comm] [--sample N] [--interval SECONDS]\n"
 		   "       [--scan-rate MIB] [--duration SECONDS]%s\n\n",
 		cmd_names[c],
-		c == LIVE_WATCH ? " [--json] [--count N]" : c == LIVE_SERVE ? " [--listen ADDR:PORT]" : " [--sort KEY]");
+		c == LIVE_WATCH ? " [--json] [--count N]" : c == LIVE_SERVE ? " [--listen ADDR:PORT]"
+		: c == LIVE_RECORD ? " -o FILE" : " [--sort KEY]");
 	switch (c) {
 	case LIVE_WATCH:
 		fprintf(f, "Every interval, the sharing metrics of the targets: what could be saved (from the\n"
@@ -66,6 +72,11 @@ static void usage(FILE *f, enum live_cmd c)
 		break;
 	case LIVE_SERVE:
 		fprintf(f, "Serve the metrics in Prometheus text format at http://ADDR:PORT/metrics.\n\n");
+		break;
+	case LIVE_RECORD:
+		fprintf(f, "Record the run to FILE: a header (kernel, parameters, KSM settings), every interval's\n"
+			   "snapshot, and why it ended, in checksummed blocks (format in README.md). Ctrl-C leaves\n"
+			   "a complete file; after a crash every block but the last is intact.\n\n");
 		break;
 	}
 	fprintf(f, SCOPE_USAGE
@@ -82,6 +93,8 @@ static void usage(FILE *f, enum live_cmd c)
 			   "  -n, --count N         stop after N snapshots\n");
 	if (c == LIVE_SERVE)
 		fprintf(f, "  -l, --listen ADDR:PORT  where to listen (default 127.0.0.1:9572)\n");
+	if (c == LIVE_RECORD)
+		fprintf(f, "  -o, --output FILE     where to write the recording (replaced if it exists)\n");
 	if (c == LIVE_TOP)
 		fprintf(f, "      --sort KEY        saveable (default), anon, self, inter, merged, effectiveness,\n"
 			   "                        cow\n");
@@ -102,7 +115,8 @@ static int parse(enum live_cmd c, int argc, char **argv, struct live_args *a)
 		{ "json", no_argument, NULL, 'j' },
 		{ "count", required_argument, NULL, 'n' },
 		{ "listen", required_argument, NULL, 'l' },
-		{ "sort", required_argument, NULL, 'o' },
+		{ "sort", required_argument, NULL, 'T' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -110,7 +124,7 @@ static int parse(enum live_cmd c, int argc, char **argv, struct live_args *a)
 
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, SCOPE_OPTS "i:r:d:vjn:l:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, SCOPE_OPTS "i:r:d:vjn:l:o:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 		case 'c':
@@ -182,10 +196,15 @@ static int parse(enum live_cmd c, int argc, char **argv, struct live_args *a)
 				goto bad;
 			a->listen = optarg;
 			break;
-		case 'o':
+		case 'T':
 			if (c != LIVE_TOP)
 				goto bad;
 			a->sort = optarg;
+			break;
+		case 'o':
+			if (c != LIVE_RECORD)
+				goto bad;
+			a->output = optarg;
 			break;
 		case 'h':
 			usage(stdout, c);
@@ -269,6 +288,10 @@ static int live_setup(enum live_cmd c, int argc, char **argv, struct live_args *
 	r = parse(c, argc, argv, a);
 	if (r)
 		return r;
+	if (c == LIVE_RECORD && !a->output) {
+		ks_err("record: where to? (-o FILE)");
+		return -1;
+	}
 	if (c == LIVE_TOP && a->sort && top_sort_parse(a->sort) < 0) {
 		ks_err("--sort: '%s' is not one of saveable, anon, self, inter, merged, effectiveness, cow", a->sort);
 		return -1;
@@ -453,6 +476,143 @@ out:
 	if (term)
 		term_leave();
 	sbuf_free(&c.screen);
+	scope_free(&a.eo.sc);
+	return ret;
+}
+
+struct record_ctx {
+	struct live_args *a;
+	int fd;
+	struct jw w;
+	uint64_t snapshots;
+	bool failed;
+};
+
+/* One block with one write(2): a crash leaves every block before it whole. */
+static int write_block(struct record_ctx *c, uint32_t type, const char *json, size_t len)
+{
+	uint8_t *b;
+	size_t n;
+	ssize_t w;
+	int err = rec_block(type, json, len, &b, &n);
+
+	if (err) {
+		ks_err("record: %s", strerror(-err));
+		return -1;
+	}
+	w = write(c->fd, b, n);
+	free(b);
+	if (w != (ssize_t)n) {
+		ks_err("record: cannot write %s: %s", c->a->output, w < 0 ? strerror(errno) : "short write");
+		return -1;
+	}
+	return 0;
+}
+
+static int record_header(struct record_ctx *c)
+{
+	struct live_args *a = c->a;
+	struct ksm_state ksm;
+	struct utsname u;
+	struct timespec ts;
+
+	uname(&u);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	jw_reset(&c->w);
+	jw_obj_begin(&c->w);
+	jw_ku64(&c->w, "format", REC_VERSION);
+	jw_kstr(&c->w, "tool", "ksmscope " KSMSCOPE_VERSION);
+	jw_kstr(&c->w, "kernel", u.release);
+	jw_kstr(&c->w, "machine", u.machine);
+	jw_kstr(&c->w, "host", u.nodename);
+	jw_kdouble(&c->w, "started", (double)ts.tv_sec + (double)ts.tv_nsec / 1e9);
+	jw_key(&c->w, "parameters");
+	jw_obj_begin(&c->w);
+	jw_kdouble(&c->w, "interval", a->eo.interval);
+	jw_kdouble(&c->w, "scan_rate_mib", a->eo.scan_rate_mib);
+	jw_ku64(&c->w, "sample", a->eo.sc.sample);
+	jw_kstr(&c->w, "group_by", a->eo.sc.gb == GROUP_PROCESS ? "process" : a->eo.sc.gb == GROUP_CGROUP ? "cgroup" : "comm");
+	jw_key(&c->w, "pids");
+	jw_arr_begin(&c->w);
+	for (size_t i = 0; i < a->eo.sc.t.npids; i++)
+		jw_u64(&c->w, a->eo.sc.t.pids[i]);
+	jw_arr_end(&c->w);
+	if (a->eo.sc.t.has_comm)
+		jw_kstr(&c->w, "comm", a->eo.sc.t.comm);
+	if (a->eo.sc.cgroup)
+		jw_kstr(&c->w, "cgroup", a->eo.sc.cgroup);
+	jw_kdouble(&c->w, "duration", a->duration > 0 ? a->duration : NAN);
+	jw_kbool(&c->w, "hashes", false); /* never written */
+	jw_obj_end(&c->w);
+	jw_key(&c->w, "ksm");
+	if (ksm_state_read(KSM_SYSFS, &ksm))
+		jw_null(&c->w);
+	else
+		ksm_state_json(&ksm, &c->w);
+	jw_obj_end(&c->w);
+	if (c->w.b.oom) {
+		ks_err("out of memory");
+		return -1;
+	}
+	return write_block(c, REC_HEADER, c->w.b.buf, c->w.b.len);
+}
+
+static int record_sink(void *ctx, const struct snapshot *s)
+{
+	struct record_ctx *c = ctx;
+
+	snapshot_json(&c->w, s);
+	if (c->w.b.oom || write_block(c, REC_SNAPSHOT, c->w.b.buf, c->w.b.len)) {
+		c->failed = true;
+		return 1;
+	}
+	c->snapshots++;
+	return 0;
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct live_args a;
+	struct record_ctx c = { .a = &a, .fd = -1 };
+	uint8_t head[REC_FILE_HEADER];
+	int r, ret = 1;
+
+	r = live_setup(LIVE_RECORD, argc, argv, &a);
+	if (r) {
+		ret = r > 0 ? 0 : 1;
+		goto out;
+	}
+	jw_init(&c.w);
+	c.fd = open(a.output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (c.fd < 0) {
+		ks_err("record: cannot create %s: %s", a.output, strerror(errno));
+		goto out;
+	}
+	rec_file_header(head);
+	if (write(c.fd, head, sizeof(head)) != (ssize_t)sizeof(head)) {
+		ks_err("record: cannot write %s: %s", a.output, strerror(errno));
+		goto out;
+	}
+	if (record_header(&c))
+		goto out;
+	install_signals();
+	arm_duration(a.duration);
+	fprintf(stderr, "Recording to %s. Hit Ctrl-C to end.\n", a.output);
+	r = engine_run(&a.eo, record_sink, &c, &live_stop);
+	/* the end block says why it ended; the file is complete either way */
+	jw_reset(&c.w);
+	jw_obj_begin(&c.w);
+	jw_kstr(&c.w, "reason", r || c.failed ? "error" : live_stop ? "stopped" : "done");
+	jw_ku64(&c.w, "snapshots", c.snapshots);
+	jw_obj_end(&c.w);
+	if (!c.w.b.oom && !write_block(&c, REC_END, c.w.b.buf, c.w.b.len) && fsync(c.fd) == 0 && !r && !c.failed)
+		ret = 0;
+out:
+	if (c.fd >= 0 && close(c.fd) && ret == 0) {
+		ks_err("record: cannot close %s: %s", a.output, strerror(errno));
+		ret = 1;
+	}
+	jw_free(&c.w);
 	scope_free(&a.eo.sc);
 	return ret;
 }

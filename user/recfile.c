@@ -1,0 +1,110 @@
+#include "recfile.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+static const char *const type_names[REC__MAX] = { [REC_HEADER] = "header", [REC_SNAPSHOT] = "snapshot",
+						  [REC_END] = "end" };
+
+const char *rec_type_name(uint32_t type)
+{
+	return type > 0 && type < REC__MAX ? type_names[type] : "unknown";
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+void rec_file_header(uint8_t out[REC_FILE_HEADER])
+{
+	memcpy(out, REC_MAGIC, 8); /* with its NUL */
+	put32(out + 8, REC_VERSION);
+	put32(out + 12, 0);
+}
+
+static uint32_t block_crc(const uint8_t *head8, const uint8_t *payload, size_t len)
+{
+	uLong c = crc32(0L, Z_NULL, 0);
+
+	c = crc32(c, head8, 8);
+	if (len)
+		c = crc32(c, payload, (uInt)len);
+	return (uint32_t)c;
+}
+
+int rec_block(uint32_t type, const void *payload, size_t len, uint8_t **out, size_t *outlen)
+{
+	uint8_t *b;
+
+	if (len > REC_MAX_PAYLOAD)
+		return -EMSGSIZE;
+	b = malloc(len + REC_BLOCK_OVERHEAD);
+	if (!b)
+		return -ENOMEM;
+	put32(b, type);
+	put32(b + 4, (uint32_t)len);
+	if (len)
+		memcpy(b + 8, payload, len);
+	put32(b + 8 + len, block_crc(b, b + 8, len));
+	*out = b;
+	*outlen = len + REC_BLOCK_OVERHEAD;
+	return 0;
+}
+
+static int fail(struct rec_error *e, uint64_t off, const char *what)
+{
+	e->offset = off;
+	snprintf(e->what, sizeof(e->what), "%s", what);
+	return -1;
+}
+
+int rec_walk(const uint8_t *buf, size_t len, rec_fn fn, void *ctx, struct rec_error *e)
+{
+	size_t off = REC_FILE_HEADER;
+
+	memset(e, 0, sizeof(*e));
+	if (len < REC_FILE_HEADER || memcmp(buf, REC_MAGIC, 8))
+		return fail(e, 0, "not a ksmscope recording (bad magic)");
+	if (get32(buf + 8) != REC_VERSION) {
+		char w[64];
+
+		snprintf(w, sizeof(w), "format version %u, this ksmscope reads %u", get32(buf + 8), REC_VERSION);
+		return fail(e, 8, w);
+	}
+	while (off < len) {
+		struct rec_block_view v;
+		uint32_t plen;
+		int r;
+
+		if (len - off < REC_BLOCK_OVERHEAD)
+			return fail(e, off, "truncated block header");
+		v.type = get32(buf + off);
+		plen = get32(buf + off + 4);
+		if (plen > REC_MAX_PAYLOAD)
+			return fail(e, off, "block length out of range");
+		if (len - off - REC_BLOCK_OVERHEAD < plen)
+			return fail(e, off, "truncated block");
+		if (get32(buf + off + 8 + plen) != block_crc(buf + off, buf + off + 8, plen))
+			return fail(e, off, "checksum mismatch");
+		if (v.type == 0 || v.type >= REC__MAX)
+			return fail(e, off, "unknown block type");
+		v.payload = buf + off + 8;
+		v.len = plen;
+		v.offset = off;
+		r = fn ? fn(ctx, &v) : 0;
+		if (r)
+			return r;
+		off += plen + REC_BLOCK_OVERHEAD;
+	}
+	return 0;
+}

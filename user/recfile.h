@@ -1,0 +1,60 @@
+/*
+ * The recording format (`ksmscope record`), version 1. Little-endian.
+ *
+ *   file  := magic "KSMSREC\0" (8 bytes), u32 version, u32 flags (0)
+ *            block*
+ *   block := u32 type, u32 length, payload[length], u32 crc
+ *
+ * crc is the CRC-32 (zlib's) of type, length and payload. Every block is
+ * written whole with one write(2), so after a crash every block before the
+ * last is intact; a reader names the offset of the first bad one.
+ *
+ * Block types: HEADER (a JSON object: format, kernel, host, parameters, the KSM
+ * settings), SNAPSHOT (a JSON object, as one line of `watch --json`), END (a
+ * JSON object: why the recording ended). Hashes are never written.
+ */
+#ifndef KSMSCOPE_RECFILE_H
+#define KSMSCOPE_RECFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define REC_MAGIC "KSMSREC"
+#define REC_VERSION 1u
+#define REC_FILE_HEADER 16u
+#define REC_BLOCK_OVERHEAD 12u
+#define REC_MAX_PAYLOAD (64u << 20)
+
+enum rec_type { REC_HEADER = 1, REC_SNAPSHOT = 2, REC_END = 3, REC__MAX };
+
+const char *rec_type_name(uint32_t type);
+
+/* The file header, into out[REC_FILE_HEADER]. */
+void rec_file_header(uint8_t out[REC_FILE_HEADER]);
+
+/* One block (header, payload, crc) into a buffer the caller frees. 0 or -ENOMEM/-EMSGSIZE. */
+int rec_block(uint32_t type, const void *payload, size_t len, uint8_t **out, size_t *outlen);
+
+struct rec_block_view {
+	uint32_t type;
+	const uint8_t *payload;
+	size_t len;
+	uint64_t offset; /* of the block's first byte in the file */
+};
+
+/* Called per good block; non-zero stops the walk (returned by rec_walk). */
+typedef int (*rec_fn)(void *ctx, const struct rec_block_view *b);
+
+struct rec_error {
+	uint64_t offset; /* where the file stops being valid */
+	char what[128];
+};
+
+/*
+ * Walk a whole file in memory. 0 when every block is good and the file ends
+ * on a block boundary; -1 with *e filled at the first problem (the blocks
+ * before it were handed to fn); or fn's non-zero value.
+ */
+int rec_walk(const uint8_t *buf, size_t len, rec_fn fn, void *ctx, struct rec_error *e);
+
+#endif
