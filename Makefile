@@ -115,7 +115,7 @@ build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c user/%.c user/%.h
 	@mkdir -p build-fuzz
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) -g -O1 -Iuser -Ibpf -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		$< user/$*.c -o $@ -lz
+		$< user/$*.c user/json.c user/util.c -o $@ -lz -lm
 
 fuzz: $(FUZZ_BINS)
 	$(Q)for f in $(FUZZ_BINS); do \

@@ -30,6 +30,16 @@ check "report: one header" "$(echo "$out" | jq .blocks.header)" 1
 check_true "report: at least 3 snapshots ($(echo "$out" | jq .blocks.snapshot))" test "$(echo "$out" | jq .blocks.snapshot)" -ge 3
 check "report: every byte is good" "$(echo "$out" | jq .good_bytes)" "$(stat -c %s "$REC")"
 check_true "report text: says complete" grep -q "complete" <<< "$("$KSMSCOPE" report "$REC")"
+check "report: a series point per snapshot" "$(echo "$out" | jq '.series | length')" "$(echo "$out" | jq .blocks.snapshot)"
+check "report: the header names the kernel" "$(echo "$out" | jq -r .header.kernel)" "$(uname -r)"
+# the workload does not change (KSM is off): the recorded totals are the scanner's
+"$KSMSCOPE" scan --json --pid $W > "$TMPD/scan.json"
+check "report: totals of the last snapshot equal scan --json (every name)" \
+	"$(jq -n --argjson r "$out" --slurpfile s "$TMPD/scan.json" '($r.totals | del(.missed)) == $s[0].totals')" true
+check "report: groups of the last snapshot are scan's groups" \
+	"$(jq -n --argjson r "$out" --slurpfile s "$TMPD/scan.json" '[$r.groups[] | {key, pids, saveable, sites}] == [$s[0].groups[] | {key, pids, saveable, sites}]')" true
+check "report: the series ends on the last snapshot's saveable" \
+	"$(echo "$out" | jq '.series[-1].saveable == .totals.saveable')" true
 
 # an independent reading of the blocks: the snapshots are watch's JSON, the header names the kernel
 python3 - "$REC" "$W" > "$TMPD/py.out" <<'PY'
@@ -69,6 +79,17 @@ printf '\xff' | dd of="$TMPD/flip.rec" bs=1 seek=100 conv=notrunc status=none
 out=$("$KSMSCOPE" report "$TMPD/flip.rec" 2>&1 > /dev/null); rc=$?
 check "flipped byte: exit status" "$rc" 1
 check_true "flipped byte: checksum mismatch at the first block ($out)" grep -q "checksum mismatch at offset 16" <<< "$out"
+# a block whose checksum holds but whose JSON does not: found and named
+python3 - "$TMPD/badjson.rec" <<'PY'
+import struct, sys, zlib
+def block(t, p):
+    h = struct.pack('<II', t, len(p))
+    return h + p + struct.pack('<I', zlib.crc32(h + p) & 0xffffffff)
+open(sys.argv[1], 'wb').write(b'KSMSREC\0' + struct.pack('<II', 1, 0) + block(1, b'{"format": 1}') + block(2, b'{"seq": '))
+PY
+out=$("$KSMSCOPE" report "$TMPD/badjson.rec" 2>&1 > /dev/null); rc=$?
+check "malformed JSON in a good block: exit status" "$rc" 1
+check_true "malformed JSON in a good block: named with its offset ($out)" grep -q "snapshot block is not valid JSON (unexpected end at byte 8) at offset 41" <<< "$out"
 echo "not a recording" > "$TMPD/text.rec"
 out=$("$KSMSCOPE" report "$TMPD/text.rec" 2>&1 > /dev/null); rc=$?
 check "not a recording: exit status" "$rc" 1
@@ -83,7 +104,7 @@ check "record to a path it cannot create: exit status" "$rc" 1
 
 # the reader under libFuzzer, from the corpus in tests/fuzz (ASan + UBSan, no crash allowed)
 if make --no-print-directory -C "$(dirname "$0")/../.." fuzz FUZZ_SECS=${FUZZ_SECS:-15} > "$TMPD/fuzz.log" 2>&1; then
-	ok "fuzz: the recording reader ran $(grep -o 'Done [0-9]* runs' "$TMPD/fuzz.log" | head -1) with no crash"
+	ok "fuzz: the recording and JSON readers ran $(grep -o 'Done [0-9]* runs' "$TMPD/fuzz.log" | tr '\n' ' ')with no crash"
 else
 	fail "fuzz: $(tail -5 "$TMPD/fuzz.log")"
 fi
