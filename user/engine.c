@@ -366,6 +366,8 @@ static void on_event(void *ctx, const struct ks_event *e, const struct decision 
 	default:
 		return;
 	}
+	if (E->o->on_event)
+		E->o->on_event(E->o->event_ctx, e, d);
 	ce.pid = e->pid;
 	ce.addr = e->addr;
 	ce.pfn = e->pfn;

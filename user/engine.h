@@ -81,6 +81,9 @@ struct engine_opts {
 	double interval;      /* seconds */
 	double scan_rate_mib; /* MiB of the targets' address space examined per second */
 	struct loader_opts lo;
+	/* optional: every event the engine correlates (merge, zero merge, unmerge, rmap removed) */
+	void (*on_event)(void *ctx, const struct ks_event *e, const struct decision *d);
+	void *event_ctx;
 };
 
 /* Called every interval with the snapshot (valid during the call). Non-zero stops the engine. */

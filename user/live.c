@@ -484,7 +484,9 @@ struct record_ctx {
 	struct live_args *a;
 	int fd;
 	struct jw w;
-	uint64_t snapshots;
+	uint64_t snapshots, events;
+	struct rec_event_rec *ev; /* this interval's events, written before its snapshot */
+	size_t nev, capev;
 	bool failed;
 };
 
@@ -557,10 +559,64 @@ static int record_header(struct record_ctx *c)
 	return write_block(c, REC_HEADER, c->w.b.buf, c->w.b.len);
 }
 
+static void record_event(void *ctx, const struct ks_event *e, const struct decision *d)
+{
+	struct record_ctx *c = ctx;
+	struct rec_event_rec r = { .ts_ns = e->ts_ns, .addr = e->addr, .pfn = e->pfn, .pid = e->pid };
+
+	switch (d->kind) {
+	case OUT_MERGE: r.kind = RECEV_MERGE; break;
+	case OUT_ZERO_MERGE: r.kind = RECEV_ZERO_MERGE; break;
+	case OUT_UNMERGE: r.kind = RECEV_UNMERGE; break;
+	case OUT_RMAP_REMOVED: r.kind = RECEV_RMAP_REMOVED; break;
+	default: return;
+	}
+	if ((d->kind == OUT_MERGE || d->kind == OUT_ZERO_MERGE) && e->err)
+		return; /* as the engine: a failed merge moved nothing */
+	r.flags = (uint8_t)((d->zero ? 1 : 0) | ((e->flags & KS_F_KERNEL_FAULT) ? 2 : 0));
+	if (c->nev == c->capev) {
+		size_t cap = c->capev ? c->capev * 2 : 1024;
+		struct rec_event_rec *n = realloc(c->ev, cap * sizeof(*n));
+
+		if (!n) {
+			c->failed = true; /* the sink stops the engine at the next interval */
+			return;
+		}
+		c->ev = n;
+		c->capev = cap;
+	}
+	c->ev[c->nev++] = r;
+}
+
+/* The events so far, as one block (the format is little-endian: x86's own order). */
+static int flush_events(struct record_ctx *c)
+{
+	size_t done = 0;
+
+	/* blocks stay under the format's limit */
+	while (done < c->nev) {
+		size_t n = c->nev - done, max = REC_MAX_PAYLOAD / REC_EVENT_BYTES;
+
+		if (n > max)
+			n = max;
+		if (write_block(c, REC_EVENTS, (const char *)(c->ev + done), n * REC_EVENT_BYTES))
+			return -1;
+		done += n;
+	}
+	c->events += c->nev;
+	c->nev = 0;
+	return 0;
+}
+
 static int record_sink(void *ctx, const struct snapshot *s)
 {
 	struct record_ctx *c = ctx;
 
+	if (c->failed || flush_events(c)) {
+		ks_err("record: out of memory or a write failed: ending the recording");
+		c->failed = true;
+		return 1;
+	}
 	snapshot_json(&c->w, s);
 	if (c->w.b.oom || write_block(c, REC_SNAPSHOT, c->w.b.buf, c->w.b.len)) {
 		c->failed = true;
@@ -598,12 +654,17 @@ int cmd_record(int argc, char **argv)
 	install_signals();
 	arm_duration(a.duration);
 	fprintf(stderr, "Recording to %s. Hit Ctrl-C to end.\n", a.output);
+	a.eo.on_event = record_event;
+	a.eo.event_ctx = &c;
 	r = engine_run(&a.eo, record_sink, &c, &live_stop);
+	if (!c.failed && flush_events(&c))
+		c.failed = true;
 	/* the end block says why it ended; the file is complete either way */
 	jw_reset(&c.w);
 	jw_obj_begin(&c.w);
 	jw_kstr(&c.w, "reason", r || c.failed ? "error" : live_stop ? "stopped" : "done");
 	jw_ku64(&c.w, "snapshots", c.snapshots);
+	jw_ku64(&c.w, "events", c.events);
 	jw_obj_end(&c.w);
 	if (!c.w.b.oom && !write_block(&c, REC_END, c.w.b.buf, c.w.b.len) && fsync(c.fd) == 0 && !r && !c.failed)
 		ret = 0;
@@ -613,6 +674,7 @@ out:
 		ret = 1;
 	}
 	jw_free(&c.w);
+	free(c.ev);
 	scope_free(&a.eo.sc);
 	return ret;
 }

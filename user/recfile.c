@@ -7,7 +7,14 @@
 #include <zlib.h>
 
 static const char *const type_names[REC__MAX] = { [REC_HEADER] = "header", [REC_SNAPSHOT] = "snapshot",
-						  [REC_END] = "end" };
+						  [REC_END] = "end", [REC_EVENTS] = "events" };
+static const char *const event_names[RECEV__MAX] = { [RECEV_MERGE] = "merge", [RECEV_ZERO_MERGE] = "zero_merge",
+						     [RECEV_UNMERGE] = "unmerge", [RECEV_RMAP_REMOVED] = "rmap_removed" };
+
+const char *rec_event_name(unsigned kind)
+{
+	return kind > 0 && kind < RECEV__MAX ? event_names[kind] : "unknown";
+}
 
 const char *rec_type_name(uint32_t type)
 {
@@ -98,6 +105,8 @@ int rec_walk(const uint8_t *buf, size_t len, rec_fn fn, void *ctx, struct rec_er
 			return fail(e, off, "checksum mismatch");
 		if (v.type == 0 || v.type >= REC__MAX)
 			return fail(e, off, "unknown block type");
+		if (v.type == REC_EVENTS && plen % REC_EVENT_BYTES)
+			return fail(e, off, "events block of a partial record");
 		v.payload = buf + off + 8;
 		v.len = plen;
 		v.offset = off;

@@ -10,8 +10,9 @@
  * last is intact; a reader names the offset of the first bad one.
  *
  * Block types: HEADER (a JSON object: format, kernel, host, parameters, the KSM
- * settings), SNAPSHOT (a JSON object, as one line of `watch --json`), END (a
- * JSON object: why the recording ended). Hashes are never written.
+ * settings), SNAPSHOT (a JSON object, as one line of `watch --json`), EVENTS
+ * (binary, below), END (a JSON object: why the recording ended). Hashes are
+ * never written.
  */
 #ifndef KSMSCOPE_RECFILE_H
 #define KSMSCOPE_RECFILE_H
@@ -25,7 +26,26 @@
 #define REC_BLOCK_OVERHEAD 12u
 #define REC_MAX_PAYLOAD (64u << 20)
 
-enum rec_type { REC_HEADER = 1, REC_SNAPSHOT = 2, REC_END = 3, REC__MAX };
+enum rec_type { REC_HEADER = 1, REC_SNAPSHOT = 2, REC_END = 3, REC_EVENTS = 4, REC__MAX };
+
+/*
+ * An EVENTS block is binary: records of 32 bytes, the events of one interval
+ * (written before its snapshot): u64 ts_ns (CLOCK_MONOTONIC), u64 addr, u64 pfn,
+ * u32 pid, u8 kind (enum rec_event), u8 flags (1: zero-page merge's unmerge,
+ * 2: kernel-mode fault), u16 reserved.
+ */
+enum rec_event { RECEV_MERGE = 1, RECEV_ZERO_MERGE, RECEV_UNMERGE, RECEV_RMAP_REMOVED, RECEV__MAX };
+#define REC_EVENT_BYTES 32u
+
+struct rec_event_rec {
+	uint64_t ts_ns, addr, pfn;
+	uint32_t pid;
+	uint8_t kind, flags;
+	uint16_t reserved;
+};
+_Static_assert(sizeof(struct rec_event_rec) == REC_EVENT_BYTES, "event record layout");
+
+const char *rec_event_name(unsigned kind);
 
 const char *rec_type_name(uint32_t type);
 

@@ -35,6 +35,7 @@ struct tally {
 	size_t n, cap;
 	struct rec_error bad_json; /* a block whose CRC holds but whose JSON does not */
 	bool json_failed;
+	uint64_t events[RECEV__MAX]; /* by kind; [0]: of an unknown kind */
 };
 
 #define REPORT_BAD_JSON 2 /* rec_walk's return when a block's JSON is malformed */
@@ -58,7 +59,19 @@ static int take_block(void *ctx, const struct rec_block_view *b)
 	struct tally *t = ctx;
 	size_t off;
 	const char *err;
-	struct jv *v = jv_parse((const char *)b->payload, b->len, &off, &err);
+	struct jv *v;
+
+	if (b->type == REC_EVENTS) {
+		/* binary: kinds counted; the walk checked the length is whole records */
+		for (size_t i = 0; i < b->len; i += REC_EVENT_BYTES) {
+			unsigned kind = b->payload[i + 28];
+
+			t->events[kind < RECEV__MAX ? kind : 0]++;
+		}
+		t->blocks[b->type]++;
+		return 0;
+	}
+	v = jv_parse((const char *)b->payload, b->len, &off, &err);
 
 	if (!v) {
 		t->bad_json.offset = b->offset;
@@ -262,6 +275,12 @@ int cmd_report(int argc, char **argv)
 			jw_kstr(&w, "what", e.what);
 			jw_obj_end(&w);
 		}
+		jw_key(&w, "events");
+		jw_obj_begin(&w);
+		for (unsigned k = 1; k < RECEV__MAX; k++)
+			jw_ku64(&w, rec_event_name(k), t.events[k]);
+		jw_ku64(&w, "unknown", t.events[0]);
+		jw_obj_end(&w);
 		jw_key(&w, "header");
 		if (t.header)
 			jv_write(&w, t.header);
@@ -278,8 +297,10 @@ int cmd_report(int argc, char **argv)
 		ret = err ? 1 : 0;
 		goto out;
 	}
-	printf("%s: ksmscope recording, format %u: %llu header, %llu snapshots, %s\n", argv[optind], REC_VERSION,
-	       (unsigned long long)t.blocks[REC_HEADER], (unsigned long long)t.blocks[REC_SNAPSHOT],
+	printf("%s: ksmscope recording, format %u: %llu header, %llu snapshots, %llu merges, %llu unmerges, %s\n",
+	       argv[optind], REC_VERSION, (unsigned long long)t.blocks[REC_HEADER],
+	       (unsigned long long)t.blocks[REC_SNAPSHOT], (unsigned long long)t.events[RECEV_MERGE],
+	       (unsigned long long)t.events[RECEV_UNMERGE],
 	       bad ? "cut short" : t.blocks[REC_END] ? "complete" : "no end block (still being written?)");
 	if (bad)
 		printf("first bad block at offset %llu: %s; the %llu bytes before it are good\n",

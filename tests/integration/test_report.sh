@@ -14,7 +14,7 @@ REC=$TMPD/run.rec
 R=$!
 deadline=$((SECONDS + 30))
 # a few snapshots, then SIGINT
-snapshots() { "$KSMSCOPE" report --salvage --json "$REC" 2>/dev/null | jq '.blocks.snapshot // 0' 2>/dev/null; }
+snapshots() { "$KSMSCOPE" report --salvage --json "${REC}" 2>/dev/null | jq '.blocks.snapshot // 0' 2>/dev/null; }
 until n=$(snapshots); [ "${n:-0}" -ge 3 ]; do
 	[ $SECONDS -gt $deadline ] && { fail "record wrote no snapshots: $(cat "$TMPD/rec.err")"; break; }
 	sleep 0.1
@@ -63,6 +63,27 @@ print(kinds[0], kinds[-1], hdr["kernel"], hdr["parameters"]["hashes"],
 PY
 check "blocks read independently: header first, end last, kernel, no hashes, the pid, not_mergeable = D - 1" \
 	"$(cat "$TMPD/py.out")" "1 3 $(uname -r) False True 2"
+
+# with KSM merging: the recorded events are the merges the kernel counts
+ksm_fast 0
+start_workload m --contents 16 --copies 4 --zero 0 --unmergeable 0 --write-copies 0 --pipe-copies 0 || exit 1
+M=$WL_PID
+WANT=$(echo "$WL_JSON" | jq .merged_expected)
+MREC=$TMPD/merge.rec
+"$KSMSCOPE" record -o "$MREC" --pid $M --interval 0.3 --scan-rate 1000 2> "$TMPD/mrec.err" &
+R=$!
+until n=$(REC=$MREC snapshots); [ "${n:-0}" -ge 1 ]; do sleep 0.1; done
+echo 1 > "$KSM/run"
+wait_for "the workload merged" 30 merging_is $M $WANT
+echo 0 > "$KSM/run"
+sleep 1 # an interval or more: the merges' events reach a block
+kill -INT $R
+wait $R
+check "record while merging: exit status" "$?" 0
+out=$("$KSMSCOPE" report --json "$MREC")
+check "report: merge events recorded = ksm_merging_pages" "$(echo "$out" | jq .events.merge)" "$(ksm_stat $M ksm_merging_pages)"
+check "report: = the engine's merges in the last snapshot" "$(echo "$out" | jq '.series[-1].merges')" "$WANT"
+check "report: events blocks pass the walk" "$(echo "$out" | jq .complete)" true
 
 # damage: truncation and a flipped byte are errors naming the offset; --salvage reports what precedes
 size=$(stat -c %s "$REC")

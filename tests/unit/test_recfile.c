@@ -128,8 +128,39 @@ static void test_unknown_type(void)
 	CHECK_STR(e.what, "unknown block type");
 }
 
+static void test_events_block(void)
+{
+	struct rec_event_rec ev[2] = { { 1, 0x1000, 77, 42, RECEV_MERGE, 0, 0 }, { 2, 0x2000, 0, 42, RECEV_UNMERGE, 1, 0 } };
+	struct seen s = { 0 };
+	struct rec_error e;
+	uint8_t *b;
+	size_t n;
+
+	build();
+	flen = starts[2];
+	CHECK(rec_block(REC_EVENTS, ev, sizeof(ev), &b, &n) == 0);
+	memcpy(file + flen, b, n);
+	flen += n;
+	free(b);
+	CHECK(rec_walk(file, flen, collect, &s, &e) == 0);
+	CHECK_U64(s.types[2], REC_EVENTS);
+	CHECK_U64(s.lens[2], 2 * REC_EVENT_BYTES);
+	CHECK_STR(rec_event_name(RECEV_UNMERGE), "unmerge");
+	/* a block of a partial record is refused */
+	build();
+	flen = starts[2];
+	CHECK(rec_block(REC_EVENTS, ev, REC_EVENT_BYTES + 3, &b, &n) == 0);
+	memcpy(file + flen, b, n);
+	flen += n;
+	free(b);
+	CHECK(rec_walk(file, flen, NULL, NULL, &e) == -1);
+	CHECK_STR(e.what, "events block of a partial record");
+	CHECK_U64(e.offset, starts[2]);
+}
+
 int main(void)
 {
+	RUN(test_events_block);
 	RUN(test_round_trip);
 	RUN(test_truncated_everywhere);
 	RUN(test_corruption);
