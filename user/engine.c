@@ -71,7 +71,6 @@ struct engine {
 	/* the main thread's */
 	struct pass_result *pass;
 	uint64_t passes;
-	struct kvtab pidg; /* (pid, 0) -> group id in pass */
 	struct kvtab pidev; /* (pid, 0) -> (merges, unmerges); (pid, 1) -> (zero merges, -); (pid, 2) -> previous */
 	struct latency_hist lat;
 	uint64_t merges, zero_merges, unmerges, prev_merges, prev_unmerges;
@@ -436,13 +435,6 @@ static int adopt_pass(struct engine *E)
 	E->pass = p;
 	E->passes++;
 	E->adopted = true;
-	kvtab_free(&E->pidg);
-	if (kvtab_init(&E->pidg, 1024))
-		return -ENOMEM;
-	for (uint32_t g = 0; g < p->ngroups; g++)
-		for (size_t i = 0; i < p->groups[g].npids; i++)
-			if (kvtab_put(&E->pidg, p->groups[g].pids[i], 0, g, 0))
-				return -ENOMEM;
 	return err;
 }
 
@@ -727,8 +719,8 @@ int engine_run(struct engine_opts *o, engine_sink sink, void *ctx, volatile sig_
 		ks_err("cannot get random bytes for the hash key");
 		goto out;
 	}
-	if (corr_init(&E->corr, o->sc.sample, E->h.zero_page_fast) || kvtab_init(&E->pidg, 1024) ||
-	    kvtab_init(&E->pidev, 1024) || kvtab_init(&E->known, 16) || kvtab_init(&E->freed, 16)) {
+	if (corr_init(&E->corr, o->sc.sample, E->h.zero_page_fast) || kvtab_init(&E->pidev, 1024) ||
+	    kvtab_init(&E->known, 16) || kvtab_init(&E->freed, 16)) {
 		ks_err("out of memory");
 		goto out;
 	}
@@ -736,7 +728,6 @@ int engine_run(struct engine_opts *o, engine_sink sink, void *ctx, volatile sig_
 	E->ksmd_prev_cpu = E->ksmd_pid ? task_cpu_seconds(E->ksmd_pid) : 0;
 	if (read_u64_file(KSM_SYSFS "/full_scans", &E->last_full_scans) == 0)
 		atomic_store(&E->full_scans, E->last_full_scans);
-	o->lo.wakeup_bytes = o->lo.ringbuf_bytes / 4;
 	if (evsource_start(&E->src, &o->lo, &o->sc.t, &ops))
 		goto out;
 	if (pthread_create(&E->th, NULL, scan_main, E)) {
@@ -792,7 +783,6 @@ out:
 	evsource_stop(&E->src);
 	pass_free(E->pass);
 	corr_free(&E->corr);
-	kvtab_free(&E->pidg);
 	kvtab_free(&E->pidev);
 	kvtab_free(&E->known);
 	kvtab_free(&E->freed);

@@ -185,6 +185,8 @@ int evsource_start(struct evsource *s, struct loader_opts *lo, const struct targ
 		return -1;
 	}
 	lo->targets = t;
+	/* batch wake-ups: one per quarter of the buffer at most */
+	lo->wakeup_bytes = lo->ringbuf_bytes / 4;
 	if (loader_start(&s->l, lo))
 		return -1;
 	s->rb = ring_buffer__new(loader_ringbuf_fd(&s->l), on_record, s, NULL);

@@ -153,30 +153,11 @@ static int parse(enum live_cmd c, int argc, char **argv, struct live_args *a)
 				return -1;
 			}
 			break;
-		case 'R': {
-			uint64_t v;
-
-			if (parse_size(optarg, &v) || v < 4096 || v > (1ULL << 30) || (v & (v - 1))) {
-				ks_err("--ringbuf-size: '%s' is not a power of two between 4K and 1G", optarg);
-				return -1;
-			}
-			a->eo.lo.ringbuf_bytes = v;
-			break;
-		}
+		case 'R':
 		case 'H':
-			if (!strcmp(optarg, "auto"))
-				a->eo.lo.mode = HOOK_AUTO;
-			else if (!strcmp(optarg, "btf"))
-				a->eo.lo.mode = HOOK_BTF;
-			else if (!strcmp(optarg, "classic"))
-				a->eo.lo.mode = HOOK_CLASSIC;
-			else {
-				ks_err("--hooks: '%s' is not one of auto, btf, classic", optarg);
-				return -1;
-			}
-			break;
 		case 'v':
-			a->eo.lo.verbose = true;
+			if (loader_option(&a->eo.lo, opt, optarg))
+				return -1;
 			break;
 		case 'j':
 			if (c != LIVE_WATCH)

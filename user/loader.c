@@ -271,3 +271,34 @@ int loader_calibrate(const struct loader *l, uint64_t *ns, uint64_t *jiffies)
 	*jiffies = l->skel->bss->calib_jiffies;
 	return 0;
 }
+
+int loader_option(struct loader_opts *o, int opt, const char *arg)
+{
+	uint64_t v;
+
+	switch (opt) {
+	case 'R':
+		if (parse_size(arg, &v) || v < 4096 || v > (1ULL << 30) || (v & (v - 1))) {
+			ks_err("--ringbuf-size: '%s' is not a power of two between 4K and 1G", arg);
+			return -1;
+		}
+		o->ringbuf_bytes = v;
+		return 0;
+	case 'H':
+		if (!strcmp(arg, "auto"))
+			o->mode = HOOK_AUTO;
+		else if (!strcmp(arg, "btf"))
+			o->mode = HOOK_BTF;
+		else if (!strcmp(arg, "classic"))
+			o->mode = HOOK_CLASSIC;
+		else {
+			ks_err("--hooks: '%s' is not one of auto, btf, classic", arg);
+			return -1;
+		}
+		return 0;
+	case 'v':
+		o->verbose = true;
+		return 0;
+	}
+	return -1;
+}

@@ -40,6 +40,8 @@ int loader_counters(const struct loader *l, struct ks_counters *sum);
 const char *hook_mode_name(enum hook_mode m);
 /* A (ktime ns, jiffies) pair taken together in the kernel. 0 or -errno. */
 int loader_calibrate(const struct loader *l, uint64_t *ns, uint64_t *jiffies);
+/* The tracer flags every attaching command shares: 'R' --ringbuf-size, 'H' --hooks, 'v' --verbose. 0, or one line and -1. */
+int loader_option(struct loader_opts *o, int opt, const char *arg);
 /* libbpf output only with --verbose: errors are ours, one line each. */
 void loader_libbpf_verbose(bool on);
 

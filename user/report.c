@@ -34,7 +34,6 @@ struct tally {
 	struct point *series;
 	size_t n, cap;
 	struct rec_error bad_json; /* a block whose CRC holds but whose JSON does not */
-	bool json_failed;
 	uint64_t events[RECEV__MAX]; /* by kind; [0]: of an unknown kind */
 };
 
@@ -77,7 +76,6 @@ static int take_block(void *ctx, const struct rec_block_view *b)
 		t->bad_json.offset = b->offset;
 		snprintf(t->bad_json.what, sizeof(t->bad_json.what), "%s block is not valid JSON (%s at byte %zu)",
 			 rec_type_name(b->type), err, off);
-		t->json_failed = true;
 		return REPORT_BAD_JSON;
 	}
 	t->blocks[b->type]++;

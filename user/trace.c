@@ -122,26 +122,10 @@ int cmd_trace(int argc, char **argv)
 			}
 			break;
 		case 'R':
-			if (parse_size(optarg, &lo.ringbuf_bytes) || lo.ringbuf_bytes < 4096 ||
-			    lo.ringbuf_bytes > (1ULL << 30) || (lo.ringbuf_bytes & (lo.ringbuf_bytes - 1))) {
-				ks_err("--ringbuf-size: '%s' is not a power of two between 4K and 1G", optarg);
-				goto out;
-			}
-			break;
 		case 'H':
-			if (!strcmp(optarg, "auto"))
-				lo.mode = HOOK_AUTO;
-			else if (!strcmp(optarg, "btf"))
-				lo.mode = HOOK_BTF;
-			else if (!strcmp(optarg, "classic"))
-				lo.mode = HOOK_CLASSIC;
-			else {
-				ks_err("--hooks: '%s' is not one of auto, btf, classic", optarg);
-				goto out;
-			}
-			break;
 		case 'v':
-			lo.verbose = true;
+			if (loader_option(&lo, opt, optarg))
+				goto out;
 			break;
 		case 'h':
 			usage(stdout);
@@ -163,8 +147,6 @@ int cmd_trace(int argc, char **argv)
 		goto out;
 
 	jw_init(&c.jw);
-	/* batch wake-ups: one per quarter of the buffer at most */
-	lo.wakeup_bytes = lo.ringbuf_bytes / 4;
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
