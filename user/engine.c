@@ -194,6 +194,67 @@ static int model_of(struct scanner *s, struct pass_result *p, const struct ksm_s
 	return 0;
 }
 
+struct hash_acc {
+	struct hash_rec *r;
+	size_t n, cap;
+	uint64_t zero;
+	bool oom;
+};
+
+static void hash_cell(void *ctx, const struct index_cell *c)
+{
+	struct hash_acc *a = ctx;
+
+	if (ie_key(c->e) == a->zero || a->oom)
+		return;
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 4096;
+		struct hash_rec *r = realloc(a->r, cap * sizeof(*r));
+
+		if (!r) {
+			a->oom = true;
+			return;
+		}
+		a->r = r;
+		a->cap = cap;
+	}
+	a->r[a->n++] = (struct hash_rec){ ie_key(c->e), PAIR_GROUP(c->pair), c->s };
+}
+
+static int by_hash_group(const void *a, const void *b)
+{
+	const struct hash_rec *x = a, *y = b;
+
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return (x->group > y->group) - (x->group < y->group);
+}
+
+/* The pass's fingerprint to the on_hashes hook: (content, group, sites), sorted. */
+static int give_hashes(struct engine *E, struct scanner *s)
+{
+	struct hash_acc a = { .zero = s->subpage ? s->h.zero_page : s->h.zero_page_fast };
+	size_t m = 0;
+	int err;
+
+	if (index_foreach(&s->contents, hash_cell, &a) || a.oom) {
+		free(a.r);
+		return -ENOMEM;
+	}
+	/* a content's cells in one group (one per region) become one record */
+	if (a.n)
+		qsort(a.r, a.n, sizeof(*a.r), by_hash_group);
+	for (size_t i = 0; i < a.n; i++) {
+		if (m && a.r[m - 1].hash == a.r[i].hash && a.r[m - 1].group == a.r[i].group)
+			a.r[m - 1].sites += a.r[i].sites;
+		else
+			a.r[m++] = a.r[i];
+	}
+	err = E->o->on_hashes(E->o->hashes_ctx, a.r, m, s->groups, s->ngroups, a.zero);
+	free(a.r);
+	return err ? -ECANCELED : 0;
+}
+
 /* One walk of the targets. 0, -EINTR when stopped, other -errno. */
 static int run_pass(struct engine *E)
 {
@@ -213,6 +274,7 @@ static int run_pass(struct engine *E)
 	if (err)
 		goto out;
 	s.h = E->h;
+	s.subpage = E->o->subpage;
 	s.stop = &E->scan_stop;
 	s.hooks = &hooks;
 	atomic_store(&E->pass_pages, 0);
@@ -239,6 +301,8 @@ static int run_pass(struct engine *E)
 	scanner_finish(&s);
 	if (!err && E->scan_stop)
 		err = -EINTR;
+	if (!err && E->o->on_hashes)
+		err = give_hashes(E, &s);
 	if (!err)
 		err = ksm_state_read(KSM_SYSFS, &ksm);
 	if (!err) {
@@ -592,6 +656,7 @@ static int take_snapshot(struct engine *E, struct snapshot *s, uint64_t seq)
 		s->pass_age = now - p->ended;
 		s->races = p->races;
 		s->total = p->mo.total;
+		s->subpage = E->o->subpage;
 		s->se = p->se;
 		memcpy(s->regions, p->mo.regions, sizeof(s->regions));
 		s->ngroups = p->ngroups;
@@ -715,11 +780,13 @@ int engine_run(struct engine_opts *o, engine_sink sink, void *ctx, volatile sig_
 	pthread_mutex_init(&E->mu, NULL);
 	pthread_cond_init(&E->cv, NULL);
 	/* one key for the whole run: passes are joined by their hashes */
-	if (hasher_init(&E->h)) {
+	if (o->have_key)
+		hasher_init_key(&E->h, o->key);
+	else if (hasher_init(&E->h)) {
 		ks_err("cannot get random bytes for the hash key");
 		goto out;
 	}
-	if (corr_init(&E->corr, o->sc.sample, E->h.zero_page_fast) || kvtab_init(&E->pidev, 1024) ||
+	if (corr_init(&E->corr, o->sc.sample, o->subpage ? E->h.zero_page : E->h.zero_page_fast) || kvtab_init(&E->pidev, 1024) ||
 	    kvtab_init(&E->known, 16) || kvtab_init(&E->freed, 16)) {
 		ks_err("out of memory");
 		goto out;
@@ -754,7 +821,8 @@ int engine_run(struct engine_opts *o, engine_sink sink, void *ctx, volatile sig_
 		err = E->scan_err;
 		pthread_mutex_unlock(&E->mu);
 		if (err) {
-			ks_err("scan: %s", strerror(-err));
+			if (err != -ECANCELED) /* a hook that said why */
+				ks_err("scan: %s", strerror(-err));
 			goto out;
 		}
 		if (engine_now(E) < next_tick)

@@ -24,6 +24,8 @@
 #include "model.h"
 #include "scope.h"
 
+struct group_info;
+
 /* merge latency histogram bounds, seconds */
 #define LAT_BUCKETS 14
 extern const double lat_bounds[LAT_BUCKETS];
@@ -51,6 +53,7 @@ struct snapshot {
 	uint32_t sample;
 	/* the potential comes from the last finished pass */
 	bool have_pass;
+	bool subpage; /* the pass counted sub-page sharing */
 	uint64_t passes;
 	double pass_seconds, pass_age, pass_progress; /* progress of the pass under way, 0..1 */
 	uint64_t pass_pages;
@@ -76,6 +79,12 @@ struct snapshot {
 	double scan_rate_mib;
 };
 
+/* One content of a pass in one group. */
+struct hash_rec {
+	uint64_t hash;
+	uint32_t group, sites;
+};
+
 struct engine_opts {
 	struct scope sc;
 	double interval;      /* seconds */
@@ -84,6 +93,17 @@ struct engine_opts {
 	/* optional: every event the engine correlates (merge, zero merge, unmerge, rmap removed) */
 	void (*on_event)(void *ctx, const struct ks_event *e, const struct decision *d);
 	void *event_ctx;
+	bool subpage;         /* count sub-page sharing too (needs sample 1) */
+	bool have_key;        /* hash with key instead of a random one (comparable runs) */
+	uint64_t key;
+	/*
+	 * optional, from the scan thread when a pass ends: its content fingerprint,
+	 * one record per (content, group), zero pages left out, in group order of the
+	 * pass's groups. Non-zero stops the engine.
+	 */
+	int (*on_hashes)(void *ctx, const struct hash_rec *r, size_t n, const struct group_info *groups,
+			 uint32_t ngroups, uint64_t zero_hash);
+	void *hashes_ctx;
 };
 
 /* Called every interval with the snapshot (valid during the call). Non-zero stops the engine. */

@@ -63,3 +63,8 @@ int hasher_init(struct hasher *h)
 	hasher_init_key(h, key);
 	return 0;
 }
+
+uint64_t hasher_key_of(const void *secret, size_t len)
+{
+	return XXH3_64bits(secret, len);
+}

@@ -1,6 +1,7 @@
 /*
  * Page and chunk hashes: XXH3 keyed with a random per-run seed that is never
- * written anywhere, so hashes from different runs cannot be compared.
+ * written anywhere, so hashes from different runs cannot be compared, unless
+ * the user supplies the key (record --keep-hashes --key FILE).
  */
 #ifndef KSMSCOPE_HASH_H
 #define KSMSCOPE_HASH_H
@@ -23,8 +24,10 @@ struct hasher {
 
 /* Random key from getrandom(2). 0 or -errno. */
 int hasher_init(struct hasher *h);
-/* Deterministic key, for unit tests. */
+/* Deterministic key, for unit tests and runs keyed by the user (record --key). */
 void hasher_init_key(struct hasher *h, uint64_t key);
+/* A key from a secret of the user's: its XXH3. */
+uint64_t hasher_key_of(const void *secret, size_t len);
 
 /*
  * Hash one page: its 256-byte chunks, then pairs of those up to the page, so

@@ -13,10 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
 
 #include "engine.h"
+#include "hash.h"
+#include "scanner.h"
 #include "json.h"
 #include "live_out.h"
 #include "preflight.h"
@@ -46,6 +49,8 @@ struct live_args {
 	const char *listen;  /* serve */
 	const char *sort;    /* top */
 	const char *output;  /* record */
+	bool keep_hashes;    /* record */
+	const char *key_file;
 	double duration;     /* stop after (0: never) */
 };
 
@@ -84,6 +89,8 @@ static void usage(FILE *f, enum live_cmd c)
 		"  -r, --scan-rate MIB   MiB of the targets' memory the scanner examines per second\n"
 		"                        (default %.0f: under 1%% of one CPU; see bench/README.md)\n"
 		"  -d, --duration SECS   stop after SECS seconds (default: until Ctrl-C)\n"
+		"  -S, --subpage         also count sharing at 2048/1024/512/256-byte chunks (needs\n"
+		"                        --sample 1; memory: ~30 index entries per distinct page)\n"
 		"      --ringbuf-size N  ring buffer bytes, a power of two >= 4096 (default 4M)\n"
 		"      --hooks MODE      auto, btf or classic tracepoints (default auto)\n"
 		"  -v, --verbose         libbpf warnings and the verifier log on load errors\n",
@@ -94,7 +101,11 @@ static void usage(FILE *f, enum live_cmd c)
 	if (c == LIVE_SERVE)
 		fprintf(f, "  -l, --listen ADDR:PORT  where to listen (default 127.0.0.1:9572)\n");
 	if (c == LIVE_RECORD)
-		fprintf(f, "  -o, --output FILE     where to write the recording (replaced if it exists)\n");
+		fprintf(f, "  -o, --output FILE     where to write the recording (replaced if it exists)\n"
+			   "      --keep-hashes     also write each pass's content hashes, so that `report A B`\n"
+			   "                        can compare runs or hosts; needs --key\n"
+			   "      --key FILE        hash with a key derived from FILE (16 bytes or more, kept\n"
+			   "                        private); recordings compare only under the same key\n");
 	if (c == LIVE_TOP)
 		fprintf(f, "      --sort KEY        saveable (default), anon, self, inter, merged, effectiveness,\n"
 			   "                        cow\n");
@@ -117,6 +128,9 @@ static int parse(enum live_cmd c, int argc, char **argv, struct live_args *a)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "sort", required_argument, NULL, 'T' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "subpage", no_argument, NULL, 'S' },
+		{ "keep-hashes", no_argument, NULL, 'K' },
+		{ "key", required_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -124,7 +138,7 @@ static int parse(enum live_cmd c, int argc, char **argv, struct live_args *a)
 
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, SCOPE_OPTS "i:r:d:vjn:l:o:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, SCOPE_OPTS "i:r:d:vjn:l:o:Sh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'p':
 		case 'c':
@@ -186,6 +200,19 @@ static int parse(enum live_cmd c, int argc, char **argv, struct live_args *a)
 			if (c != LIVE_RECORD)
 				goto bad;
 			a->output = optarg;
+			break;
+		case 'S':
+			a->eo.subpage = true;
+			break;
+		case 'K':
+			if (c != LIVE_RECORD)
+				goto bad;
+			a->keep_hashes = true;
+			break;
+		case 'k':
+			if (c != LIVE_RECORD)
+				goto bad;
+			a->key_file = optarg;
 			break;
 		case 'h':
 			usage(stdout, c);
@@ -259,6 +286,40 @@ static void defaults(struct live_args *a)
 }
 
 /* Flags, then everything the engine needs. 0: run; 1: exit 0 (help); -1: exit 1 (one line printed). */
+/* The hash key from the user's key file. 0, or one line printed and -1. */
+static int read_key(const char *path, uint64_t *key)
+{
+	char buf[4097];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0) {
+		ks_err("--key: cannot open %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		ks_err("--key: %s is not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n < 0) {
+		ks_err("--key: cannot read %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (n < 16 || n > 4096) {
+		ks_err("--key: %s holds %zd bytes; a key file holds 16 to 4096 (e.g. head -c 32 /dev/urandom > FILE)",
+		       path, n);
+		return -1;
+	}
+	if (st.st_mode & 0077)
+		ks_warn("--key: %s is readable by others: whoever reads it can test recorded hashes for contents", path);
+	*key = hasher_key_of(buf, (size_t)n);
+	return 0;
+}
+
 static int live_setup(enum live_cmd c, int argc, char **argv, struct live_args *a)
 {
 	int r;
@@ -273,6 +334,18 @@ static int live_setup(enum live_cmd c, int argc, char **argv, struct live_args *
 		ks_err("record: where to? (-o FILE)");
 		return -1;
 	}
+	if (a->eo.subpage && a->eo.sc.sample > 1) {
+		ks_err("--subpage needs --sample 1: sub-page sharing is counted exactly or not at all");
+		return -1;
+	}
+	if (a->keep_hashes != (a->key_file != NULL)) {
+		ks_err(a->keep_hashes ? "--keep-hashes needs --key FILE: hashes are written only under a key you keep"
+				      : "--key goes with --keep-hashes (without it no hash is written)");
+		return -1;
+	}
+	if (a->key_file && read_key(a->key_file, &a->eo.key))
+		return -1;
+	a->eo.have_key = a->key_file != NULL;
 	if (c == LIVE_TOP && a->sort && top_sort_parse(a->sort) < 0) {
 		ks_err("--sort: '%s' is not one of saveable, anon, self, inter, merged, effectiveness, cow", a->sort);
 		return -1;
@@ -464,11 +537,13 @@ out:
 struct record_ctx {
 	struct live_args *a;
 	int fd;
+	pthread_mutex_t mu; /* blocks come from the main thread and (hashes) the scan thread */
 	struct jw w;
+	uint64_t passes; /* fingerprints written */
 	uint64_t snapshots, events;
 	struct rec_event_rec *ev; /* this interval's events, written before its snapshot */
 	size_t nev, capev;
-	bool failed;
+	atomic_bool failed; /* also set by the scan thread */
 };
 
 /* One block with one write(2): a crash leaves every block before it whole. */
@@ -483,7 +558,9 @@ static int write_block(struct record_ctx *c, uint32_t type, const char *json, si
 		ks_err("record: %s", strerror(-err));
 		return -1;
 	}
+	pthread_mutex_lock(&c->mu);
 	w = write(c->fd, b, n);
+	pthread_mutex_unlock(&c->mu);
 	free(b);
 	if (w != (ssize_t)n) {
 		ks_err("record: cannot write %s: %s", c->a->output, w < 0 ? strerror(errno) : "short write");
@@ -525,7 +602,8 @@ static int record_header(struct record_ctx *c)
 	if (a->eo.sc.cgroup)
 		jw_kstr(&c->w, "cgroup", a->eo.sc.cgroup);
 	jw_kdouble(&c->w, "duration", a->duration > 0 ? a->duration : NAN);
-	jw_kbool(&c->w, "hashes", false); /* never written */
+	jw_kbool(&c->w, "subpage", a->eo.subpage);
+	jw_kbool(&c->w, "hashes", a->keep_hashes);
 	jw_obj_end(&c->w);
 	jw_key(&c->w, "ksm");
 	if (ksm_state_read(KSM_SYSFS, &ksm))
@@ -569,6 +647,81 @@ static void record_event(void *ctx, const struct ks_event *e, const struct decis
 	c->ev[c->nev++] = r;
 }
 
+/* From the scan thread: a pass's fingerprint, in parts under the block limit. */
+static int record_hashes(void *ctx, const struct hash_rec *r, size_t n, const struct group_info *groups,
+			 uint32_t ngroups, uint64_t zero_hash)
+{
+	struct record_ctx *c = ctx;
+	const size_t per = (REC_MAX_PAYLOAD - (4u << 20)) / REC_HASH_BYTES; /* 4 MiB left for the JSON */
+	size_t parts = n ? (n + per - 1) / per : 1;
+	struct jw w;
+	int err = 0;
+	char hex[17];
+
+	jw_init(&w);
+	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)zero_hash);
+	c->passes++;
+	for (size_t part = 0; part < parts && !err; part++) {
+		size_t from = part * per, k = n - from < per ? n - from : per;
+		uint8_t *pay;
+		size_t len;
+		uint32_t jl;
+
+		jw_reset(&w);
+		jw_obj_begin(&w);
+		jw_ku64(&w, "pass", c->passes);
+		jw_ku64(&w, "part", part);
+		jw_ku64(&w, "parts", parts);
+		jw_ku64(&w, "sample", c->a->eo.sc.sample);
+		jw_kstr(&w, "hash", c->a->eo.subpage ? "tree" : "page");
+		jw_kstr(&w, "key_check", hex);
+		jw_key(&w, "groups");
+		jw_arr_begin(&w);
+		for (uint32_t g = 0; g < ngroups; g++) {
+			jw_obj_begin(&w);
+			jw_kstr(&w, "key", groups[g].key);
+			jw_kstr(&w, "comm", groups[g].comm);
+			jw_key(&w, "pids");
+			jw_arr_begin(&w);
+			for (size_t i = 0; i < groups[g].npids; i++)
+				jw_u64(&w, groups[g].pids[i]);
+			jw_arr_end(&w);
+			jw_obj_end(&w);
+		}
+		jw_arr_end(&w);
+		jw_ku64(&w, "records", k);
+		jw_obj_end(&w);
+		if (w.b.oom || w.b.len > (4u << 20) - 4) {
+			ks_err("record: the fingerprint's group list is too large");
+			err = -1;
+			break;
+		}
+		jl = (uint32_t)w.b.len;
+		len = 4 + jl + k * REC_HASH_BYTES;
+		pay = malloc(len);
+		if (!pay) {
+			ks_err("record: out of memory");
+			err = -1;
+			break;
+		}
+		memcpy(pay, &jl, 4); /* little-endian, as the format */
+		memcpy(pay + 4, w.b.buf, jl);
+		for (size_t i = 0; i < k; i++) {
+			uint8_t *q = pay + 4 + jl + i * REC_HASH_BYTES;
+
+			memcpy(q, &r[from + i].hash, 8);
+			memcpy(q + 8, &r[from + i].group, 4);
+			memcpy(q + 12, &r[from + i].sites, 4);
+		}
+		err = write_block(c, REC_HASHES, (const char *)pay, len);
+		free(pay);
+	}
+	jw_free(&w);
+	if (err)
+		c->failed = true;
+	return err;
+}
+
 /* The events so far, as one block (the format is little-endian: x86's own order). */
 static int flush_events(struct record_ctx *c)
 {
@@ -610,7 +763,7 @@ static int record_sink(void *ctx, const struct snapshot *s)
 int cmd_record(int argc, char **argv)
 {
 	struct live_args a;
-	struct record_ctx c = { .a = &a, .fd = -1 };
+	struct record_ctx c = { .a = &a, .fd = -1, .mu = PTHREAD_MUTEX_INITIALIZER };
 	uint8_t head[REC_FILE_HEADER];
 	int r, ret = 1;
 
@@ -637,6 +790,10 @@ int cmd_record(int argc, char **argv)
 	fprintf(stderr, "Recording to %s. Hit Ctrl-C to end.\n", a.output);
 	a.eo.on_event = record_event;
 	a.eo.event_ctx = &c;
+	if (a.keep_hashes) {
+		a.eo.on_hashes = record_hashes;
+		a.eo.hashes_ctx = &c;
+	}
 	r = engine_run(&a.eo, record_sink, &c, &live_stop);
 	if (!c.failed && flush_events(&c))
 		c.failed = true;

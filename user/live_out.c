@@ -65,7 +65,7 @@ void snapshot_json(struct jw *w, const struct snapshot *s)
 	jw_key(w, "totals");
 	if (s->have_pass) {
 		jw_obj_begin(w);
-		metrics_json(w, &s->total, false);
+		metrics_json(w, &s->total, s->subpage);
 		missed_json(w, &s->ctotal);
 		jw_obj_end(w);
 	} else {
@@ -85,7 +85,7 @@ void snapshot_json(struct jw *w, const struct snapshot *s)
 			jw_u64(w, gl->pids[i]);
 		jw_arr_end(w);
 		jw_kstr(w, "comm", gl->comm);
-		metrics_json(w, &gl->m, false);
+		metrics_json(w, &gl->m, s->subpage);
 		missed_json(w, &gl->c);
 		jw_ku64(w, "merges", gl->merges);
 		jw_ku64(w, "zero_merges", gl->zero_merges);
@@ -102,7 +102,7 @@ void snapshot_json(struct jw *w, const struct snapshot *s)
 		for (int k = 0; k < REG__MAX; k++) {
 			jw_key(w, region_names[k]);
 			jw_obj_begin(w);
-			metrics_json(w, &s->regions[k], false);
+			metrics_json(w, &s->regions[k], s->subpage);
 			jw_obj_end(w);
 		}
 		jw_obj_end(w);

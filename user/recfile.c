@@ -7,7 +7,8 @@
 #include <zlib.h>
 
 static const char *const type_names[REC__MAX] = { [REC_HEADER] = "header", [REC_SNAPSHOT] = "snapshot",
-						  [REC_END] = "end", [REC_EVENTS] = "events" };
+						  [REC_END] = "end", [REC_EVENTS] = "events",
+						  [REC_HASHES] = "hashes" };
 static const char *const event_names[RECEV__MAX] = { [RECEV_MERGE] = "merge", [RECEV_ZERO_MERGE] = "zero_merge",
 						     [RECEV_UNMERGE] = "unmerge", [RECEV_RMAP_REMOVED] = "rmap_removed" };
 
@@ -107,6 +108,9 @@ int rec_walk(const uint8_t *buf, size_t len, rec_fn fn, void *ctx, struct rec_er
 			return fail(e, off, "unknown block type");
 		if (v.type == REC_EVENTS && plen % REC_EVENT_BYTES)
 			return fail(e, off, "events block of a partial record");
+		if (v.type == REC_HASHES &&
+		    (plen < 4 || get32(buf + off + 8) > plen - 4 || (plen - 4 - get32(buf + off + 8)) % REC_HASH_BYTES))
+			return fail(e, off, "hashes block of a partial record");
 		v.payload = buf + off + 8;
 		v.len = plen;
 		v.offset = off;

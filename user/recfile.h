@@ -11,8 +11,8 @@
  *
  * Block types: HEADER (a JSON object: format, kernel, host, parameters, the KSM
  * settings), SNAPSHOT (a JSON object, as one line of `watch --json`), EVENTS
- * (binary, below), END (a JSON object: why the recording ended). Hashes are
- * never written.
+ * (binary, below), END (a JSON object: why the recording ended), HASHES
+ * (below; only when the user asks).
  */
 #ifndef KSMSCOPE_RECFILE_H
 #define KSMSCOPE_RECFILE_H
@@ -26,7 +26,18 @@
 #define REC_BLOCK_OVERHEAD 12u
 #define REC_MAX_PAYLOAD (64u << 20)
 
-enum rec_type { REC_HEADER = 1, REC_SNAPSHOT = 2, REC_END = 3, REC_EVENTS = 4, REC__MAX };
+enum rec_type { REC_HEADER = 1, REC_SNAPSHOT = 2, REC_END = 3, REC_EVENTS = 4, REC_HASHES = 5, REC__MAX };
+
+/*
+ * A HASHES block (only with record --keep-hashes) is one part of a pass's
+ * content fingerprint: u32 n, then n bytes of JSON {"pass", "part", "parts",
+ * "sample", "hash" ("page" or "tree": which page hash), "key_check" (the
+ * keyed hash of the zero page, hex: equal in two recordings iff they share key
+ * and hash kind), "groups": [{"key", "comm", "pids"}], "records"}, then the
+ * records, 16 bytes each: u64 content hash, u32 group (index into "groups"),
+ * u32 sites. Sorted by (hash, group); the zero page is left out.
+ */
+#define REC_HASH_BYTES 16u
 
 /*
  * An EVENTS block is binary: records of 32 bytes, the events of one interval
