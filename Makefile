@@ -111,11 +111,16 @@ $(OUT)/bench/%: bench/%.c | $(BENCH_SKELS) $(OUT)/bench
 FUZZ_SECS ?= 60
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
-build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c user/%.c user/%.h
+# what each target links besides user/NAME.c
+FUZZ_DEPS_recording := user/recfile.c user/jsonparse.c user/report_tables.c user/report_html.c user/svgplot.c \
+	user/compare.c user/regions.c user/procmaps.c
+
+.SECONDEXPANSION:
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c user/%.c user/%.h $$(FUZZ_DEPS_$$*)
 	@mkdir -p build-fuzz
 	$(call msg,FUZZ-CC,$@)
 	$(Q)$(CLANG) -g -O1 -Iuser -Ibpf -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-		$< user/$*.c user/json.c user/util.c -o $@ -lz -lm
+		$< user/$*.c $(FUZZ_DEPS_$*) user/json.c user/util.c -o $@ -lz -lm
 
 fuzz: $(FUZZ_BINS)
 	$(Q)for f in $(FUZZ_BINS); do \

@@ -12,9 +12,10 @@ definitions, and favours obvious correctness over speed:
 Usage (as root, targets stopped with SIGSTOP by the caller):
 
     refscan.py [--group-by process|comm] [--use-zero-pages 0|1]
-               [--max-page-sharing N] PID [PID...]
+               [--max-page-sharing N] [--fingerprint] PID [PID...]
 
-Prints one JSON object: {"totals", "groups", "regions", "check"}.
+Prints one JSON object: {"totals", "groups", "regions", "check"}; with
+--fingerprint, {"groups": {key: {sha256: sites}}} of the non-zero contents.
 Exits non-zero (after printing) if any page read failed.
 """
 
@@ -22,6 +23,7 @@ import argparse
 import json
 import ctypes
 import fcntl
+import hashlib
 import os
 import re
 import struct
@@ -455,6 +457,8 @@ def main():
     ap.add_argument("--group-by", choices=("process", "comm"), default="process")
     ap.add_argument("--use-zero-pages", type=int, choices=(0, 1))
     ap.add_argument("--max-page-sharing", type=int)
+    ap.add_argument("--fingerprint", action="store_true",
+                    help="print each group's distinct non-zero contents (SHA-256) with their sites instead")
     ap.add_argument("pids", nargs="+", type=int, metavar="PID")
     args = ap.parse_args()
 
@@ -485,6 +489,15 @@ def main():
             scan.scan_process(pid, key, comm, kpf)
         except OSError as e:
             die("pid %d: %s" % (pid, e))
+
+    if args.fingerprint:
+        fp = {key: Counter() for key in groups}
+        for s in scan.sites:
+            if s.cid:
+                fp[s.group][hashlib.sha256(scan.contents[s.cid]).hexdigest()] += 1
+        json.dump({"groups": fp}, sys.stdout)
+        sys.stdout.write("\n")
+        sys.exit(1 if scan.read_errors else 0)
 
     total = Bucket()
     by_group = {key: Bucket() for key in groups}

@@ -1,7 +1,6 @@
 /*
- * ksmscope report FILE: read a recording back. This first version checks it
- * block by block and says what it holds; the study's tables and plots come
- * next (issue: record and report).
+ * ksmscope report FILE [B]: read a recording back and give the study's tables
+ * as text, JSON or an HTML page; or compare two recordings' fingerprints.
  */
 #include "report.h"
 
@@ -17,104 +16,19 @@
 
 #include "json.h"
 #include "jsonparse.h"
+#include "compare.h"
 #include "recfile.h"
+#include "recording.h"
+#include "report_html.h"
+#include "report_tables.h"
 #include "util.h"
 
-/* One point of the series: the snapshot's headline figures. */
-struct point {
-	double time, uptime;
-	double saveable, saveable_zero, saveable_self, saveable_inter, saveable_mergeable;
-	double ksm_saved, ksm_zero_pages, effectiveness, missed;
-	double merges, unmerges, ksmd_cpu_percent;
-};
-
-struct tally {
-	uint64_t blocks[REC__MAX];
-	struct jv *header, *last; /* the header and the last snapshot */
-	struct point *series;
-	size_t n, cap;
-	struct rec_error bad_json; /* a block whose CRC holds but whose JSON does not */
-	uint64_t events[RECEV__MAX]; /* by kind; [0]: of an unknown kind */
-};
-
-#define REPORT_BAD_JSON 2 /* rec_walk's return when a block's JSON is malformed */
-
-static struct point point_of(const struct jv *s)
-{
-	const struct jv *t = jv_get(s, "totals"), *d = jv_get(s, "dynamics");
-
-	return (struct point){
-		jv_num(s, "time", NAN), jv_num(s, "uptime", NAN),
-		jv_num(t, "saveable", NAN), jv_num(t, "saveable_zero", NAN), jv_num(t, "saveable_self", NAN),
-		jv_num(t, "saveable_inter", NAN), jv_num(t, "saveable_mergeable", NAN),
-		jv_num(t, "ksm_saved", NAN), jv_num(t, "ksm_zero_pages", NAN), jv_num(t, "effectiveness", NAN),
-		jv_num(jv_get(t, "missed"), "total", NAN),
-		jv_num(d, "merges", NAN), jv_num(d, "unmerges", NAN), jv_num(d, "ksmd_cpu_percent", NAN),
-	};
-}
-
-static int take_block(void *ctx, const struct rec_block_view *b)
-{
-	struct tally *t = ctx;
-	size_t off;
-	const char *err;
-	struct jv *v;
-
-	if (b->type == REC_EVENTS) {
-		/* binary: kinds counted; the walk checked the length is whole records */
-		for (size_t i = 0; i < b->len; i += REC_EVENT_BYTES) {
-			unsigned kind = b->payload[i + 28];
-
-			t->events[kind < RECEV__MAX ? kind : 0]++;
-		}
-		t->blocks[b->type]++;
-		return 0;
-	}
-	v = jv_parse((const char *)b->payload, b->len, &off, &err);
-
-	if (!v) {
-		t->bad_json.offset = b->offset;
-		snprintf(t->bad_json.what, sizeof(t->bad_json.what), "%s block is not valid JSON (%s at byte %zu)",
-			 rec_type_name(b->type), err, off);
-		return REPORT_BAD_JSON;
-	}
-	t->blocks[b->type]++;
-	if (b->type == REC_HEADER && !t->header) {
-		t->header = v;
-	} else if (b->type == REC_SNAPSHOT) {
-		if (t->n == t->cap) {
-			size_t cap = t->cap ? t->cap * 2 : 64;
-			struct point *np = realloc(t->series, cap * sizeof(*np));
-
-			if (!np) {
-				jv_free(v);
-				return -1;
-			}
-			t->series = np;
-			t->cap = cap;
-		}
-		t->series[t->n++] = point_of(v);
-		jv_free(t->last);
-		t->last = v;
-	} else {
-		jv_free(v);
-	}
-	return 0;
-}
-
-static void tally_free(struct tally *t)
-{
-	jv_free(t->header);
-	jv_free(t->last);
-	free(t->series);
-}
-
-static void series_json(struct jw *w, const struct tally *t)
+static void series_json(struct jw *w, const struct recording *t)
 {
 	jw_key(w, "series");
 	jw_arr_begin(w);
 	for (size_t i = 0; i < t->n; i++) {
-		const struct point *p = &t->series[i];
+		const struct rec_point *p = &t->series[i];
 
 		jw_obj_begin(w);
 		jw_kdouble(w, "time", p->time);
@@ -129,11 +43,31 @@ static void series_json(struct jw *w, const struct tally *t)
 		jw_kdouble(w, "effectiveness", p->effectiveness);
 		jw_kdouble(w, "missed", p->missed);
 		jw_kdouble(w, "merges", p->merges);
+		jw_kdouble(w, "zero_merges", p->zero_merges);
 		jw_kdouble(w, "unmerges", p->unmerges);
+		jw_kdouble(w, "ksmd_cpu_seconds", p->ksmd_cpu_seconds);
 		jw_kdouble(w, "ksmd_cpu_percent", p->ksmd_cpu_percent);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: ksmscope report FILE [--json] [--html OUT] [--salvage]\n"
+		   "       ksmscope report A B [--json]\n\n"
+		   "The study's tables from a recording made by `ksmscope record`: sharing potential split\n"
+		   "into zero, self and inter; by region type; by group; saveable by chunk size; KSM's record\n"
+		   "(effectiveness over time, missed by reason, merge latency, COW breaks, ksmd cost).\n"
+		   "--html also writes them as one self-contained page with plots. A truncated or corrupted\n"
+		   "file is an error naming the offset of the first bad block; --salvage reports what\n"
+		   "precedes it instead.\n\n"
+		   "With two recordings made with --keep-hashes under the same --key: how many of A's\n"
+		   "contents B also holds, and what placing A's groups beside B's would save.\n\n"
+		   "  -j, --json      one JSON object\n"
+		   "  -o, --html OUT  also write an HTML page to OUT (replaced if it exists)\n"
+		   "  -s, --salvage   report the good blocks before a bad one (exit 0)\n"
+		   "  -h, --help      this help\n");
 }
 
 /* A member of the last snapshot as it was written, or null. */
@@ -148,76 +82,195 @@ static void member_json(struct jw *w, const char *key, const struct jv *from)
 		jw_null(w);
 }
 
-/* The whole file in memory. 0 or -errno. */
-static int slurp(const char *path, uint8_t **buf, size_t *len)
+static int report_json(const struct recording *t, const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	size_t got = 0;
+	struct jw w;
+	int err;
 
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		int e = S_ISREG(st.st_mode) ? errno : EINVAL;
-
-		close(fd);
-		return -e;
+	jw_init(&w);
+	jw_obj_begin(&w);
+	jw_kstr(&w, "file", path);
+	jw_ku64(&w, "format", REC_VERSION);
+	jw_kbool(&w, "complete", !t->bad && t->blocks[REC_END] == 1);
+	jw_key(&w, "blocks");
+	jw_obj_begin(&w);
+	for (uint32_t k = 1; k < REC__MAX; k++)
+		jw_ku64(&w, rec_type_name(k), t->blocks[k]);
+	jw_obj_end(&w);
+	jw_ku64(&w, "good_bytes", t->bad ? t->err.offset : t->bytes);
+	if (t->bad) {
+		jw_key(&w, "error");
+		jw_obj_begin(&w);
+		jw_ku64(&w, "offset", t->err.offset);
+		jw_kstr(&w, "what", t->err.what);
+		jw_obj_end(&w);
 	}
-	*buf = malloc((size_t)st.st_size ? (size_t)st.st_size : 1);
-	if (!*buf) {
-		close(fd);
-		return -ENOMEM;
+	jw_key(&w, "events");
+	jw_obj_begin(&w);
+	for (unsigned k = 1; k < RECEV__MAX; k++)
+		jw_ku64(&w, rec_event_name(k), t->events[k]);
+	jw_ku64(&w, "unknown", t->events[0]);
+	jw_obj_end(&w);
+	jw_key(&w, "header");
+	if (t->header)
+		jv_write(&w, t->header);
+	else
+		jw_null(&w);
+	/* as in scan --json (with the live fields), from the last snapshot */
+	member_json(&w, "totals", t->last);
+	member_json(&w, "groups", t->last);
+	member_json(&w, "regions", t->last);
+	member_json(&w, "dynamics", t->last);
+	member_json(&w, "ksm", t->last);
+	member_json(&w, "sample", t->last);
+	jw_key(&w, "fingerprint");
+	if (t->fp.meta) {
+		jw_obj_begin(&w);
+		jw_ku64(&w, "pass", t->fp.pass);
+		jw_ku64(&w, "records", t->fp.n);
+		jw_obj_end(&w);
+	} else {
+		jw_null(&w);
 	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, *buf + got, (size_t)st.st_size - got);
-
-		if (n <= 0) {
-			int e = n < 0 ? errno : EIO;
-
-			free(*buf);
-			close(fd);
-			return -e;
-		}
-		got += (size_t)n;
-	}
-	close(fd);
-	*len = got;
-	return 0;
+	series_json(&w, t);
+	jw_obj_end(&w);
+	err = jw_emit_line(&w, stdout);
+	jw_free(&w);
+	return err ? 1 : 0;
 }
 
-static void usage(FILE *f)
+/* Aligned columns, the first left and the rest right. */
+static void table_text(FILE *f, const struct rtable *t)
 {
-	fprintf(f, "Usage: ksmscope report FILE [--json] [--salvage]\n\n"
-		   "Check a recording made by `ksmscope record` block by block and say what it holds.\n"
-		   "A truncated or corrupted file is an error naming the offset of the first bad block;\n"
-		   "--salvage reports what precedes it instead.\n\n"
-		   "  -j, --json      one JSON object\n"
-		   "  -s, --salvage   report the good blocks before a bad one (exit 0)\n"
-		   "  -h, --help      this help\n");
+	size_t wd[16] = { 0 };
+
+	fprintf(f, "\n%s\n", t->title);
+	if (t->note)
+		fprintf(f, "(%s)\n", t->note);
+	if (t->nrow < 2) {
+		fprintf(f, "  no data\n");
+		return;
+	}
+	for (size_t r = 0; r < t->nrow; r++)
+		for (size_t c = 0; c < t->ncol && c < 16; c++)
+			if (strlen(rt_cell(t, r, c)) > wd[c])
+				wd[c] = strlen(rt_cell(t, r, c));
+	for (size_t r = 0; r < t->nrow; r++) {
+		for (size_t c = 0; c < t->ncol && c < 16; c++)
+			fprintf(f, c ? "  %*s" : "  %-*s", (int)wd[c], rt_cell(t, r, c));
+		fputc('\n', f);
+	}
+}
+
+static int report_text(const struct recording *t, const char *path)
+{
+	struct rtable *tab;
+	size_t nt;
+
+	printf("%s: ksmscope recording, format %u: %llu header, %llu snapshots, %llu merges, %llu unmerges, %s\n",
+	       path, REC_VERSION, (unsigned long long)t->blocks[REC_HEADER], (unsigned long long)t->blocks[REC_SNAPSHOT],
+	       (unsigned long long)t->events[RECEV_MERGE], (unsigned long long)t->events[RECEV_UNMERGE],
+	       t->bad ? "cut short" : t->blocks[REC_END] ? "complete" : "no end block (still being written?)");
+	if (t->bad)
+		printf("first bad block at offset %llu: %s; the %llu bytes before it are good\n",
+		       (unsigned long long)t->err.offset, t->err.what, (unsigned long long)t->err.offset);
+	if (t->header) {
+		const struct jv *k = jv_get(t->header, "kernel"), *h = jv_get(t->header, "host");
+
+		printf("host %s, kernel %s\n", h && h->type == JV_STR ? h->str : "-", k && k->type == JV_STR ? k->str : "-");
+	}
+	if (!t->last)
+		return fflush(stdout) ? 1 : 0;
+	if (report_tables(t, &tab, &nt)) {
+		ks_err("report: out of memory");
+		return 1;
+	}
+	for (size_t i = 0; i < nt; i++)
+		table_text(stdout, &tab[i]);
+	report_tables_free(tab, nt);
+	return fflush(stdout) ? 1 : 0;
+}
+
+/* The page into OUT.tmp, then renamed: OUT is never half written. */
+static int write_html(const struct recording *t, const char *path, const char *out)
+{
+	struct sbuf b = { 0 };
+	char *tmp = NULL;
+	FILE *f = NULL;
+	int ret = -1;
+
+	if (report_html(&b, t, path)) {
+		ks_err("report: out of memory");
+		goto out;
+	}
+	if (asprintf(&tmp, "%s.tmp", out) < 0) {
+		tmp = NULL;
+		ks_err("report: out of memory");
+		goto out;
+	}
+	f = fopen(tmp, "w");
+	if (!f || fwrite(b.buf, 1, b.len, f) != b.len || fflush(f) || fsync(fileno(f))) {
+		ks_err("report: cannot write %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (fclose(f)) {
+		f = NULL;
+		ks_err("report: cannot write %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	f = NULL;
+	if (rename(tmp, out)) {
+		ks_err("report: cannot write %s: %s", out, strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	if (f)
+		fclose(f);
+	if (ret && tmp)
+		unlink(tmp);
+	free(tmp);
+	sbuf_free(&b);
+	return ret;
+}
+
+/* Load one recording; a bad one is an error unless salvaging. */
+static int load(const char *path, bool salvage, struct recording *t)
+{
+	if (recording_load(path, t))
+		return -1;
+	if (t->bad && !salvage) {
+		ks_err("report: %s: %s at offset %llu (--salvage reports the blocks before it)", path, t->err.what,
+		       (unsigned long long)t->err.offset);
+		recording_free(t);
+		return -1;
+	}
+	return 0;
 }
 
 int cmd_report(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "html", required_argument, NULL, 'o' },
 		{ "salvage", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct tally t = { 0 };
-	struct rec_error e;
-	int ret = 1;
+	struct recording t = { 0 }, u = { 0 };
+	const char *html = NULL;
 	bool json = false, salvage = false;
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	int opt, err, bad;
+	int opt, ret = 1;
 
 	optind = 1;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "jsh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "jo:sh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			json = json_errors = true;
+			break;
+		case 'o':
+			html = optarg;
 			break;
 		case 's':
 			salvage = true;
@@ -230,93 +283,27 @@ int cmd_report(int argc, char **argv)
 			return 1;
 		}
 	}
+	if (optind == argc - 2) {
+		if (html) {
+			ks_err("report: --html is for one recording; a comparison is text or --json");
+			return 1;
+		}
+		if (load(argv[optind], salvage, &t) || load(argv[optind + 1], salvage, &u))
+			goto out;
+		ret = compare_report(&t, &u, argv[optind], argv[optind + 1], json) ? 1 : 0;
+		goto out;
+	}
 	if (optind != argc - 1) {
-		ks_err("report: one recording, please (see ksmscope report --help)");
+		ks_err("report: one recording, or two to compare (see ksmscope report --help)");
 		return 1;
 	}
-	err = slurp(argv[optind], &buf, &len);
-	if (err) {
-		ks_err("report: cannot read %s: %s", argv[optind], strerror(-err));
-		return 1;
-	}
-	bad = rec_walk(buf, len, take_block, &t, &e);
-	free(buf);
-	if (bad == REPORT_BAD_JSON)
-		e = t.bad_json;
-	else if (bad > 0 || (bad < 0 && !e.what[0])) {
-		ks_err("report: out of memory");
+	if (load(argv[optind], salvage, &t))
 		goto out;
-	}
-	if (bad && !salvage) {
-		ks_err("report: %s: %s at offset %llu (--salvage reports the blocks before it)", argv[optind], e.what,
-		       (unsigned long long)e.offset);
+	if (html && write_html(&t, argv[optind], html))
 		goto out;
-	}
-	if (json) {
-		struct jw w;
-
-		jw_init(&w);
-		jw_obj_begin(&w);
-		jw_kstr(&w, "file", argv[optind]);
-		jw_ku64(&w, "format", REC_VERSION);
-		jw_kbool(&w, "complete", !bad && t.blocks[REC_END] == 1);
-		jw_key(&w, "blocks");
-		jw_obj_begin(&w);
-		for (uint32_t k = 1; k < REC__MAX; k++)
-			jw_ku64(&w, rec_type_name(k), t.blocks[k]);
-		jw_obj_end(&w);
-		jw_ku64(&w, "good_bytes", bad ? e.offset : len);
-		if (bad) {
-			jw_key(&w, "error");
-			jw_obj_begin(&w);
-			jw_ku64(&w, "offset", e.offset);
-			jw_kstr(&w, "what", e.what);
-			jw_obj_end(&w);
-		}
-		jw_key(&w, "events");
-		jw_obj_begin(&w);
-		for (unsigned k = 1; k < RECEV__MAX; k++)
-			jw_ku64(&w, rec_event_name(k), t.events[k]);
-		jw_ku64(&w, "unknown", t.events[0]);
-		jw_obj_end(&w);
-		jw_key(&w, "header");
-		if (t.header)
-			jv_write(&w, t.header);
-		else
-			jw_null(&w);
-		/* as in scan --json (with the live fields), from the last snapshot */
-		member_json(&w, "totals", t.last);
-		member_json(&w, "groups", t.last);
-		member_json(&w, "regions", t.last);
-		series_json(&w, &t);
-		jw_obj_end(&w);
-		err = jw_emit_line(&w, stdout);
-		jw_free(&w);
-		ret = err ? 1 : 0;
-		goto out;
-	}
-	printf("%s: ksmscope recording, format %u: %llu header, %llu snapshots, %llu merges, %llu unmerges, %s\n",
-	       argv[optind], REC_VERSION, (unsigned long long)t.blocks[REC_HEADER],
-	       (unsigned long long)t.blocks[REC_SNAPSHOT], (unsigned long long)t.events[RECEV_MERGE],
-	       (unsigned long long)t.events[RECEV_UNMERGE],
-	       bad ? "cut short" : t.blocks[REC_END] ? "complete" : "no end block (still being written?)");
-	if (bad)
-		printf("first bad block at offset %llu: %s; the %llu bytes before it are good\n",
-		       (unsigned long long)e.offset, e.what, (unsigned long long)e.offset);
-	if (t.n) {
-		printf("\n%10s %12s %12s %12s %12s %8s %12s\n", "UPTIME_S", "SAVEABLE_MiB", "ZERO_MiB", "MERGEABLE_MiB",
-		       "KSM_MiB", "EFF", "MISSED_MiB");
-		for (size_t i = 0; i < t.n; i++) {
-			const struct point *p = &t.series[i];
-			const double mib = 4096.0 / (1 << 20);
-
-			printf("%10.1f %12.1f %12.1f %12.1f %12.1f %7.0f%% %12.1f\n", p->uptime, p->saveable * mib,
-			       p->saveable_zero * mib, p->saveable_mergeable * mib, (p->ksm_saved + p->ksm_zero_pages) * mib,
-			       100 * p->effectiveness, p->missed * mib);
-		}
-	}
-	ret = fflush(stdout) ? 1 : 0;
+	ret = json ? report_json(&t, argv[optind]) : report_text(&t, argv[optind]);
 out:
-	tally_free(&t);
+	recording_free(&t);
+	recording_free(&u);
 	return ret;
 }

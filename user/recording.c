@@ -1,0 +1,311 @@
+#include "recording.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util.h"
+
+#define BAD_JSON 2 /* take_block's return when a block's JSON is malformed */
+
+struct rec_point rec_point_of(const struct jv *s)
+{
+	const struct jv *t = jv_get(s, "totals"), *d = jv_get(s, "dynamics"), *c = jv_get(s, "cost");
+
+	return (struct rec_point){
+		jv_num(s, "time", NAN), jv_num(s, "uptime", NAN),
+		jv_num(t, "sites", NAN), jv_num(t, "saveable", NAN), jv_num(t, "saveable_zero", NAN),
+		jv_num(t, "saveable_self", NAN), jv_num(t, "saveable_inter", NAN), jv_num(t, "saveable_mergeable", NAN),
+		jv_num(t, "ksm_saved", NAN), jv_num(t, "ksm_zero_pages", NAN), jv_num(t, "effectiveness", NAN),
+		jv_num(jv_get(t, "missed"), "total", NAN),
+		jv_num(d, "merges", NAN), jv_num(d, "zero_merges", NAN), jv_num(d, "unmerges", NAN),
+		jv_num(d, "unmerges_per_s", NAN),
+		jv_num(d, "ksmd_cpu_seconds", NAN), jv_num(d, "ksmd_cpu_percent", NAN), jv_num(c, "cpu_percent", NAN),
+	};
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
+}
+
+static void fp_clear(struct fingerprint *f)
+{
+	jv_free(f->meta);
+	free(f->r);
+	memset(f, 0, sizeof(*f));
+}
+
+/* A part of a fingerprint; the walk checked the block's shape. 0, BAD_JSON or -ENOMEM. */
+static int take_hashes(struct recording *r, const struct rec_block_view *b)
+{
+	uint32_t jl = get32(b->payload);
+	size_t k = (b->len - 4 - jl) / REC_HASH_BYTES, off;
+	const char *err;
+	struct jv *meta = jv_parse((const char *)b->payload + 4, jl, &off, &err);
+	struct fingerprint *f = &r->building;
+	double pass, part, parts;
+
+	if (!meta) {
+		snprintf(r->err.what, sizeof(r->err.what), "hashes block is not valid JSON (%s at byte %zu)", err,
+			 off + 4);
+		return BAD_JSON;
+	}
+	pass = jv_num(meta, "pass", NAN);
+	part = jv_num(meta, "part", NAN);
+	parts = jv_num(meta, "parts", NAN);
+	if (!(pass >= 1 && parts >= 1 && part >= 0 && part < parts && parts < 1e6) || !jv_get(meta, "groups") ||
+	    jv_get(meta, "groups")->type != JV_ARR || jv_num(meta, "records", -1) != (double)k) {
+		jv_free(meta);
+		snprintf(r->err.what, sizeof(r->err.what), "hashes block with a malformed description");
+		return BAD_JSON;
+	}
+	/* a pass's parts come in order; anything else starts over */
+	if (!f->meta || f->pass != (uint64_t)pass || f->parts_seen != (uint64_t)part) {
+		fp_clear(f);
+		if (part != 0) {
+			jv_free(meta);
+			return 0;
+		}
+		f->meta = meta;
+		f->pass = (uint64_t)pass;
+		f->parts = (uint64_t)parts;
+	} else {
+		jv_free(meta);
+	}
+	if (f->n + k > f->cap) {
+		size_t cap = f->cap ? f->cap : 4096;
+		struct fp_rec *nr;
+
+		while (cap < f->n + k)
+			cap *= 2;
+		nr = realloc(f->r, cap * sizeof(*nr));
+		if (!nr)
+			return -ENOMEM;
+		f->r = nr;
+		f->cap = cap;
+	}
+	for (size_t i = 0; i < k; i++) {
+		const uint8_t *q = b->payload + 4 + jl + i * REC_HASH_BYTES;
+
+		f->r[f->n++] = (struct fp_rec){ get64(q), get32(q + 8), get32(q + 12) };
+	}
+	if (++f->parts_seen == f->parts) {
+		fp_clear(&r->fp);
+		r->fp = *f;
+		memset(f, 0, sizeof(*f));
+	}
+	return 0;
+}
+
+static int take_block(void *ctx, const struct rec_block_view *b)
+{
+	struct recording *r = ctx;
+	size_t off;
+	const char *err;
+	struct jv *v;
+
+	if (b->type == REC_EVENTS) {
+		/* binary: kinds counted; the walk checked the length is whole records */
+		for (size_t i = 0; i < b->len; i += REC_EVENT_BYTES) {
+			unsigned kind = b->payload[i + 28];
+
+			r->events[kind < RECEV__MAX ? kind : 0]++;
+		}
+		r->blocks[b->type]++;
+		return 0;
+	}
+	if (b->type == REC_HASHES) {
+		int e = take_hashes(r, b);
+
+		if (e == BAD_JSON)
+			r->err.offset = b->offset;
+		else if (!e)
+			r->blocks[b->type]++;
+		return e;
+	}
+	v = jv_parse((const char *)b->payload, b->len, &off, &err);
+	if (!v) {
+		r->err.offset = b->offset;
+		snprintf(r->err.what, sizeof(r->err.what), "%s block is not valid JSON (%s at byte %zu)",
+			 rec_type_name(b->type), err, off);
+		return BAD_JSON;
+	}
+	r->blocks[b->type]++;
+	if (b->type == REC_HEADER && !r->header) {
+		r->header = v;
+	} else if (b->type == REC_SNAPSHOT) {
+		if (r->n == r->cap) {
+			size_t cap = r->cap ? r->cap * 2 : 64;
+			struct rec_point *np = realloc(r->series, cap * sizeof(*np));
+
+			if (!np) {
+				jv_free(v);
+				return -ENOMEM;
+			}
+			r->series = np;
+			r->cap = cap;
+		}
+		r->series[r->n++] = rec_point_of(v);
+		jv_free(r->last);
+		r->last = v;
+	} else if (b->type == REC_END && !r->end) {
+		r->end = v;
+	} else {
+		jv_free(v);
+	}
+	return 0;
+}
+
+int recording_parse(const uint8_t *buf, size_t len, struct recording *r)
+{
+	struct rec_error e = { 0 };
+	int bad;
+
+	memset(r, 0, sizeof(*r));
+	r->bytes = len;
+	bad = rec_walk(buf, len, take_block, r, &e);
+	if (bad == -ENOMEM || (bad < 0 && !e.what[0]))
+		return -ENOMEM;
+	if (bad == -1) {
+		r->err = e;
+		r->bad = true;
+	} else if (bad == BAD_JSON) {
+		r->bad = true;
+	} else if (bad) {
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void recording_free(struct recording *r)
+{
+	jv_free(r->header);
+	jv_free(r->last);
+	jv_free(r->end);
+	free(r->series);
+	fp_clear(&r->fp);
+	fp_clear(&r->building);
+	memset(r, 0, sizeof(*r));
+}
+
+/* The whole file in memory. 0 or -errno. */
+static int slurp(const char *path, uint8_t **buf, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	size_t got = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		int e = S_ISREG(st.st_mode) ? errno : EINVAL;
+
+		close(fd);
+		return -e;
+	}
+	*buf = malloc((size_t)st.st_size ? (size_t)st.st_size : 1);
+	if (!*buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (got < (size_t)st.st_size) {
+		ssize_t n = read(fd, *buf + got, (size_t)st.st_size - got);
+
+		if (n <= 0) {
+			int e = n < 0 ? errno : EIO;
+
+			free(*buf);
+			close(fd);
+			return -e;
+		}
+		got += (size_t)n;
+	}
+	close(fd);
+	*len = got;
+	return 0;
+}
+
+int recording_load(const char *path, struct recording *r)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int err = slurp(path, &buf, &len);
+
+	memset(r, 0, sizeof(*r));
+	if (err) {
+		ks_err("report: cannot read %s: %s", path, err == -EINVAL ? "not a regular file" : strerror(-err));
+		return -1;
+	}
+	err = recording_parse(buf, len, r);
+	free(buf);
+	if (err) {
+		recording_free(r);
+		ks_err("report: out of memory reading %s", path);
+		return -1;
+	}
+	return 0;
+}
+
+void split_zero_self_inter(double saveable, double zero, double self, double out[3])
+{
+	double z = zero > saveable ? saveable : zero, s = self - z;
+
+	if (s < 0)
+		s = 0;
+	if (s > saveable - z)
+		s = saveable - z;
+	out[0] = z;
+	out[1] = s;
+	out[2] = saveable - z - s;
+}
+
+int latency_cdf_of(const struct jv *snapshot, struct latency_cdf *c)
+{
+	const struct jv *h = jv_get(jv_get(snapshot, "dynamics"), "merge_latency"), *b = jv_get(h, "buckets");
+
+	memset(c, 0, sizeof(*c));
+	if (!b || b->type != JV_ARR || b->n > 32)
+		return -1;
+	c->count = jv_num(h, "count", NAN);
+	c->sum = jv_num(h, "sum", NAN);
+	for (size_t i = 0; i < b->n; i++) {
+		const struct jv *p = b->items[i];
+
+		if (p->type != JV_ARR || p->n != 2 || p->items[1]->type != JV_NUM)
+			return -1;
+		if (p->items[0]->type == JV_NUM)
+			c->bound[i] = p->items[0]->num;
+		else if (p->items[0]->type == JV_STR && !strcmp(p->items[0]->str, "+Inf"))
+			c->bound[i] = INFINITY;
+		else
+			return -1;
+		c->cum[i] = p->items[1]->num;
+		if (i && (c->bound[i] <= c->bound[i - 1] || c->cum[i] < c->cum[i - 1]))
+			return -1;
+	}
+	c->n = b->n;
+	return 0;
+}
+
+double latency_quantile(const struct latency_cdf *c, double q)
+{
+	double total = c->n ? c->cum[c->n - 1] : 0;
+
+	if (!(total > 0))
+		return NAN;
+	for (size_t i = 0; i < c->n; i++)
+		if (c->cum[i] >= q * total)
+			return c->bound[i];
+	return INFINITY;
+}
