@@ -9,6 +9,7 @@ PKGS=(
 	libmicrohttpd-dev              # serve: the HTTP server for /metrics
 	jq util-linux procps python3  # tests: JSON checks, setpriv/unshare, the reference scanner
 	prometheus curl tmux          # tests: promtool and a real server, scrapes, top in a terminal
+	chromium python3-pil           # tests: report --html rendered headless, its screenshot read
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -66,9 +66,9 @@ static void plot_potential(struct sbuf *o, const struct recording *r, double *x,
 	}
 	svg_begin(&p, o, "potential-over-time", title, "seconds since the start", "MiB", x[0], x[r->n - 1], 0, top * 1.3,
 		  false, NULL, 0);
-	svg_line(&p, x, a, r->n, C_SAVEABLE, false);
-	svg_line(&p, x, b, r->n, C_MERGEABLE, false);
-	svg_line(&p, x, c, r->n, C_ACTUAL, false);
+	svg_line(&p, x, a, r->n, C_SAVEABLE, 7, false);
+	svg_line(&p, x, b, r->n, C_MERGEABLE, 3, false);
+	svg_line(&p, x, c, r->n, C_ACTUAL, 3, false);
 	if (r->n == 1) { /* one snapshot: no line to draw, so a marker each */
 		svg_points(&p, x, a, 1, C_SAVEABLE);
 		svg_points(&p, x, b, 1, C_MERGEABLE);
@@ -146,7 +146,7 @@ static void plot_subpage(struct sbuf *o, const struct recording *r)
 		b[k] /= 1 << 20;
 	svg_begin(&p, o, "subpage-curve", title, "chunk bytes", "saveable MiB", 0, 0, 0, max_of(b, 5) * 1.15 + 1e-9,
 		  false, labels, 5);
-	svg_line(&p, x, b, 5, C_SUBPAGE, false);
+	svg_line(&p, x, b, 5, C_SUBPAGE, 3, false);
 	svg_points(&p, x, b, 5, C_SUBPAGE);
 	svg_end(&p);
 }
@@ -172,7 +172,7 @@ static void plot_latency(struct sbuf *o, const struct recording *r)
 	}
 	svg_begin(&p, o, "merge-latency-cdf", title, "seconds (log)", "fraction of merges", x[0], x[n - 1], 0, 1, true,
 		  NULL, 0);
-	svg_line(&p, x, y, n, C_LATENCY, true);
+	svg_line(&p, x, y, n, C_LATENCY, 3, true);
 	svg_end(&p);
 }
 
@@ -191,7 +191,7 @@ static void plot_cow(struct sbuf *o, const struct recording *r, double *x, doubl
 	}
 	svg_begin(&p, o, "cow-breaks-over-time", title, "seconds since the start", "COW breaks (cumulative)", x[0],
 		  x[r->n - 1], 0, max_of(y, r->n) * 1.15, false, NULL, 0);
-	svg_line(&p, x, y, r->n, C_COW, false);
+	svg_line(&p, x, y, r->n, C_COW, 3, false);
 	if (r->n == 1)
 		svg_points(&p, x, y, 1, C_COW);
 	svg_end(&p);
@@ -215,7 +215,7 @@ static void plot_ksmd(struct sbuf *o, const struct recording *r, double *x, doub
 	}
 	svg_begin(&p, o, "ksmd-cpu-vs-saving", title, "ksmd CPU seconds since the start", "saved by KSM, MiB", 0,
 		  max_of(x, n) * 1.05, 0, max_of(y, n) * 1.15, false, NULL, 0);
-	svg_line(&p, x, y, n, C_KSMD, false);
+	svg_line(&p, x, y, n, C_KSMD, 3, false);
 	svg_points(&p, x, y, n, C_KSMD);
 	svg_end(&p);
 }

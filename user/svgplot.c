@@ -165,7 +165,7 @@ static double clampd(double v, double lo, double hi)
 	return v < lo ? lo : v > hi ? hi : v;
 }
 
-void svg_line(struct svgplot *p, const double *x, const double *y, size_t n, const char *color, bool step)
+void svg_line(struct svgplot *p, const double *x, const double *y, size_t n, const char *color, int width, bool step)
 {
 	bool open = false;
 	double lasty = 0;
@@ -178,7 +178,7 @@ void svg_line(struct svgplot *p, const double *x, const double *y, size_t n, con
 		X = px(p, clampd(x[i], p->x0, p->x1));
 		Y = py(p, clampd(y[i], p->y0, p->y1));
 		if (!open) {
-			sbuf_printf(p->o, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"3\" points=\"", color);
+			sbuf_printf(p->o, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"%d\" points=\"", color, width);
 			open = true;
 		} else if (step) {
 			sbuf_printf(p->o, " %.1f,%.1f", X, lasty);

@@ -32,8 +32,12 @@ double nice_step(double range, int ticks);
 void svg_begin(struct svgplot *p, struct sbuf *o, const char *id, const char *title, const char *xlabel,
 	       const char *ylabel, double x0, double x1, double y0, double y1, bool logx, const char *const *labels,
 	       size_t nlabels);
-/* A line through the points (step: horizontal then vertical, for a CDF). NaN points are skipped. */
-void svg_line(struct svgplot *p, const double *x, const double *y, size_t n, const char *color, bool step);
+/*
+ * A line through the points (step: horizontal then vertical, for a CDF). NaN
+ * points are skipped. width in pixels: a wider line drawn first stays visible
+ * under an equal one.
+ */
+void svg_line(struct svgplot *p, const double *x, const double *y, size_t n, const char *color, int width, bool step);
 /* A marker per point. */
 void svg_points(struct svgplot *p, const double *x, const double *y, size_t n, const char *color);
 /* A bar over category x (0-based, as labels) from y_from to y_to. */
