@@ -114,18 +114,18 @@ static void regions_table(struct rtable *t, const struct recording *r)
 {
 	const struct jv *regs = jv_get(r->last, "regions");
 
-	rt_start(t, "regions", "By region type", 7);
-	rt_row(t, "region", "sites MiB", "saveable MiB", "of region", "zero MiB", "self MiB", "inter MiB");
+	/* a region's saveable_self is its dedup within the region, not per group: no self/inter split here */
+	rt_start(t, "regions", "By region type", 6);
+	rt_row(t, "region", "sites MiB", "saveable MiB", "of region", "zero MiB", "mergeable MiB");
 	for (int k = 0; regs && k < REG__MAX; k++) {
 		const struct jv *g = jv_get(regs, region_names[k]);
 		struct fmt F = { 0 };
-		double sp[3];
+		double zero = fmin(num(g, "saveable_zero"), num(g, "saveable"));
 
 		if (!g)
 			continue;
-		split_zero_self_inter(num(g, "saveable"), num(g, "saveable_zero"), num(g, "saveable_self"), sp);
 		rt_row(t, region_names[k], mib(&F, num(g, "sites")), mib(&F, num(g, "saveable")),
-		       pct(&F, num(g, "saveable"), num(g, "sites")), mib(&F, sp[0]), mib(&F, sp[1]), mib(&F, sp[2]));
+		       pct(&F, num(g, "saveable"), num(g, "sites")), mib(&F, zero), mib(&F, num(g, "saveable_mergeable")));
 	}
 }
 

@@ -55,6 +55,19 @@ check "report text: one row per group, keyed by pid" "$(awk -v w=$W '$1 == w' <<
 check "report text: the 256-byte row in MiB as in JSON" "$(awk '$1 == "256" { print $2 }' <<< "$txt")" \
 	"$(echo "$out" | jq -r '.totals.subpage["256"] / 1048576 * 10 | round / 10 | tostring | if test("\\.") then . else . + ".0" end')"
 
+# a crash (SIGKILL: no handler runs) leaves every block written so far readable
+KREC=$TMPD/killed.rec
+"$KSMSCOPE" record -o "$KREC" --pid $W --interval 0.2 --scan-rate 1000 2> /dev/null &
+R=$!
+until n=$(REC=$KREC snapshots); [ "${n:-0}" -ge 2 ]; do sleep 0.05; done
+kill -KILL $R
+wait $R 2> /dev/null
+out=$("$KSMSCOPE" report --json "$KREC"); rc=$?
+check "after SIGKILL: report reads it (exit status)" "$rc" 0
+check "after SIGKILL: no end block, every byte good" "$(echo "$out" | jq -c '[.complete, .blocks.end, .good_bytes]')" "[false,0,$(stat -c %s "$KREC")]"
+check_true "after SIGKILL: the snapshots written are there ($(echo "$out" | jq .blocks.snapshot))" test "$(echo "$out" | jq .blocks.snapshot)" -ge 2
+check_true "after SIGKILL: the text report says so" grep -q "no end block" <<< "$("$KSMSCOPE" report "$KREC")"
+
 # an independent reading of the blocks: the snapshots are watch's JSON, the header names the kernel
 python3 - "$REC" "$W" > "$TMPD/py.out" <<'PY'
 import json, struct, sys, zlib
