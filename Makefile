@@ -119,7 +119,7 @@ FUZZ_DEPS_recording := user/recfile.c user/jsonparse.c user/report_tables.c user
 build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c user/%.c user/%.h $$(FUZZ_DEPS_$$*)
 	@mkdir -p build-fuzz
 	$(call msg,FUZZ-CC,$@)
-	$(Q)$(CLANG) -g -O1 -Iuser -Ibpf -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	$(Q)$(CLANG) -g -O1 -Iuser -Ibpf -fsanitize=fuzzer,address,undefined,float-cast-overflow -fno-sanitize-recover=all \
 		$< user/$*.c $(FUZZ_DEPS_$*) user/json.c user/util.c -o $@ -lz -lm
 
 fuzz: $(FUZZ_BINS)

@@ -64,6 +64,10 @@ int compare_fingerprints(const struct fingerprint *a, const struct fingerprint *
 		snprintf(why, whylen, "they were recorded under different keys (--key): their hashes cannot be compared");
 		return -1;
 	}
+	if (sa != floor(sa) || sa > UINT32_MAX) {
+		snprintf(why, whylen, "a fingerprint with a malformed sample");
+		return -1;
+	}
 	if (sa != sb) {
 		snprintf(why, whylen, "they were sampled differently (--sample %.0f and %.0f)", sa, sb);
 		return -1;
@@ -94,6 +98,9 @@ int compare_fingerprints(const struct fingerprint *a, const struct fingerprint *
 		bool both = in_a && in_b;
 
 		if (in_a) {
+			/* a content of one group only: that group, moved alone beside B, saves its frame */
+			if (both && ie - i == 1 && a->r[i].group < out->ngroups)
+				out->groups[a->r[i].group].placement_saving++;
 			out->a.distinct++;
 			for (size_t k = i; k < ie; k++) {
 				struct cmp_group *g = a->r[k].group < out->ngroups ? &out->groups[a->r[k].group] : NULL;
@@ -152,6 +159,7 @@ int compare_fingerprints(const struct fingerprint *a, const struct fingerprint *
 			out->groups[g].common_distinct *= s;
 			out->groups[g].common_pages *= s;
 			out->groups[g].closest_common *= s;
+			out->groups[g].placement_saving *= s;
 		}
 	}
 	return 0;
@@ -225,6 +233,7 @@ int compare_report(const struct recording *a, const struct recording *b, const c
 		jw_kdouble(&w, "b_pages", c.b_common_pages);
 		jw_obj_end(&w);
 		jw_kdouble(&w, "placement_saving_pages", c.common_distinct);
+		jw_kbool(&w, "closest_worked_out", c.closest_done);
 		jw_key(&w, "groups");
 		jw_arr_begin(&w);
 		for (uint32_t g = 0; g < c.ngroups; g++) {
@@ -237,7 +246,7 @@ int compare_report(const struct recording *a, const struct recording *b, const c
 			jw_kdouble(&w, "distinct", x->distinct);
 			jw_kdouble(&w, "common_distinct", x->common_distinct);
 			jw_kdouble(&w, "common_pages", x->common_pages);
-			jw_kdouble(&w, "placement_saving_pages", x->common_distinct);
+			jw_kdouble(&w, "placement_saving_pages", x->placement_saving);
 			jw_key(&w, "closest_b");
 			if (x->closest >= 0) {
 				jw_obj_begin(&w);
@@ -256,10 +265,16 @@ int compare_report(const struct recording *a, const struct recording *b, const c
 		cmp_result_free(&c);
 		return err ? -1 : 0;
 	}
-	printf("A: %s (host %s, pass %llu): %.0f distinct contents in %.0f pages, %u groups\n", pa, host_of(a),
-	       (unsigned long long)a->fp.pass, c.a.distinct, c.a.pages, c.a.ngroups);
-	printf("B: %s (host %s, pass %llu): %.0f distinct contents in %.0f pages, %u groups\n", pb, host_of(b),
-	       (unsigned long long)b->fp.pass, c.b.distinct, c.b.pages, c.b.ngroups);
+	{
+		char ha[128], hb[128];
+
+		printf("A: %s (host %s, pass %llu): %.0f distinct contents in %.0f pages, %u groups\n", pa,
+		       printable(ha, sizeof(ha), host_of(a)), (unsigned long long)a->fp.pass, c.a.distinct, c.a.pages,
+		       c.a.ngroups);
+		printf("B: %s (host %s, pass %llu): %.0f distinct contents in %.0f pages, %u groups\n", pb,
+		       printable(hb, sizeof(hb), host_of(b)), (unsigned long long)b->fp.pass, c.b.distinct, c.b.pages,
+		       c.b.ngroups);
+	}
 	if (c.sample > 1)
 		printf("(estimates from a 1/%u sample of contents)\n", c.sample);
 	printf("\nA's contents that B also holds: %.0f of %.0f distinct (%.1f%%), in %.0f of A's %.0f pages (%.1f%%)\n",
@@ -268,18 +283,22 @@ int compare_report(const struct recording *a, const struct recording *b, const c
 	printf("Placing all of A beside B would save %.0f pages (%.1f MiB) beyond what each saves alone.\n",
 	       c.common_distinct, c.common_distinct * mib);
 	printf("(zero pages are left out: every host has them)\n\n");
+	printf("SAVING_ALONE: what moving that group alone beside B saves (its contents B holds that no other\n"
+	       "group of A holds)\n\n");
 	printf("%-20s %-16s %10s %10s %10s %7s %12s  %s\n", "GROUP_OF_A", "COMM", "PAGES", "DISTINCT", "IN_B", "IN_B%",
-	       "SAVING_MiB", "CLOSEST_GROUP_OF_B (COMMON)");
+	       "SAVING_ALONE", "CLOSEST_GROUP_OF_B (COMMON)");
 	for (uint32_t g = 0; g < c.ngroups; g++) {
 		const struct cmp_group *x = &c.groups[g];
-		char closest[300];
+		char closest[300], kb[64], cb[17], bk[256];
 
 		if (x->closest >= 0)
-			snprintf(closest, sizeof(closest), "%s (%.0f)", fp_group_key(&b->fp, x->closest), x->closest_common);
+			snprintf(closest, sizeof(closest), "%s (%.0f)",
+				 printable(bk, sizeof(bk), fp_group_key(&b->fp, x->closest)), x->closest_common);
 		else
 			snprintf(closest, sizeof(closest), "%s", c.closest_done ? "-" : "(too many groups to pair)");
-		printf("%-20s %-16s %10.0f %10.0f %10.0f %6.1f%% %12.1f  %s\n", x->key, x->comm, x->pages, x->distinct,
-		       x->common_distinct, pct(x->common_distinct, x->distinct), x->common_distinct * mib, closest);
+		printf("%-20s %-16s %10.0f %10.0f %10.0f %6.1f%% %12.0f  %s\n", printable(kb, sizeof(kb), x->key),
+		       printable(cb, sizeof(cb), x->comm), x->pages, x->distinct, x->common_distinct,
+		       pct(x->common_distinct, x->distinct), x->placement_saving, closest);
 	}
 	cmp_result_free(&c);
 	return fflush(stdout) ? -1 : 0;

@@ -18,6 +18,8 @@ struct cmp_group {
 	const char *key, *comm;
 	double pages, distinct;               /* of this group of A */
 	double common_distinct, common_pages; /* of those, contents B holds */
+	double placement_saving;              /* contents B holds that no other group of A holds: moving
+					       * this group alone beside B saves a frame for each */
 	int64_t closest;                      /* the group of B sharing most contents, or -1 */
 	double closest_common;                /* distinct contents shared with it */
 };

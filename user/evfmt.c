@@ -22,17 +22,12 @@ static bool has_pfn(enum out_kind k)
 
 static void comm_copy(char *dst, const struct ks_event *e)
 {
-	/* comm is any bytes a process chose: keep the text column printable */
-	for (int i = 0; i < KS_COMM_LEN; i++) {
-		unsigned char c = (unsigned char)e->comm[i];
+	char comm[KS_COMM_LEN + 1];
 
-		if (!c) {
-			dst[i] = '\0';
-			return;
-		}
-		dst[i] = (c < 0x20 || c >= 0x7f) ? '?' : (char)c;
-	}
-	dst[KS_COMM_LEN] = '\0';
+	/* comm need not be NUL-terminated in the record */
+	memcpy(comm, e->comm, KS_COMM_LEN);
+	comm[KS_COMM_LEN] = '\0';
+	printable(dst, KS_COMM_LEN + 1, comm);
 }
 
 void evfmt_text_header(FILE *f)

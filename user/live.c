@@ -652,7 +652,8 @@ static int record_hashes(void *ctx, const struct hash_rec *r, size_t n, const st
 			 uint32_t ngroups, uint64_t zero_hash)
 {
 	struct record_ctx *c = ctx;
-	const size_t per = (REC_MAX_PAYLOAD - (4u << 20)) / REC_HASH_BYTES; /* 4 MiB left for the JSON */
+	/* parts of 4 MiB: the main thread's blocks wait on the file's lock for one part at most */
+	const size_t per = (4u << 20) / REC_HASH_BYTES;
 	size_t parts = n ? (n + per - 1) / per : 1;
 	struct jw w;
 	int err = 0;
@@ -779,7 +780,8 @@ int cmd_record(int argc, char **argv)
 		goto out;
 	}
 	rec_file_header(head);
-	if (write(c.fd, head, sizeof(head)) != (ssize_t)sizeof(head)) {
+	/* O_CREAT's mode does not apply to a file that exists: private either way */
+	if (fchmod(c.fd, 0600) || write(c.fd, head, sizeof(head)) != (ssize_t)sizeof(head)) {
 		ks_err("record: cannot write %s: %s", a.output, strerror(errno));
 		goto out;
 	}

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -18,7 +19,7 @@ struct rec_point rec_point_of(const struct jv *s)
 	const struct jv *t = jv_get(s, "totals"), *d = jv_get(s, "dynamics"), *c = jv_get(s, "cost");
 
 	return (struct rec_point){
-		jv_num(s, "time", NAN), jv_num(s, "uptime", NAN),
+		jv_num(s, "time", NAN), jv_num(s, "uptime", NAN), jv_num(s, "interval", NAN),
 		jv_num(t, "sites", NAN), jv_num(t, "saveable", NAN), jv_num(t, "saveable_zero", NAN),
 		jv_num(t, "saveable_self", NAN), jv_num(t, "saveable_inter", NAN), jv_num(t, "saveable_mergeable", NAN),
 		jv_num(t, "ksm_saved", NAN), jv_num(t, "ksm_zero_pages", NAN), jv_num(t, "effectiveness", NAN),
@@ -54,6 +55,7 @@ static int take_hashes(struct recording *r, const struct rec_block_view *b)
 	const char *err;
 	struct jv *meta = jv_parse((const char *)b->payload + 4, jl, &off, &err);
 	struct fingerprint *f = &r->building;
+	const struct jv *groups;
 	double pass, part, parts;
 
 	if (!meta) {
@@ -64,8 +66,11 @@ static int take_hashes(struct recording *r, const struct rec_block_view *b)
 	pass = jv_num(meta, "pass", NAN);
 	part = jv_num(meta, "part", NAN);
 	parts = jv_num(meta, "parts", NAN);
-	if (!(pass >= 1 && parts >= 1 && part >= 0 && part < parts && parts < 1e6) || !jv_get(meta, "groups") ||
-	    jv_get(meta, "groups")->type != JV_ARR || jv_num(meta, "records", -1) != (double)k) {
+	groups = jv_get(meta, "groups");
+	/* integers in range before any cast */
+	if (!(pass >= 1 && pass < 9e15 && pass == floor(pass) && parts >= 1 && parts < 1e6 && parts == floor(parts) &&
+	      part >= 0 && part < parts && part == floor(part)) ||
+	    !groups || groups->type != JV_ARR || jv_num(meta, "records", -1) != (double)k) {
 		jv_free(meta);
 		snprintf(r->err.what, sizeof(r->err.what), "hashes block with a malformed description");
 		return BAD_JSON;
@@ -97,8 +102,21 @@ static int take_hashes(struct recording *r, const struct rec_block_view *b)
 	}
 	for (size_t i = 0; i < k; i++) {
 		const uint8_t *q = b->payload + 4 + jl + i * REC_HASH_BYTES;
+		struct fp_rec x = { get64(q), get32(q + 8), get32(q + 12) };
+		const struct fp_rec *p = f->n ? &f->r[f->n - 1] : NULL;
 
-		f->r[f->n++] = (struct fp_rec){ get64(q), get32(q + 8), get32(q + 12) };
+		/*
+		 * sorted by (hash, group), each pair once, groups in the list: what the
+		 * comparison's merge walk relies on (and a run of one hash is then at
+		 * most a record per group)
+		 */
+		if ((p && (x.hash < p->hash || (x.hash == p->hash && x.group <= p->group))) || x.group >= groups->n ||
+		    (uint64_t)parts != f->parts || groups->n != jv_get(f->meta, "groups")->n) {
+			fp_clear(f);
+			snprintf(r->err.what, sizeof(r->err.what), "hashes block out of order or naming an unknown group");
+			return BAD_JSON;
+		}
+		f->r[f->n++] = x;
 	}
 	if (++f->parts_seen == f->parts) {
 		fp_clear(&r->fp);
@@ -175,15 +193,15 @@ int recording_parse(const uint8_t *buf, size_t len, struct recording *r)
 	memset(r, 0, sizeof(*r));
 	r->bytes = len;
 	bad = rec_walk(buf, len, take_block, r, &e);
-	if (bad == -ENOMEM || (bad < 0 && !e.what[0]))
+	if (bad == -ENOMEM || (bad < 0 && !e.what[0]) || (bad && bad != -1 && bad != BAD_JSON)) {
+		recording_free(r);
 		return -ENOMEM;
+	}
 	if (bad == -1) {
 		r->err = e;
 		r->bad = true;
 	} else if (bad == BAD_JSON) {
 		r->bad = true;
-	} else if (bad) {
-		return -ENOMEM;
 	}
 	return 0;
 }
@@ -199,58 +217,34 @@ void recording_free(struct recording *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* The whole file in memory. 0 or -errno. */
-static int slurp(const char *path, uint8_t **buf, size_t *len)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	size_t got = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		int e = S_ISREG(st.st_mode) ? errno : EINVAL;
-
-		close(fd);
-		return -e;
-	}
-	*buf = malloc((size_t)st.st_size ? (size_t)st.st_size : 1);
-	if (!*buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	while (got < (size_t)st.st_size) {
-		ssize_t n = read(fd, *buf + got, (size_t)st.st_size - got);
-
-		if (n <= 0) {
-			int e = n < 0 ? errno : EIO;
-
-			free(*buf);
-			close(fd);
-			return -e;
-		}
-		got += (size_t)n;
-	}
-	close(fd);
-	*len = got;
-	return 0;
-}
-
 int recording_load(const char *path, struct recording *r)
 {
-	uint8_t *buf = NULL;
-	size_t len = 0;
-	int err = slurp(path, &buf, &len);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
+	struct stat st;
+	void *map = NULL;
 
 	memset(r, 0, sizeof(*r));
+	if (fd < 0)
+		err = -errno;
+	else if (fstat(fd, &st))
+		err = -errno;
+	else if (!S_ISREG(st.st_mode))
+		err = -EINVAL;
+	/* mapped, not read: a recording with fingerprints may be larger than memory */
+	else if (st.st_size && (map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED)
+		err = -errno;
+	if (fd >= 0)
+		close(fd);
 	if (err) {
 		ks_err("report: cannot read %s: %s", path, err == -EINVAL ? "not a regular file" : strerror(-err));
 		return -1;
 	}
-	err = recording_parse(buf, len, r);
-	free(buf);
+	if (map)
+		madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
+	err = recording_parse(map ? map : "", map ? (size_t)st.st_size : 0, r);
+	if (map)
+		munmap(map, (size_t)st.st_size);
 	if (err) {
-		recording_free(r);
 		ks_err("report: out of memory reading %s", path);
 		return -1;
 	}

@@ -16,7 +16,7 @@
 
 /* One snapshot's headline figures (pages, seconds; NaN when absent). */
 struct rec_point {
-	double time, uptime;
+	double time, uptime, interval;
 	double sites, saveable, saveable_zero, saveable_self, saveable_inter, saveable_mergeable;
 	double ksm_saved, ksm_zero_pages, effectiveness, missed;
 	double merges, zero_merges, unmerges, unmerges_per_s; /* cumulative since the start, and the rate */

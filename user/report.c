@@ -23,6 +23,14 @@
 #include "report_tables.h"
 #include "util.h"
 
+static mode_t current_umask(void)
+{
+	mode_t m = umask(0);
+
+	umask(m);
+	return m;
+}
+
 static void series_json(struct jw *w, const struct recording *t)
 {
 	jw_key(w, "series");
@@ -139,10 +147,11 @@ static int report_json(const struct recording *t, const char *path)
 	return err ? 1 : 0;
 }
 
-/* Aligned columns, the first left and the rest right. */
+/* Aligned columns, the first left and the rest right; cells made printable (keys and comms are any bytes). */
 static void table_text(FILE *f, const struct rtable *t)
 {
 	size_t wd[16] = { 0 };
+	char cell[320];
 
 	fprintf(f, "\n%s\n", t->title);
 	if (t->note)
@@ -153,11 +162,11 @@ static void table_text(FILE *f, const struct rtable *t)
 	}
 	for (size_t r = 0; r < t->nrow; r++)
 		for (size_t c = 0; c < t->ncol && c < 16; c++)
-			if (strlen(rt_cell(t, r, c)) > wd[c])
-				wd[c] = strlen(rt_cell(t, r, c));
+			if (strlen(printable(cell, sizeof(cell), rt_cell(t, r, c))) > wd[c])
+				wd[c] = strlen(cell);
 	for (size_t r = 0; r < t->nrow; r++) {
 		for (size_t c = 0; c < t->ncol && c < 16; c++)
-			fprintf(f, c ? "  %*s" : "  %-*s", (int)wd[c], rt_cell(t, r, c));
+			fprintf(f, c ? "  %*s" : "  %-*s", (int)wd[c], printable(cell, sizeof(cell), rt_cell(t, r, c)));
 		fputc('\n', f);
 	}
 }
@@ -170,14 +179,16 @@ static int report_text(const struct recording *t, const char *path)
 	printf("%s: ksmscope recording, format %u: %llu header, %llu snapshots, %llu merges, %llu unmerges, %s\n",
 	       path, REC_VERSION, (unsigned long long)t->blocks[REC_HEADER], (unsigned long long)t->blocks[REC_SNAPSHOT],
 	       (unsigned long long)t->events[RECEV_MERGE], (unsigned long long)t->events[RECEV_UNMERGE],
-	       t->bad ? "cut short" : t->blocks[REC_END] ? "complete" : "no end block (still being written?)");
+	       t->bad ? "cut short" : t->blocks[REC_END] == 1 ? "complete" : "no end block (still being written?)");
 	if (t->bad)
 		printf("first bad block at offset %llu: %s; the %llu bytes before it are good\n",
 		       (unsigned long long)t->err.offset, t->err.what, (unsigned long long)t->err.offset);
 	if (t->header) {
 		const struct jv *k = jv_get(t->header, "kernel"), *h = jv_get(t->header, "host");
+		char hb[128], kb[128];
 
-		printf("host %s, kernel %s\n", h && h->type == JV_STR ? h->str : "-", k && k->type == JV_STR ? k->str : "-");
+		printf("host %s, kernel %s\n", printable(hb, sizeof(hb), h && h->type == JV_STR ? h->str : "-"),
+		       printable(kb, sizeof(kb), k && k->type == JV_STR ? k->str : "-"));
 	}
 	if (!t->last)
 		return fflush(stdout) ? 1 : 0;
@@ -191,42 +202,63 @@ static int report_text(const struct recording *t, const char *path)
 	return fflush(stdout) ? 1 : 0;
 }
 
-/* The page into OUT.tmp, then renamed: OUT is never half written. */
+/* The page into a temporary file beside OUT, then renamed: OUT is never half written. */
 static int write_html(const struct recording *t, const char *path, const char *out)
 {
 	struct sbuf b = { 0 };
+	struct stat so, sr;
 	char *tmp = NULL;
-	FILE *f = NULL;
-	int ret = -1;
+	int fd = -1, ret = -1;
 
+	if (!stat(out, &so) && !stat(path, &sr) && so.st_dev == sr.st_dev && so.st_ino == sr.st_ino) {
+		ks_err("report: --html %s would replace the recording itself", out);
+		return -1;
+	}
 	if (report_html(&b, t, path)) {
 		ks_err("report: out of memory");
 		goto out;
 	}
-	if (asprintf(&tmp, "%s.tmp", out) < 0) {
+	if (asprintf(&tmp, "%s.XXXXXX", out) < 0) {
 		tmp = NULL;
 		ks_err("report: out of memory");
 		goto out;
 	}
-	f = fopen(tmp, "w");
-	if (!f || fwrite(b.buf, 1, b.len, f) != b.len || fflush(f) || fsync(fileno(f))) {
+	/* mkstemp: a new file of ours (0600), never a link planted at a guessable name */
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		ks_err("report: cannot create a file beside %s: %s", out, strerror(errno));
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
+	for (size_t done = 0; done < b.len;) {
+		ssize_t n = write(fd, b.buf + done, b.len - done);
+
+		if (n <= 0) {
+			ks_err("report: cannot write %s: %s", tmp, n < 0 ? strerror(errno) : "short write");
+			goto out;
+		}
+		done += (size_t)n;
+	}
+	/* a page to look at: readable like any document (umask permitting) */
+	if (fchmod(fd, 0644 & ~current_umask()) || fsync(fd)) {
 		ks_err("report: cannot write %s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	if (fclose(f)) {
-		f = NULL;
+	if (close(fd)) {
+		fd = -1;
 		ks_err("report: cannot write %s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	f = NULL;
+	fd = -1;
 	if (rename(tmp, out)) {
 		ks_err("report: cannot write %s: %s", out, strerror(errno));
 		goto out;
 	}
 	ret = 0;
 out:
-	if (f)
-		fclose(f);
+	if (fd >= 0)
+		close(fd);
 	if (ret && tmp)
 		unlink(tmp);
 	free(tmp);

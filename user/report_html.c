@@ -203,8 +203,10 @@ static void plot_ksmd(struct sbuf *o, const struct recording *r, double *x, doub
 	size_t n = 0;
 	struct svgplot p;
 
+	double at_start = ksmd_cpu_at_start(r);
+
 	for (size_t i = 0; i < r->n; i++) {
-		x[n] = r->series[i].ksmd_cpu_seconds - r->series[0].ksmd_cpu_seconds;
+		x[n] = r->series[i].ksmd_cpu_seconds - at_start;
 		y[n] = (r->series[i].ksm_saved + r->series[i].ksm_zero_pages) * MIB_PER_PAGE;
 		if (isfinite(x[n]) && isfinite(y[n]))
 			n++;
@@ -273,13 +275,12 @@ static void meta_html(struct sbuf *o, const struct recording *r, const char *nam
 	meta_row(o, "recording", name);
 	meta_row(o, "host", jstr(h, "host"));
 	meta_row(o, "kernel", jstr(h, "kernel"));
-	if (isfinite(started)) {
+	if (started >= 0 && started < 1e11) { /* a date, not a damaged number */
 		time_t t = (time_t)started;
 		struct tm tm;
 
-		gmtime_r(&t, &tm);
-		strftime(b, sizeof(b), "%Y-%m-%d %H:%M:%S UTC", &tm);
-		meta_row(o, "started", b);
+		if (gmtime_r(&t, &tm) && strftime(b, sizeof(b), "%Y-%m-%d %H:%M:%S UTC", &tm))
+			meta_row(o, "started", b);
 	}
 	snprintf(b, sizeof(b), "%.1f s, %zu snapshots", r->n ? r->series[r->n - 1].uptime : 0.0, r->n);
 	meta_row(o, "length", b);
@@ -290,7 +291,7 @@ static void meta_html(struct sbuf *o, const struct recording *r, const char *nam
 		snprintf(b, sizeof(b), "cut short at offset %llu (%s): what precedes is shown",
 			 (unsigned long long)r->err.offset, r->err.what);
 	else
-		snprintf(b, sizeof(b), "%s", r->blocks[REC_END] ? "complete" : "no end block (still being written?)");
+		snprintf(b, sizeof(b), "%s", r->blocks[REC_END] == 1 ? "complete" : "no end block (still being written?)");
 	meta_row(o, "file", b);
 	sbuf_printf(o, "</table>\n");
 }

@@ -116,11 +116,11 @@ static void regions_table(struct rtable *t, const struct recording *r)
 
 	/* a region's saveable_self is its dedup within the region, not per group: no self/inter split here */
 	rt_start(t, "regions", "By region type", 6);
-	rt_row(t, "region", "sites MiB", "saveable MiB", "of region", "zero MiB", "mergeable MiB");
+	rt_row(t, "region", "sites MiB", "saveable MiB", "of region", "zero MiB", "saveable in mergeable MiB");
 	for (int k = 0; regs && k < REG__MAX; k++) {
 		const struct jv *g = jv_get(regs, region_names[k]);
 		struct fmt F = { 0 };
-		double zero = fmin(num(g, "saveable_zero"), num(g, "saveable"));
+		double zero = num(g, "saveable_zero") > num(g, "saveable") ? num(g, "saveable") : num(g, "saveable_zero");
 
 		if (!g)
 			continue;
@@ -133,6 +133,9 @@ static int by_saveable_desc(const void *a, const void *b)
 {
 	double x = num(*(const struct jv *const *)a, "saveable"), y = num(*(const struct jv *const *)b, "saveable");
 
+	/* a group without the figure (a damaged file) goes last: a consistent order for qsort */
+	if (isnan(x) || isnan(y))
+		return isnan(x) - isnan(y);
 	return (y > x) - (y < x);
 }
 
@@ -167,9 +170,10 @@ static const char *str_of(const struct jv *v, const char *k)
 static void groups_table(struct rtable *t, const struct recording *r)
 {
 	size_t n;
-	const struct jv **g = sorted_groups(r, &n, &t->oom);
+	const struct jv **g;
 
 	rt_start(t, "groups", "By group (largest saveable first)", 12);
+	g = sorted_groups(r, &n, &t->oom);
 	t->note = "saveable, zero, inter and KSM saved are shares: a content with n copies credits (n-1)/n to each, so "
 		  "groups add up to the total";
 	rt_row(t, "group", "comm", "sites MiB", "saveable MiB", "of group", "zero MiB", "self MiB", "inter MiB",
@@ -234,8 +238,8 @@ static void ksm_table(struct rtable *t, const struct recording *r)
 {
 	const struct jv *tot = jv_get(r->last, "totals"), *d = jv_get(r->last, "dynamics"), *miss = jv_get(tot, "missed");
 	const struct jv *cost = jv_get(r->last, "cost");
-	const struct rec_point *a = r->n ? &r->series[0] : NULL, *z = r->n ? &r->series[r->n - 1] : NULL;
-	double cpu = z ? z->ksmd_cpu_seconds - a->ksmd_cpu_seconds : NAN, span = z ? z->uptime - a->uptime : NAN;
+	const struct rec_point *z = r->n ? &r->series[r->n - 1] : NULL;
+	double cpu = z ? z->ksmd_cpu_seconds - ksmd_cpu_at_start(r) : NAN, span = z ? z->uptime : NAN;
 	struct latency_cdf c;
 	struct fmt F = { 0 };
 
@@ -279,7 +283,7 @@ static void series_table(struct rtable *t, const struct recording *r)
 	rt_start(t, "series", "Over time", 8);
 	if (every > 1)
 		t->note = "every few snapshots and the last (JSON has them all)";
-	rt_row(t, "uptime s", "saveable MiB", "zero MiB", "mergeable MiB", "KSM MiB", "EFF", "missed MiB", "COW breaks");
+	rt_row(t, "uptime s", "saveable MiB", "zero MiB", "in mergeable MiB", "KSM MiB", "EFF", "missed MiB", "COW breaks");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct rec_point *p = &r->series[i];
 		struct fmt F = { 0 };
@@ -290,6 +294,18 @@ static void series_table(struct rtable *t, const struct recording *r)
 		       mib(&F, p->saveable_mergeable), mib(&F, p->ksm_saved + p->ksm_zero_pages),
 		       f(&F, "%.0f%%", 100 * p->effectiveness), mib(&F, p->missed), f(&F, "%.0f", p->unmerges));
 	}
+}
+
+double ksmd_cpu_at_start(const struct recording *r)
+{
+	const struct rec_point *a = r->n ? &r->series[0] : NULL;
+	double back;
+
+	if (!a)
+		return NAN;
+	/* the first snapshot's figure less its interval's share: the recording's whole span */
+	back = a->ksmd_cpu_percent / 100 * a->interval;
+	return isfinite(back) ? a->ksmd_cpu_seconds - back : a->ksmd_cpu_seconds;
 }
 
 int report_tables(const struct recording *r, struct rtable **out, size_t *n)

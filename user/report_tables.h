@@ -24,6 +24,8 @@ void report_tables_free(struct rtable *t, size_t n);
 const struct jv **sorted_groups(const struct recording *r, size_t *n, bool *oom);
 /* Chunk sizes 4096..256 and the bytes sharing at each could save. -1: not recorded. */
 int subpage_curve(const struct recording *r, double chunk[5], double saveable_bytes[5]);
+/* ksmd's CPU seconds when the recording began (from the first snapshot), or NaN. */
+double ksmd_cpu_at_start(const struct recording *r);
 /* A cell, or "" */
 const char *rt_cell(const struct rtable *t, size_t row, size_t col);
 

@@ -143,13 +143,14 @@ static int by_sites_desc(const void *a, const void *b)
 
 static void row(FILE *f, const char *name, const char *comm, const struct metrics *m)
 {
-	char eff[16];
+	char eff[16], nb[16], cb[17];
 
 	if (isnan(m->effectiveness))
 		snprintf(eff, sizeof(eff), "-");
 	else
 		snprintf(eff, sizeof(eff), "%.0f%%", 100 * m->effectiveness);
-	fprintf(f, "%-12.12s %-16.16s %9.1f %6.1f%% %6.1f%% %6.1f%% %6.1f%% %9.1f %9.1f %6s\n", name, comm,
+	fprintf(f, "%-12.12s %-16.16s %9.1f %6.1f%% %6.1f%% %6.1f%% %6.1f%% %9.1f %9.1f %6s\n", printable(nb, sizeof(nb), name),
+		printable(cb, sizeof(cb), comm),
 		mib(m->sites), pct(m->saveable, m->sites), pct(m->saveable_self, m->sites),
 		pct(m->saveable_inter, m->sites), pct(m->saveable_zero, m->sites), mib(m->ksm_saved + m->ksm_zero_pages),
 		mib(m->saveable_mergeable), eff);

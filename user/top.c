@@ -153,12 +153,12 @@ void top_render(struct sbuf *o, const struct snapshot *s, enum top_sort sort, in
 	for (i = 0; i < s->ngroups && used < rows - 1; i++, used++) {
 		const struct group_live *g = &s->groups[order[i]];
 		const char *top = top_missed_reason(&g->c);
-		char geff[16] = "-";
+		char geff[16] = "-", key[16], comm[17];
 
 		if (!isnan(g->m.effectiveness))
 			snprintf(geff, sizeof(geff), "%.0f%%", 100 * g->m.effectiveness);
-		line(o, cols, "%-10.10s %-16.16s %9.1f %6.1f %6.1f %6.1f %6.1f %9.1f %5s %-14s %8.0f %7.0f", g->key,
-		     g->comm, mib(g->m.sites), pct(g->m.saveable, g->m.sites), pct(g->m.saveable_self, g->m.sites),
+		line(o, cols, "%-10.10s %-16.16s %9.1f %6.1f %6.1f %6.1f %6.1f %9.1f %5s %-14s %8.0f %7.0f",
+		     printable(key, sizeof(key), g->key), printable(comm, sizeof(comm), g->comm), mib(g->m.sites), pct(g->m.saveable, g->m.sites), pct(g->m.saveable_self, g->m.sites),
 		     pct(g->m.saveable_inter, g->m.sites), pct(g->m.saveable_zero, g->m.sites),
 		     mib(g->m.ksm_saved + g->m.ksm_zero_pages), geff, top ? top : "-", g->merges_rate,
 		     g->unmerges_rate);

@@ -250,3 +250,18 @@ void sbuf_free(struct sbuf *b)
 	free(b->buf);
 	memset(b, 0, sizeof(*b));
 }
+
+const char *printable(char *buf, size_t size, const char *s)
+{
+	size_t i = 0;
+
+	if (!size)
+		return "";
+	for (; s && s[i] && i < size - 1; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		buf[i] = c < 0x20 || c >= 0x7f ? '?' : (char)c;
+	}
+	buf[i] = '\0';
+	return buf;
+}

@@ -43,6 +43,13 @@ void sbuf_put(struct sbuf *b, const char *s, size_t n);
 void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sbuf_free(struct sbuf *b);
 
+/*
+ * s for a terminal: control and non-ASCII bytes (a comm or a path is any
+ * bytes a process chose, escape sequences included) become '?'. Into
+ * buf[size], returned.
+ */
+const char *printable(char *buf, size_t size, const char *s);
+
 /* getopt_long's '?' as one line of ours (set opterr = 0 before parsing). */
 void ks_bad_option(const char *cmd, char **argv);
 

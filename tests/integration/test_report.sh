@@ -250,7 +250,21 @@ bad "record --key with no such file" "cannot open" "$KSMSCOPE" record -o "$TMPD/
 bad "record --subpage --sample 4" "needs --sample 1" "$KSMSCOPE" record -o "$TMPD/x.rec" --pid $B1 --subpage --sample 4
 bad "watch --keep-hashes" "belongs to another command" "$KSMSCOPE" watch --pid $B1 --keep-hashes
 check "no recording left by a refused record" "$(ls "$TMPD" | grep -c '^x.rec')" 0
+bad "report --html onto the recording itself" "would replace the recording" "$KSMSCOPE" report --html "$TMPD/A.rec" "$TMPD/A.rec"
+check "report --html onto the recording: the recording is intact" "$("$KSMSCOPE" report --json "$TMPD/A.rec" | jq .complete)" true
 kill $A1 $A2 $B1
+
+# a process names itself with an escape sequence: the text report prints it harmless
+start_workload esc --contents 2 --copies 2 --zero 0 --unmergeable 0 --write-copies 0 --pipe-copies 0 --name $'\e]0;x\a\e[2J' || exit 1
+E=$WL_PID
+install -m 644 /dev/null "$TMPD/esc.rec"
+fprec "$TMPD/esc.rec" $E
+check "record: an existing file becomes private (0600)" "$(stat -c %a "$TMPD/esc.rec")" 600
+"$KSMSCOPE" report "$TMPD/esc.rec" > "$TMPD/esc.txt"
+check "report text: the comm is in the group table, made printable" "$(grep -c '?\]0;x??\[2J' "$TMPD/esc.txt")" 1
+check "report text: no control byte reaches the terminal" "$(tr -d '\n' < "$TMPD/esc.txt" | LC_ALL=C grep -c '[[:cntrl:]]')" 0
+check "report --json: the comm as the process set it" "$("$KSMSCOPE" report --json "$TMPD/esc.rec" | jq -r '.groups[0].comm')" $'\e]0;x\a\e[2J'
+kill $E
 
 # damage: truncation and a flipped byte are errors naming the offset; --salvage reports what precedes
 size=$(stat -c %s "$REC")

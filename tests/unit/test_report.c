@@ -69,7 +69,8 @@ static void start(void)
 
 static const char snap1[] =
 	"{\"seq\": 0, \"time\": 1700000000, \"uptime\": 1, \"totals\": " TOTALS(400, 100, 300, ", \"subpage\": null")
-	", \"groups\": [], \"dynamics\": {\"merges\": 10, \"unmerges\": 1, \"ksmd_cpu_seconds\": 50}}";
+	", \"interval\": 1, \"groups\": [], \"dynamics\": {\"merges\": 10, \"unmerges\": 1, \"ksmd_cpu_seconds\": 50,"
+	" \"ksmd_cpu_percent\": 100}}";
 /* the last: two groups (one named to break HTML), sub-page figures, a latency histogram */
 static const char snap2[] =
 	"{\"seq\": 1, \"time\": 1700000002, \"uptime\": 3, \"totals\": "
@@ -162,14 +163,14 @@ static void test_recording_and_tables(void)
 	CHECK_STR(rt_cell(&t[3], 1, 1), "1.6");
 	CHECK_STR(rt_cell(&t[3], 5, 0), "256");
 	CHECK_STR(rt_cell(&t[3], 5, 1), "4.0");
-	/* KSM's record: ksmd used 2 CPU-seconds over 2 seconds */
+	/* KSM's record: ksmd used 3 CPU-seconds: 1 in the first interval (100% of 1 s), 2 after */
 	CHECK_STR(t[4].id, "ksm");
 	{
 		bool found = false;
 
 		for (size_t i = 1; i < t[4].nrow; i++)
 			if (!strcmp(rt_cell(&t[4], i, 0), "ksmd CPU seconds during the recording"))
-				found = !strcmp(rt_cell(&t[4], i, 1), "2.00");
+				found = !strcmp(rt_cell(&t[4], i, 1), "3.00");
 		CHECK(found);
 	}
 	CHECK_STR(t[5].id, "series");
@@ -270,8 +271,21 @@ static void test_compare(void)
 	CHECK(c.groups[0].closest == 0 && c.groups[0].closest_common == 1);
 	CHECK(c.groups[1].distinct == 2 && c.groups[1].common_distinct == 1 && c.groups[1].common_pages == 3);
 	CHECK(c.groups[1].closest == 1);
+	/* moved alone, each group saves the contents B holds that only it holds: 2 (g0), 3 (g1) */
+	CHECK(c.groups[0].placement_saving == 1 && c.groups[1].placement_saving == 1);
 	cmp_result_free(&c);
 	recording_free(&rb);
+	/* B holds content 1 only, which both groups of A hold: all of A saves 1, either group alone 0 */
+	{
+		static const uint64_t b1[][3] = { { 1, 0, 1 } };
+
+		fp_file(&rb, "k1", 1, b1, 1, 0);
+		CHECK(compare_fingerprints(&ra.fp, &rb.fp, &c, why, sizeof(why)) == 0);
+		CHECK(c.common_distinct == 1 && c.groups[0].common_distinct == 1 && c.groups[1].common_distinct == 1);
+		CHECK(c.groups[0].placement_saving == 0 && c.groups[1].placement_saving == 0);
+		cmp_result_free(&c);
+		recording_free(&rb);
+	}
 
 	/* another key, another sample: refused with the reason */
 	fp_file(&rb, "k2", 1, b, 3, 1);
@@ -307,6 +321,25 @@ static void test_bad_blocks(void)
 	CHECK(strstr(r.err.what, "hashes") != NULL);
 	CHECK(r.fp.meta == NULL);
 	recording_free(&r);
+	/* records out of order, repeated, or naming a group the list lacks: the merge walk's premise */
+	{
+		static const uint64_t unsorted[][3] = { { 5, 0, 1 }, { 4, 0, 1 } };
+		static const uint64_t repeated[][3] = { { 5, 1, 1 }, { 5, 1, 2 } };
+		static const uint64_t unknown[][3] = { { 5, 2, 1 } };
+		const uint64_t(*bad[])[3] = { unsorted, repeated, unknown };
+		size_t nbad[] = { 2, 2, 1 };
+
+		for (int i = 0; i < 3; i++) {
+			char m[512];
+
+			start();
+			snprintf(m, sizeof(m), meta_fmt, 1, 0, 1, 1, "k", nbad[i]);
+			append_hashes(m, bad[i], nbad[i]);
+			CHECK(recording_parse(file, flen, &r) == 0);
+			CHECK(r.bad && strstr(r.err.what, "out of order") != NULL && r.fp.meta == NULL);
+			recording_free(&r);
+		}
+	}
 	/* a JSON block that is not JSON */
 	start();
 	append_json(REC_HEADER, "{\"format\": 1}");

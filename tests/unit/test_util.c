@@ -344,6 +344,18 @@ static void test_messages(void)
 	free(out);
 }
 
+static void test_printable(void)
+{
+	char b[8];
+
+	CHECK_STR(printable(b, sizeof(b), "bash"), "bash");
+	/* an escape sequence and a non-ASCII byte cannot reach the terminal */
+	CHECK_STR(printable(b, sizeof(b), "\033[2Jx\xc3"), "?[2Jx?");
+	CHECK_STR(printable(b, sizeof(b), "0123456789"), "0123456"); /* cut to the buffer */
+	CHECK_STR(printable(b, sizeof(b), NULL), "");
+	CHECK_STR(printable(b, 0, "x"), "");
+}
+
 static void test_clock(void)
 {
 	struct timespec ts;
@@ -373,6 +385,7 @@ int main(void)
 	RUN(test_read_files);
 	RUN(cleanup_tmp);
 	RUN(test_messages);
+	RUN(test_printable);
 	RUN(test_clock);
 	RESULT();
 }
