@@ -57,6 +57,7 @@ static int take_hashes(struct recording *r, const struct rec_block_view *b)
 	struct fingerprint *f = &r->building;
 	const struct jv *groups;
 	double pass, part, parts;
+	size_t ng;
 
 	if (!meta) {
 		snprintf(r->err.what, sizeof(r->err.what), "hashes block is not valid JSON (%s at byte %zu)", err,
@@ -75,6 +76,7 @@ static int take_hashes(struct recording *r, const struct rec_block_view *b)
 		snprintf(r->err.what, sizeof(r->err.what), "hashes block with a malformed description");
 		return BAD_JSON;
 	}
+	ng = groups->n; /* meta may be freed below */
 	/* a pass's parts come in order; anything else starts over */
 	if (!f->meta || f->pass != (uint64_t)pass || f->parts_seen != (uint64_t)part) {
 		fp_clear(f);
@@ -110,8 +112,8 @@ static int take_hashes(struct recording *r, const struct rec_block_view *b)
 		 * comparison's merge walk relies on (and a run of one hash is then at
 		 * most a record per group)
 		 */
-		if ((p && (x.hash < p->hash || (x.hash == p->hash && x.group <= p->group))) || x.group >= groups->n ||
-		    (uint64_t)parts != f->parts || groups->n != jv_get(f->meta, "groups")->n) {
+		if ((p && (x.hash < p->hash || (x.hash == p->hash && x.group <= p->group))) || x.group >= ng ||
+		    (uint64_t)parts != f->parts || ng != jv_get(f->meta, "groups")->n) {
 			fp_clear(f);
 			snprintf(r->err.what, sizeof(r->err.what), "hashes block out of order or naming an unknown group");
 			return BAD_JSON;
