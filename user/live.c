@@ -552,7 +552,9 @@ static int write_block(struct record_ctx *c, uint32_t type, const char *json, si
 	uint8_t *b;
 	size_t n;
 	ssize_t w;
-	int err = rec_block(type, json, len, &b, &n);
+	/* the bulk (snapshots, events) deflated: JSON of many groups shrinks ~5x */
+	int err = type == REC_SNAPSHOT || type == REC_EVENTS ? rec_block_deflated(type, json, len, &b, &n)
+							      : rec_block(type, json, len, &b, &n);
 
 	if (err) {
 		ks_err("record: %s", strerror(-err));

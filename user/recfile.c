@@ -69,6 +69,27 @@ int rec_block(uint32_t type, const void *payload, size_t len, uint8_t **out, siz
 	return 0;
 }
 
+int rec_block_deflated(uint32_t type, const void *payload, size_t len, uint8_t **out, size_t *outlen)
+{
+	uLongf zlen = compressBound((uLong)len);
+	uint8_t *z;
+	int err;
+
+	if (len > REC_MAX_PAYLOAD)
+		return -EMSGSIZE;
+	z = malloc(4 + zlen);
+	if (!z)
+		return -ENOMEM;
+	if (compress2(z + 4, &zlen, payload, (uLong)len, 1) != Z_OK || 4 + zlen >= len) {
+		free(z);
+		return rec_block(type, payload, len, out, outlen); /* not worth it */
+	}
+	put32(z, (uint32_t)len);
+	err = rec_block(type | REC_F_DEFLATE, z, 4 + zlen, out, outlen);
+	free(z);
+	return err;
+}
+
 static int fail(struct rec_error *e, uint64_t off, const char *what)
 {
 	e->offset = off;
@@ -83,14 +104,15 @@ int rec_walk(const uint8_t *buf, size_t len, rec_fn fn, void *ctx, struct rec_er
 	memset(e, 0, sizeof(*e));
 	if (len < REC_FILE_HEADER || memcmp(buf, REC_MAGIC, 8))
 		return fail(e, 0, "not a ksmscope recording (bad magic)");
-	if (get32(buf + 8) != REC_VERSION) {
+	if (get32(buf + 8) < 1 || get32(buf + 8) > REC_VERSION) {
 		char w[64];
 
-		snprintf(w, sizeof(w), "format version %u, this ksmscope reads %u", get32(buf + 8), REC_VERSION);
+		snprintf(w, sizeof(w), "format version %u, this ksmscope reads 1 to %u", get32(buf + 8), REC_VERSION);
 		return fail(e, 8, w);
 	}
 	while (off < len) {
-		struct rec_block_view v;
+		struct rec_block_view v = { 0 };
+		uint8_t *raw = NULL;
 		uint32_t plen;
 		int r;
 
@@ -104,17 +126,41 @@ int rec_walk(const uint8_t *buf, size_t len, rec_fn fn, void *ctx, struct rec_er
 			return fail(e, off, "truncated block");
 		if (get32(buf + off + 8 + plen) != block_crc(buf + off, buf + off + 8, plen))
 			return fail(e, off, "checksum mismatch");
+		v.deflated = (v.type & REC_F_DEFLATE) && get32(buf + 8) >= 2;
+		if (v.deflated)
+			v.type &= ~REC_F_DEFLATE;
 		if (v.type == 0 || v.type >= REC__MAX)
 			return fail(e, off, "unknown block type");
-		if (v.type == REC_EVENTS && plen % REC_EVENT_BYTES)
-			return fail(e, off, "events block of a partial record");
-		if (v.type == REC_HASHES &&
-		    (plen < 4 || get32(buf + off + 8) > plen - 4 || (plen - 4 - get32(buf + off + 8)) % REC_HASH_BYTES))
-			return fail(e, off, "hashes block of a partial record");
 		v.payload = buf + off + 8;
 		v.len = plen;
 		v.offset = off;
+		if (v.deflated) {
+			uLongf n = plen >= 4 ? get32(v.payload) : 0;
+
+			if (plen < 4 || n > REC_MAX_PAYLOAD)
+				return fail(e, off, "compressed block of a bad length");
+			raw = malloc(n ? n : 1);
+			if (!raw)
+				return -ENOMEM;
+			/* exactly the length it claims, or it is damaged */
+			if (uncompress(raw, &n, v.payload + 4, plen - 4) != Z_OK || n != get32(v.payload)) {
+				free(raw);
+				return fail(e, off, "compressed block does not inflate");
+			}
+			v.payload = raw;
+			v.len = n;
+		}
+		if (v.type == REC_EVENTS && v.len % REC_EVENT_BYTES) {
+			free(raw);
+			return fail(e, off, "events block of a partial record");
+		}
+		if (v.type == REC_HASHES && (v.len < 4 || get32(v.payload) > v.len - 4 ||
+					     (v.len - 4 - get32(v.payload)) % REC_HASH_BYTES)) {
+			free(raw);
+			return fail(e, off, "hashes block of a partial record");
+		}
 		r = fn ? fn(ctx, &v) : 0;
+		free(raw);
 		if (r)
 			return r;
 		off += plen + REC_BLOCK_OVERHEAD;

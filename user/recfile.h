@@ -5,7 +5,9 @@
  *            block*
  *   block := u32 type, u32 length, payload[length], u32 crc
  *
- * crc is the CRC-32 (zlib's) of type, length and payload. Every block is
+ * crc is the CRC-32 (zlib's) of type, length and payload (as stored). Since
+ * version 2, a type with REC_F_DEFLATE set holds u32 n and a zlib stream that
+ * inflates to exactly n bytes: the block's real payload. Every block is
  * written whole with one write(2), so after a crash every block before the
  * last is intact; a reader names the offset of the first bad one.
  *
@@ -17,11 +19,14 @@
 #ifndef KSMSCOPE_RECFILE_H
 #define KSMSCOPE_RECFILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #define REC_MAGIC "KSMSREC"
-#define REC_VERSION 1u
+#define REC_VERSION 2u     /* written; 1 (no compressed blocks) is read too */
+#define REC_F_DEFLATE 0x10000u /* in a block's type: the payload is u32 length + zlib stream of it */
+#define REC_TYPE_MASK 0xffffu
 #define REC_FILE_HEADER 16u
 #define REC_BLOCK_OVERHEAD 12u
 #define REC_MAX_PAYLOAD (64u << 20)
@@ -65,9 +70,12 @@ void rec_file_header(uint8_t out[REC_FILE_HEADER]);
 
 /* One block (header, payload, crc) into a buffer the caller frees. 0 or -ENOMEM/-EMSGSIZE. */
 int rec_block(uint32_t type, const void *payload, size_t len, uint8_t **out, size_t *outlen);
+/* The same, deflated (zlib level 1) when that makes it smaller. */
+int rec_block_deflated(uint32_t type, const void *payload, size_t len, uint8_t **out, size_t *outlen);
 
 struct rec_block_view {
-	uint32_t type;
+	uint32_t type; /* without REC_F_DEFLATE: payload is what it inflated to */
+	bool deflated;
 	const uint8_t *payload;
 	size_t len;
 	uint64_t offset; /* of the block's first byte in the file */
@@ -84,7 +92,8 @@ struct rec_error {
 /*
  * Walk a whole file in memory. 0 when every block is good and the file ends
  * on a block boundary; -1 with *e filled at the first problem (the blocks
- * before it were handed to fn); or fn's non-zero value.
+ * before it were handed to fn); -ENOMEM (inflating a block); or fn's
+ * non-zero value.
  */
 int rec_walk(const uint8_t *buf, size_t len, rec_fn fn, void *ctx, struct rec_error *e);
 

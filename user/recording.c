@@ -194,6 +194,8 @@ int recording_parse(const uint8_t *buf, size_t len, struct recording *r)
 
 	memset(r, 0, sizeof(*r));
 	r->bytes = len;
+	if (len >= 12)
+		r->version = (uint32_t)buf[8] | (uint32_t)buf[9] << 8 | (uint32_t)buf[10] << 16 | (uint32_t)buf[11] << 24;
 	bad = rec_walk(buf, len, take_block, r, &e);
 	if (bad == -ENOMEM || (bad < 0 && !e.what[0]) || (bad && bad != -1 && bad != BAD_JSON)) {
 		recording_free(r);

@@ -38,6 +38,7 @@ struct fingerprint {
 
 struct recording {
 	uint64_t bytes;
+	uint32_t version; /* of the file's format */
 	uint64_t blocks[REC__MAX];
 	struct jv *header, *last, *end; /* the header, the last snapshot, the end block */
 	struct rec_point *series;

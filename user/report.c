@@ -98,7 +98,7 @@ static int report_json(const struct recording *t, const char *path)
 	jw_init(&w);
 	jw_obj_begin(&w);
 	jw_kstr(&w, "file", path);
-	jw_ku64(&w, "format", REC_VERSION);
+	jw_ku64(&w, "format", t->version);
 	jw_kbool(&w, "complete", !t->bad && t->blocks[REC_END] == 1);
 	jw_key(&w, "blocks");
 	jw_obj_begin(&w);
@@ -177,7 +177,7 @@ static int report_text(const struct recording *t, const char *path)
 	size_t nt;
 
 	printf("%s: ksmscope recording, format %u: %llu header, %llu snapshots, %llu merges, %llu unmerges, %s\n",
-	       path, REC_VERSION, (unsigned long long)t->blocks[REC_HEADER], (unsigned long long)t->blocks[REC_SNAPSHOT],
+	       path, t->version, (unsigned long long)t->blocks[REC_HEADER], (unsigned long long)t->blocks[REC_SNAPSHOT],
 	       (unsigned long long)t->events[RECEV_MERGE], (unsigned long long)t->events[RECEV_UNMERGE],
 	       t->bad ? "cut short" : t->blocks[REC_END] == 1 ? "complete" : "no end block (still being written?)");
 	if (t->bad)

@@ -72,12 +72,16 @@ check_true "after SIGKILL: the text report says so" grep -q "no end block" <<< "
 python3 - "$REC" "$W" > "$TMPD/py.out" <<'PY'
 import json, struct, sys, zlib
 b = open(sys.argv[1], 'rb').read()
-assert b[:8] == b'KSMSREC\0' and struct.unpack('<I', b[8:12])[0] == 1
-off, kinds, last = 16, [], None
+assert b[:8] == b'KSMSREC\0' and struct.unpack('<I', b[8:12])[0] == 2
+off, kinds, last, deflated = 16, [], None, 0
 while off < len(b):
     t, n = struct.unpack('<II', b[off:off + 8])
     p = b[off + 8:off + 8 + n]
     assert struct.unpack('<I', b[off + 8 + n:off + 12 + n])[0] == zlib.crc32(b[off:off + 8 + n]) & 0xffffffff
+    if t & 0x10000:  # deflated: u32 length, then zlib
+        raw = zlib.decompress(p[4:])
+        assert len(raw) == struct.unpack('<I', p[:4])[0]
+        p, t, deflated = raw, t & 0xffff, deflated + 1
     d = json.loads(p)
     kinds.append(t)
     if t == 1:
@@ -85,11 +89,11 @@ while off < len(b):
     if t == 2:
         last = d
     off += 12 + n
-print(kinds[0], kinds[-1], hdr["kernel"], hdr["parameters"]["hashes"],
+print(kinds[0], kinds[-1], deflated == kinds.count(2), hdr["kernel"], hdr["parameters"]["hashes"],
       last["groups"][0]["pids"][0] == int(sys.argv[2]), last["totals"]["missed"]["not_mergeable"])
 PY
-check "blocks read independently: header first, end last, kernel, no hashes, the pid, not_mergeable = D - 1" \
-	"$(cat "$TMPD/py.out")" "1 3 $(uname -r) False True 2"
+check "blocks read independently: header first, end last, snapshots deflated, kernel, no hashes, the pid, not_mergeable = D - 1" \
+	"$(cat "$TMPD/py.out")" "1 3 True $(uname -r) False True 2"
 
 # with KSM merging: the recorded events are the merges the kernel counts, and
 # the report's numbers are those of a live engine watching the same run
