@@ -18,6 +18,21 @@
 /* Up to this many --pid targets are compared directly: no cache miss in the pid bitmap. */
 #define KS_PID_LIST 8
 
+/*
+ * The fault filter as instruction immediates: the fault programs load these
+ * placeholder values with `rX = imm` and the loader writes the real ones over
+ * them before the programs are loaded, so deciding that a fault is not
+ * tracked reads no memory. Left as they are, they send every fault to the
+ * filter in memory (correct, slower). Decimal: what the BPF assembler takes.
+ */
+#define KS_IMM_MODE 2125266688 /* 0x7ead0000: enum ks_fmode */
+#define KS_IMM_SELF 2125266689 /* our own tgid */
+#define KS_IMM_PID0 2125266704 /* 0x7ead0010..17: the --pid targets, 0 for none */
+#define KS_IMM_COUNT (2 + KS_PID_LIST)
+enum ks_fmode { KS_FMODE_ALL = 1, KS_FMODE_LIST = 2 };
+/* Untracked faults are counted for one page address in this many (and counted this many times). */
+#define KS_UNTRACKED_SAMPLE 64
+
 enum ks_rec_type {
 	KS_REC_MERGE = 1,      /* ksm:ksm_merge_with_ksm_page */
 	KS_REC_ZERO_MERGE,     /* ksm:ksm_merge_one_page (use_zero_pages) */

@@ -122,6 +122,75 @@ static void set_autoload(struct ksmscope_bpf *skel, enum hook_mode mode)
 	}
 }
 
+/* Which of the fault filter's immediates (events.h) an instruction loads, or -1. */
+static int filter_imm(const struct bpf_insn *in)
+{
+	if (in->code != (BPF_ALU64 | BPF_MOV | BPF_K))
+		return -1;
+	if (in->imm == KS_IMM_MODE)
+		return 0;
+	if (in->imm == KS_IMM_SELF)
+		return 1;
+	if (in->imm >= KS_IMM_PID0 && in->imm < KS_IMM_PID0 + KS_PID_LIST)
+		return 2 + (in->imm - KS_IMM_PID0);
+	return -1;
+}
+
+/*
+ * Write the fault filter into the fault programs' instructions before load,
+ * for every process or a few pids (a comm or many pids stay in memory). A
+ * program whose placeholders are not each found once is left as it is: it
+ * then asks the filter in memory, which is correct, only slower.
+ */
+static void patch_fault_filter(struct ksmscope_bpf *skel, const struct targets *t)
+{
+	int32_t val[KS_IMM_COUNT] = { 0 };
+	struct bpf_program *p;
+
+	if (t->has_comm || t->npids > KS_PID_LIST)
+		return;
+	val[0] = t->npids ? KS_FMODE_LIST : KS_FMODE_ALL;
+	val[1] = (int32_t)getpid();
+	for (size_t i = 0; i < t->npids; i++)
+		val[2 + i] = (int32_t)t->pids[i];
+	bpf_object__for_each_program(p, skel->obj) {
+		const struct bpf_insn *in = bpf_program__insns(p);
+		size_t n = bpf_program__insn_cnt(p);
+		int found[KS_IMM_COUNT] = { 0 }, any = 0, once = 1;
+		struct bpf_insn *out;
+
+		if (!bpf_program__autoload(p))
+			continue;
+		for (size_t i = 0; i < n; i++) {
+			int k = filter_imm(&in[i]);
+
+			if (k >= 0) {
+				found[k]++;
+				any = 1;
+			}
+		}
+		for (int k = 0; k < KS_IMM_COUNT; k++)
+			once &= found[k] == 1;
+		if (!any)
+			continue; /* not a fault program */
+		out = once ? malloc(n * sizeof(*out)) : NULL;
+		if (!out) {
+			ks_warn("%s: the fault filter stays in memory (slower faults)", bpf_program__name(p));
+			continue;
+		}
+		memcpy(out, in, n * sizeof(*out));
+		for (size_t i = 0; i < n; i++) {
+			int k = filter_imm(&out[i]);
+
+			if (k >= 0)
+				out[i].imm = val[k];
+		}
+		if (bpf_program__set_insns(p, out, n))
+			ks_warn("%s: the fault filter stays in memory (slower faults)", bpf_program__name(p));
+		free(out);
+	}
+}
+
 static int try_mode(struct loader *l, const struct loader_opts *o, enum hook_mode mode)
 {
 	const struct targets *t = o->targets;
@@ -149,6 +218,7 @@ static int try_mode(struct loader *l, const struct loader_opts *o, enum hook_mod
 		goto fail;
 	}
 	set_autoload(skel, mode);
+	patch_fault_filter(skel, t);
 	err = ksmscope_bpf__load(skel);
 	if (err) {
 		if (o->mode == mode || mode == HOOK_CLASSIC)
