@@ -23,8 +23,19 @@ merge_unmerge_round() {
 
 	start_tracer t$hooks --pid "$A" --json --hooks "$hooks" || return
 	local T=$TR_PID
+	# the pid filter went into the fault program's instructions: the newest one is this tracer's
+	local prog=btf_fault_user xl
+	[ "$hooks" = classic ] && prog=tp_fault_user
+	newest_xlated() { # the instructions, without the source lines bpftool puts between them
+		bpftool prog dump xlated id "$(bpftool prog show --json | jq -r --arg n $prog '[.[] | select(.name == $n)] | max_by(.id) | .id')" | grep -v '^;'
+	}
+	xl=$(newest_xlated)
+	check_true "$tag: --pid: pid $A and our own tgid $T are immediates in $prog, no placeholder left" \
+		bash -c 'grep -qE "= $1\$" <<< "$3" && grep -qE "= $2\$" <<< "$3" && ! grep -q 2125266 <<< "$3"' _ "$A" "$T" "$xl"
 	start_tracer all$hooks --comm workload --json --hooks "$hooks" || return
 	local TALL=$TR_PID
+	xl=$(newest_xlated)
+	check_true "$tag: --comm: the filter stays in memory (the placeholders are left)" grep -q "= 2125266688$" <<< "$xl"
 	local f0 c0 f1
 	f0=$(full_scans)
 	echo 1 > "$KSM/run"
