@@ -1,7 +1,7 @@
 #!/bin/bash
 # bench/run.sh [OUT]: what ksmscope adds to a page fault, and the record rate its reader sustains.
 # Needs root (BPF). `make bench` builds everything and runs this; run directly it builds what
-# is missing. About 25 minutes (the engine section alone is 2 x 10: BENCH_ENGINE_SECS). See bench/README.md for what is measured and how.
+# is missing. About 28 minutes (the engine section alone is 2 x 10: BENCH_ENGINE_SECS). See bench/README.md for what is measured and how.
 #
 # Knobs (environment):
 #   BENCH_ROUNDS=N     overhead rounds (default 150; fewer = faster, noisier)
