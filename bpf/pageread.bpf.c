@@ -25,6 +25,8 @@ __u64 pfn_in[PAGEREAD_SLOTS][PAGEREAD_BATCH];
 /* Outputs in .bss: userspace reads them through the skeleton's mmap, no map lookups here. */
 char prefixes[PAGEREAD_SLOTS][PAGEREAD_BATCH][PAGEREAD_PREFIX];
 __s32 errors[PAGEREAD_SLOTS][PAGEREAD_BATCH];
+/* whole pages: the sampled scan's kept pages, by the same frame numbers (pfn_in) */
+char pages[PAGEREAD_SLOTS][PAGEREAD_PAGES][4096];
 
 static long read_one(__u32 i, void *ctx)
 {
@@ -45,5 +47,30 @@ int read_prefixes(__u64 *ctx)
 	__u32 slot = ctx[0] & (PAGEREAD_SLOTS - 1), count = n[slot];
 
 	bpf_loop(count < PAGEREAD_BATCH ? count : PAGEREAD_BATCH, read_one, &slot, 0);
+	return 0;
+}
+
+static long read_page(__u32 i, void *ctx)
+{
+	__u32 slot = *(__u32 *)ctx, j = i;
+
+	asm volatile("" : "+r"(j), "+r"(slot));
+	j &= PAGEREAD_PAGES - 1;
+	slot &= PAGEREAD_SLOTS - 1;
+	errors[slot][j] = bpf_probe_read_kernel(pages[slot][j], 4096, (void *)(direct_map + (pfn_in[slot][j] << 12)));
+	return 0;
+}
+
+/*
+ * Whole pages: one syscall for a batch instead of a /proc/PID/mem read (an mm
+ * walk and a page reference) per page, for the scattered pages a sampled scan
+ * keeps.
+ */
+SEC("raw_tp")
+int read_pages(__u64 *ctx)
+{
+	__u32 slot = ctx[0] & (PAGEREAD_SLOTS - 1), count = n[slot];
+
+	bpf_loop(count < PAGEREAD_PAGES ? count : PAGEREAD_PAGES, read_page, &slot, 0);
 	return 0;
 }

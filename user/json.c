@@ -234,6 +234,20 @@ void jw_kdouble(struct jw *w, const char *k, double v)
 	jw_double(w, v);
 }
 
+void jw_kseconds(struct jw *w, const char *k, double v)
+{
+	char b[64];
+
+	jw_key(w, k);
+	if (!isfinite(v)) {
+		jw_null(w);
+		return;
+	}
+	sep(w);
+	snprintf(b, sizeof(b), "%.6f", v);
+	puts_(w, b);
+}
+
 void jw_arr_begin(struct jw *w)
 {
 	sep(w);

@@ -36,6 +36,8 @@ void jw_ku64(struct jw *w, const char *k, uint64_t v);
 void jw_ki64(struct jw *w, const char *k, int64_t v);
 void jw_kbool(struct jw *w, const char *k, bool v);
 void jw_kdouble(struct jw *w, const char *k, double v);
+/* A duration to the microsecond (jw_double keeps three decimals). */
+void jw_kseconds(struct jw *w, const char *k, double v);
 void jw_arr_begin(struct jw *w);
 void jw_arr_end(struct jw *w);
 /* Write the buffer plus '\n' to f and flush. Returns 0 or -1 (EPIPE etc.). */

@@ -14,13 +14,18 @@
 #include "kpage.h"
 #include "pageread.skel.h"
 
-static int run(struct pageread *r, unsigned slot, size_t n)
+static int run_prog(int fd, struct pageread *r, unsigned slot, size_t n)
 {
 	uint64_t ctx[1] = { slot };
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = ctx, .ctx_size_in = sizeof(ctx));
 
 	r->skel->bss->n[slot] = (uint32_t)n;
-	return bpf_prog_test_run_opts(r->prog_fd, &opts) ? -errno : 0;
+	return bpf_prog_test_run_opts(fd, &opts) ? -errno : 0;
+}
+
+static int run(struct pageread *r, unsigned slot, size_t n)
+{
+	return run_prog(r->prog_fd, r, slot, n);
 }
 
 /* The address of a kernel symbol from /proc/kallsyms, or 0. */
@@ -124,4 +129,15 @@ int pageread_prefixes(struct pageread *r, unsigned slot, const uint64_t *pfns, s
 	*out = (const unsigned char *)r->skel->bss->prefixes[slot];
 	*errs = r->skel->bss->errors[slot];
 	return run(r, slot, n);
+}
+
+int pageread_pages(struct pageread *r, unsigned slot, const uint64_t *pfns, size_t n, const unsigned char **out,
+		   const int32_t **errs)
+{
+	if (n > PAGEREAD_PAGES || slot >= PAGEREAD_SLOTS)
+		return -EINVAL;
+	memcpy(r->skel->bss->pfn_in[slot], pfns, n * sizeof(*pfns));
+	*out = (const unsigned char *)r->skel->bss->pages[slot];
+	*errs = r->skel->bss->errors[slot];
+	return run_prog(bpf_program__fd(r->skel->progs.read_pages), r, slot, n);
 }

@@ -33,4 +33,11 @@ void pageread_close(struct pageread *r);
 int pageread_prefixes(struct pageread *r, unsigned slot, const uint64_t *pfns, size_t n,
 		      const unsigned char **out, const int32_t **errs);
 
+/*
+ * Whole pages of n <= PAGEREAD_PAGES frames into out[i * 4096], the same way
+ * (the same slot's outputs: prefixes and pages share the error array).
+ */
+int pageread_pages(struct pageread *r, unsigned slot, const uint64_t *pfns, size_t n, const unsigned char **out,
+		   const int32_t **errs);
+
 #endif

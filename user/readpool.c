@@ -127,11 +127,44 @@ static int classify(struct pool_job *j)
 	return 0;
 }
 
+/*
+ * A sampled scan's kept pages lie scattered, one /proc/PID/mem read (an mm walk
+ * and a page reference, ~1.6 us) each: read them by frame through the BPF reader
+ * instead, a batch a syscall. What it cannot read is left for /proc/PID/mem.
+ */
+static void read_by_frame(const struct readpool *p, struct pool_job *j, unsigned slot)
+{
+	size_t idx[PAGEREAD_PAGES];
+
+	for (size_t i = 0; i < j->n;) {
+		uint64_t pfns[PAGEREAD_PAGES];
+		const unsigned char *pages;
+		const int32_t *errs;
+		size_t m = 0;
+
+		for (; i < j->n && m < PAGEREAD_PAGES; i++)
+			if (!j->ok[i]) {
+				idx[m] = i;
+				pfns[m++] = j->sites[i].pfn;
+			}
+		if (!m || pageread_pages(p->pr, slot, pfns, m, &pages, &errs))
+			return;
+		for (size_t k = 0; k < m; k++) {
+			if (errs[k])
+				continue;
+			j->hash[idx[k]] = hash_page_fast(p->h, pages + k * 4096);
+			j->ok[idx[k]] = true;
+			j->bytes += 4096;
+			j->by_frame++;
+		}
+	}
+}
+
 static void run_job(const struct readpool *p, struct pool_job *j, unsigned slot)
 {
 	size_t i = 0;
 
-	j->bytes = j->vanished = j->changed = j->prefixes = j->prefixes_slow = 0;
+	j->bytes = j->vanished = j->changed = j->prefixes = j->prefixes_slow = j->by_frame = 0;
 	j->scanned = j->n = j->nframes = 0;
 	j->nsites = j->thp = j->swapped = j->excl_frames = j->zero_mapped = 0;
 	j->err = classify(j);
@@ -148,6 +181,8 @@ static void run_job(const struct readpool *p, struct pool_job *j, unsigned slot)
 			j->known++;
 		}
 	}
+	if (p->sample > 1 && p->pr && !j->chunks_wanted)
+		read_by_frame(p, j, slot);
 	while (i < j->n) {
 		size_t run = 1, done;
 		ssize_t got;

@@ -59,6 +59,7 @@ struct pool_job {
 	uint64_t bytes, vanished, changed;
 	uint64_t known;                  /* KSM sites whose hash was known: not read */
 	uint64_t prefixes, prefixes_slow; /* sampled scans */
+	uint64_t by_frame;                /* pages read whole through the BPF reader */
 	int err;                         /* -ESRCH gone, -EACCES denied, other -errno */
 	/* queue state */
 	int state;

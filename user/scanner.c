@@ -284,6 +284,7 @@ static int collect_job(struct scanner *s, struct pool_job *j)
 	s->cost.bytes_read += j->bytes;
 	s->cost.prefixes += j->prefixes;
 	s->cost.prefixes_slow += j->prefixes_slow;
+	s->cost.pages_by_frame += j->by_frame;
 	s->cost.pages_known += j->known;
 	s->races.vanished_pages += j->vanished;
 	s->races.changed_pages += j->changed;

@@ -43,6 +43,7 @@ struct scan_cost {
 	uint64_t bytes_read;
 	uint64_t prefixes;      /* sampled scans: page prefixes read to decide */
 	uint64_t prefixes_slow; /* of those, through /proc/PID/mem (no BPF reader) */
+	uint64_t pages_by_frame; /* pages read whole by frame through the BPF reader (sampled scans) */
 	double seconds;
 };
 

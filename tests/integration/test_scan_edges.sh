@@ -37,6 +37,8 @@ check "sample 1/16: pages chosen by prefix through the BPF reader" "$(jq -r .sam
 check_true "sample 1/16: reads about a sixteenth of the pages whole ($(jq .cost.pages_read "$TMPD/s1.json") of $(jq .totals.sites "$TMPD/s1.json"))" \
 	test "$(jq '.cost.pages_read * 8 < .totals.sites' "$TMPD/s1.json")" = true
 check "sample 1/16: sub-page figures are not estimated" "$(jq '.totals.subpage["256"]' "$TMPD/s1.json")" null
+check "sample 1/16: the kept pages are read by frame through the BPF reader (all $(jq .cost.pages_read "$TMPD/s1.json"))" \
+	"$(jq '.cost.pages_by_frame == .cost.pages_read and .cost.pages_by_frame > 0' "$TMPD/s1.json")" true
 kill -CONT $B
 
 # --- --freeze: running targets are stopped during the scan and resumed after ---
