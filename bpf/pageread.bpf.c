@@ -28,37 +28,44 @@ __s32 errors[PAGEREAD_SLOTS][PAGEREAD_BATCH];
 /* whole pages: the sampled scan's kept pages, by the same frame numbers (pfn_in) */
 char pages[PAGEREAD_SLOTS][PAGEREAD_PAGES][4096];
 
-static long read_one(__u32 i, void *ctx)
+struct run {
+	__u32 slot;
+	bool whole; /* whole pages into pages[], else prefixes[] */
+};
+
+static long read_frame(__u32 i, void *ctx)
 {
-	__u32 slot = *(__u32 *)ctx, j = i;
+	const struct run *r = ctx;
+	__u32 slot = r->slot, j = i;
+	__u64 src;
 
 	/* keep the masks the verifier needs from being folded away */
 	asm volatile("" : "+r"(j), "+r"(slot));
 	j &= PAGEREAD_BATCH - 1;
 	slot &= PAGEREAD_SLOTS - 1;
-	errors[slot][j] = bpf_probe_read_kernel(prefixes[slot][j], PAGEREAD_PREFIX,
-						(void *)(direct_map + (pfn_in[slot][j] << 12) + offset));
+	src = direct_map + (pfn_in[slot][j] << 12);
+	if (r->whole) {
+		j &= PAGEREAD_PAGES - 1;
+		errors[slot][j] = bpf_probe_read_kernel(pages[slot][j], 4096, (void *)src);
+	} else {
+		errors[slot][j] = bpf_probe_read_kernel(prefixes[slot][j], PAGEREAD_PREFIX, (void *)(src + offset));
+	}
+	return 0;
+}
+
+static int run_slot(__u64 *ctx, bool whole, __u32 max)
+{
+	struct run r = { ctx[0] & (PAGEREAD_SLOTS - 1), whole };
+	__u32 count = n[r.slot];
+
+	bpf_loop(count < max ? count : max, read_frame, &r, 0);
 	return 0;
 }
 
 SEC("raw_tp")
 int read_prefixes(__u64 *ctx)
 {
-	__u32 slot = ctx[0] & (PAGEREAD_SLOTS - 1), count = n[slot];
-
-	bpf_loop(count < PAGEREAD_BATCH ? count : PAGEREAD_BATCH, read_one, &slot, 0);
-	return 0;
-}
-
-static long read_page(__u32 i, void *ctx)
-{
-	__u32 slot = *(__u32 *)ctx, j = i;
-
-	asm volatile("" : "+r"(j), "+r"(slot));
-	j &= PAGEREAD_PAGES - 1;
-	slot &= PAGEREAD_SLOTS - 1;
-	errors[slot][j] = bpf_probe_read_kernel(pages[slot][j], 4096, (void *)(direct_map + (pfn_in[slot][j] << 12)));
-	return 0;
+	return run_slot(ctx, false, PAGEREAD_BATCH);
 }
 
 /*
@@ -69,8 +76,5 @@ static long read_page(__u32 i, void *ctx)
 SEC("raw_tp")
 int read_pages(__u64 *ctx)
 {
-	__u32 slot = ctx[0] & (PAGEREAD_SLOTS - 1), count = n[slot];
-
-	bpf_loop(count < PAGEREAD_PAGES ? count : PAGEREAD_PAGES, read_page, &slot, 0);
-	return 0;
+	return run_slot(ctx, true, PAGEREAD_PAGES);
 }
