@@ -382,6 +382,9 @@ static __always_inline int on_exit(__u64 mm)
  * common setups (every process; up to KS_PID_LIST pids) are decided from
  * immediates: a .rodata read cost ~30 ns of cache miss per fault here.
  */
+/* the pid placeholders below are written out (the assembler needs literals): keep them events.h's */
+_Static_assert(2125266704 == KS_IMM_PID0 && 2125266711 == KS_IMM_PID0 + KS_PID_LIST - 1, "pid placeholders");
+
 static __always_inline int fault_filter(__u32 tgid)
 {
 	__u64 mode = KS_IMM(KS_IMM_MODE);

@@ -16,18 +16,11 @@ static const struct jv *fp_groups(const struct fingerprint *f)
 	return g && g->type == JV_ARR ? g : NULL;
 }
 
-static const char *str_of(const struct jv *v, const char *k)
-{
-	const struct jv *s = jv_get(v, k);
-
-	return s && s->type == JV_STR ? s->str : "?";
-}
-
 const char *fp_group_key(const struct fingerprint *f, int64_t g)
 {
 	const struct jv *gs = fp_groups(f);
 
-	return gs && g >= 0 && (size_t)g < gs->n ? str_of(gs->items[g], "key") : "?";
+	return gs && g >= 0 && (size_t)g < gs->n ? jv_str(gs->items[g], "key", "?") : "?";
 }
 
 /* The records of one hash: [i, *end). */
@@ -86,8 +79,8 @@ int compare_fingerprints(const struct fingerprint *a, const struct fingerprint *
 		return -ENOMEM;
 	}
 	for (size_t g = 0; g < ga->n; g++) {
-		out->groups[g].key = str_of(ga->items[g], "key");
-		out->groups[g].comm = str_of(ga->items[g], "comm");
+		out->groups[g].key = jv_str(ga->items[g], "key", "?");
+		out->groups[g].comm = jv_str(ga->items[g], "comm", "?");
 		out->groups[g].closest = -1;
 	}
 	/* both sorted by (hash, group): one merge walk */
@@ -171,20 +164,13 @@ void cmp_result_free(struct cmp_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static const char *host_of(const struct recording *r)
-{
-	const struct jv *h = jv_get(r->header, "host");
-
-	return h && h->type == JV_STR ? h->str : "?";
-}
-
 static void side_json(struct jw *w, const char *k, const struct recording *r, const char *path,
 		      const struct cmp_side *s)
 {
 	jw_key(w, k);
 	jw_obj_begin(w);
 	jw_kstr(w, "file", path);
-	jw_kstr(w, "host", host_of(r));
+	jw_kstr(w, "host", jv_str(r->header, "host", "?"));
 	jw_ku64(w, "pass", r->fp.pass);
 	jw_ku64(w, "groups", s->ngroups);
 	jw_kdouble(w, "pages", s->pages);
@@ -199,7 +185,6 @@ static double pct(double a, double b)
 
 int compare_report(const struct recording *a, const struct recording *b, const char *pa, const char *pb, bool json)
 {
-	const double mib = 4096.0 / (1 << 20);
 	struct cmp_result c;
 	char why[160];
 	int err;
@@ -269,10 +254,10 @@ int compare_report(const struct recording *a, const struct recording *b, const c
 		char ha[128], hb[128];
 
 		printf("A: %s (host %s, pass %llu): %.0f distinct contents in %.0f pages, %u groups\n", pa,
-		       printable(ha, sizeof(ha), host_of(a)), (unsigned long long)a->fp.pass, c.a.distinct, c.a.pages,
+		       printable(ha, sizeof(ha), jv_str(a->header, "host", "?")), (unsigned long long)a->fp.pass, c.a.distinct, c.a.pages,
 		       c.a.ngroups);
 		printf("B: %s (host %s, pass %llu): %.0f distinct contents in %.0f pages, %u groups\n", pb,
-		       printable(hb, sizeof(hb), host_of(b)), (unsigned long long)b->fp.pass, c.b.distinct, c.b.pages,
+		       printable(hb, sizeof(hb), jv_str(b->header, "host", "?")), (unsigned long long)b->fp.pass, c.b.distinct, c.b.pages,
 		       c.b.ngroups);
 	}
 	if (c.sample > 1)
@@ -281,7 +266,7 @@ int compare_report(const struct recording *a, const struct recording *b, const c
 	       c.common_distinct, c.a.distinct, pct(c.common_distinct, c.a.distinct), c.a_common_pages, c.a.pages,
 	       pct(c.a_common_pages, c.a.pages));
 	printf("Placing all of A beside B would save %.0f pages (%.1f MiB) beyond what each saves alone.\n",
-	       c.common_distinct, c.common_distinct * mib);
+	       c.common_distinct, c.common_distinct * MIB_PER_PAGE);
 	printf("(zero pages are left out: every host has them)\n\n");
 	printf("SAVING_ALONE: what moving that group alone beside B saves (its contents B holds that no other\n"
 	       "group of A holds)\n\n");

@@ -385,6 +385,13 @@ double jv_num(const struct jv *v, const char *key, double fallback)
 	return m && m->type == JV_NUM ? m->num : fallback;
 }
 
+const char *jv_str(const struct jv *v, const char *key, const char *fallback)
+{
+	const struct jv *m = jv_get(v, key);
+
+	return m && m->type == JV_STR ? m->str : fallback;
+}
+
 void jv_write(struct jw *w, const struct jv *v)
 {
 	switch (v->type) {

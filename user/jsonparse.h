@@ -33,6 +33,8 @@ void jv_free(struct jv *v);
 const struct jv *jv_get(const struct jv *v, const char *key);
 /* A number member, or fallback. */
 double jv_num(const struct jv *v, const char *key, double fallback);
+/* A string member, or fallback. */
+const char *jv_str(const struct jv *v, const char *key, const char *fallback);
 /* Write v with the JSON writer (numbers as jw_double writes them). */
 void jv_write(struct jw *w, const struct jv *v);
 

@@ -28,9 +28,14 @@ static void put32(uint8_t *p, uint32_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-static uint32_t get32(const uint8_t *p)
+uint32_t rec_get32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+uint64_t rec_get64(const uint8_t *p)
+{
+	return (uint64_t)rec_get32(p) | (uint64_t)rec_get32(p + 4) << 32;
 }
 
 void rec_file_header(uint8_t out[REC_FILE_HEADER])
@@ -104,10 +109,10 @@ int rec_walk(const uint8_t *buf, size_t len, rec_fn fn, void *ctx, struct rec_er
 	memset(e, 0, sizeof(*e));
 	if (len < REC_FILE_HEADER || memcmp(buf, REC_MAGIC, 8))
 		return fail(e, 0, "not a ksmscope recording (bad magic)");
-	if (get32(buf + 8) < 1 || get32(buf + 8) > REC_VERSION) {
+	if (rec_get32(buf + 8) < 1 || rec_get32(buf + 8) > REC_VERSION) {
 		char w[64];
 
-		snprintf(w, sizeof(w), "format version %u, this ksmscope reads 1 to %u", get32(buf + 8), REC_VERSION);
+		snprintf(w, sizeof(w), "format version %u, this ksmscope reads 1 to %u", rec_get32(buf + 8), REC_VERSION);
 		return fail(e, 8, w);
 	}
 	while (off < len) {
@@ -118,15 +123,15 @@ int rec_walk(const uint8_t *buf, size_t len, rec_fn fn, void *ctx, struct rec_er
 
 		if (len - off < REC_BLOCK_OVERHEAD)
 			return fail(e, off, "truncated block header");
-		v.type = get32(buf + off);
-		plen = get32(buf + off + 4);
+		v.type = rec_get32(buf + off);
+		plen = rec_get32(buf + off + 4);
 		if (plen > REC_MAX_PAYLOAD)
 			return fail(e, off, "block length out of range");
 		if (len - off - REC_BLOCK_OVERHEAD < plen)
 			return fail(e, off, "truncated block");
-		if (get32(buf + off + 8 + plen) != block_crc(buf + off, buf + off + 8, plen))
+		if (rec_get32(buf + off + 8 + plen) != block_crc(buf + off, buf + off + 8, plen))
 			return fail(e, off, "checksum mismatch");
-		v.deflated = (v.type & REC_F_DEFLATE) && get32(buf + 8) >= 2;
+		v.deflated = (v.type & REC_F_DEFLATE) && rec_get32(buf + 8) >= 2;
 		if (v.deflated)
 			v.type &= ~REC_F_DEFLATE;
 		if (v.type == 0 || v.type >= REC__MAX)
@@ -135,7 +140,7 @@ int rec_walk(const uint8_t *buf, size_t len, rec_fn fn, void *ctx, struct rec_er
 		v.len = plen;
 		v.offset = off;
 		if (v.deflated) {
-			uLongf n = plen >= 4 ? get32(v.payload) : 0;
+			uLongf n = plen >= 4 ? rec_get32(v.payload) : 0;
 
 			if (plen < 4 || n > REC_MAX_PAYLOAD)
 				return fail(e, off, "compressed block of a bad length");
@@ -143,7 +148,7 @@ int rec_walk(const uint8_t *buf, size_t len, rec_fn fn, void *ctx, struct rec_er
 			if (!raw)
 				return -ENOMEM;
 			/* exactly the length it claims, or it is damaged */
-			if (uncompress(raw, &n, v.payload + 4, plen - 4) != Z_OK || n != get32(v.payload)) {
+			if (uncompress(raw, &n, v.payload + 4, plen - 4) != Z_OK || n != rec_get32(v.payload)) {
 				free(raw);
 				return fail(e, off, "compressed block does not inflate");
 			}
@@ -154,8 +159,8 @@ int rec_walk(const uint8_t *buf, size_t len, rec_fn fn, void *ctx, struct rec_er
 			free(raw);
 			return fail(e, off, "events block of a partial record");
 		}
-		if (v.type == REC_HASHES && (v.len < 4 || get32(v.payload) > v.len - 4 ||
-					     (v.len - 4 - get32(v.payload)) % REC_HASH_BYTES)) {
+		if (v.type == REC_HASHES && (v.len < 4 || rec_get32(v.payload) > v.len - 4 ||
+					     (v.len - 4 - rec_get32(v.payload)) % REC_HASH_BYTES)) {
 			free(raw);
 			return fail(e, off, "hashes block of a partial record");
 		}

@@ -65,6 +65,10 @@ const char *rec_event_name(unsigned kind);
 
 const char *rec_type_name(uint32_t type);
 
+/* The format's little-endian integers, from any byte order. */
+uint32_t rec_get32(const uint8_t *p);
+uint64_t rec_get64(const uint8_t *p);
+
 /* The file header, into out[REC_FILE_HEADER]. */
 void rec_file_header(uint8_t out[REC_FILE_HEADER]);
 

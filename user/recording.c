@@ -30,16 +30,6 @@ struct rec_point rec_point_of(const struct jv *s)
 	};
 }
 
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get64(const uint8_t *p)
-{
-	return (uint64_t)get32(p) | (uint64_t)get32(p + 4) << 32;
-}
-
 static void fp_clear(struct fingerprint *f)
 {
 	jv_free(f->meta);
@@ -50,7 +40,7 @@ static void fp_clear(struct fingerprint *f)
 /* A part of a fingerprint; the walk checked the block's shape. 0, BAD_JSON or -ENOMEM. */
 static int take_hashes(struct recording *r, const struct rec_block_view *b)
 {
-	uint32_t jl = get32(b->payload);
+	uint32_t jl = rec_get32(b->payload);
 	size_t k = (b->len - 4 - jl) / REC_HASH_BYTES, off;
 	const char *err;
 	struct jv *meta = jv_parse((const char *)b->payload + 4, jl, &off, &err);
@@ -104,7 +94,7 @@ static int take_hashes(struct recording *r, const struct rec_block_view *b)
 	}
 	for (size_t i = 0; i < k; i++) {
 		const uint8_t *q = b->payload + 4 + jl + i * REC_HASH_BYTES;
-		struct fp_rec x = { get64(q), get32(q + 8), get32(q + 12) };
+		struct fp_rec x = { rec_get64(q), rec_get32(q + 8), rec_get32(q + 12) };
 		const struct fp_rec *p = f->n ? &f->r[f->n - 1] : NULL;
 
 		/*
@@ -195,7 +185,7 @@ int recording_parse(const uint8_t *buf, size_t len, struct recording *r)
 	memset(r, 0, sizeof(*r));
 	r->bytes = len;
 	if (len >= 12)
-		r->version = (uint32_t)buf[8] | (uint32_t)buf[9] << 8 | (uint32_t)buf[10] << 16 | (uint32_t)buf[11] << 24;
+		r->version = rec_get32(buf + 8);
 	bad = rec_walk(buf, len, take_block, r, &e);
 	if (bad == -ENOMEM || (bad < 0 && !e.what[0]) || (bad && bad != -1 && bad != BAD_JSON)) {
 		recording_free(r);

@@ -14,6 +14,8 @@
 #include "jsonparse.h"
 #include "recfile.h"
 
+#define MIB_PER_PAGE (4096.0 / (1 << 20))
+
 /* One snapshot's headline figures (pages, seconds; NaN when absent). */
 struct rec_point {
 	double time, uptime, interval;

@@ -184,11 +184,10 @@ static int report_text(const struct recording *t, const char *path)
 		printf("first bad block at offset %llu: %s; the %llu bytes before it are good\n",
 		       (unsigned long long)t->err.offset, t->err.what, (unsigned long long)t->err.offset);
 	if (t->header) {
-		const struct jv *k = jv_get(t->header, "kernel"), *h = jv_get(t->header, "host");
 		char hb[128], kb[128];
 
-		printf("host %s, kernel %s\n", printable(hb, sizeof(hb), h && h->type == JV_STR ? h->str : "-"),
-		       printable(kb, sizeof(kb), k && k->type == JV_STR ? k->str : "-"));
+		printf("host %s, kernel %s\n", printable(hb, sizeof(hb), jv_str(t->header, "host", "-")),
+		       printable(kb, sizeof(kb), jv_str(t->header, "kernel", "-")));
 	}
 	if (!t->last)
 		return fflush(stdout) ? 1 : 0;

@@ -10,7 +10,6 @@
 #include "report_tables.h"
 #include "svgplot.h"
 
-#define MIB_PER_PAGE (4096.0 / (1 << 20))
 #define MAX_BARS 12 /* groups shown in the stacked bars; the rest are one "others" bar */
 
 /* Series colours: one set per plot, none shared, so each plot can be found in a screenshot. */
@@ -105,12 +104,10 @@ static void plot_groups(struct sbuf *o, const struct recording *r, bool *oom)
 			v[k][j] += isfinite(sp[j]) ? sp[j] * MIB_PER_PAGE : 0;
 	}
 	for (size_t k = 0; k < bars; k++) {
-		const struct jv *key = jv_get(g[k], "key");
-
 		if (k == MAX_BARS && n > MAX_BARS + 1)
 			snprintf(lb[k], sizeof(lb[k]), "%zu others", n - MAX_BARS);
 		else
-			snprintf(lb[k], sizeof(lb[k]), "%.12s", key && key->type == JV_STR ? key->str : "?");
+			snprintf(lb[k], sizeof(lb[k]), "%.12s", jv_str(g[k], "key", "?"));
 		labels[k] = lb[k];
 		top = fmax(top, v[k][0] + v[k][1] + v[k][2]);
 	}
@@ -258,13 +255,6 @@ static void meta_row(struct sbuf *o, const char *k, const char *v)
 	sbuf_printf(o, "</td></tr>\n");
 }
 
-static const char *jstr(const struct jv *v, const char *k)
-{
-	const struct jv *s = jv_get(v, k);
-
-	return s && s->type == JV_STR ? s->str : "-";
-}
-
 static void meta_html(struct sbuf *o, const struct recording *r, const char *name)
 {
 	const struct jv *h = r->header, *par = jv_get(h, "parameters");
@@ -273,8 +263,8 @@ static void meta_html(struct sbuf *o, const struct recording *r, const char *nam
 
 	sbuf_printf(o, "<table class=\"meta\">\n");
 	meta_row(o, "recording", name);
-	meta_row(o, "host", jstr(h, "host"));
-	meta_row(o, "kernel", jstr(h, "kernel"));
+	meta_row(o, "host", jv_str(h, "host", "-"));
+	meta_row(o, "kernel", jv_str(h, "kernel", "-"));
 	if (started >= 0 && started < 1e11) { /* a date, not a damaged number */
 		time_t t = (time_t)started;
 		struct tm tm;
@@ -284,7 +274,7 @@ static void meta_html(struct sbuf *o, const struct recording *r, const char *nam
 	}
 	snprintf(b, sizeof(b), "%.1f s, %zu snapshots", r->n ? r->series[r->n - 1].uptime : 0.0, r->n);
 	meta_row(o, "length", b);
-	snprintf(b, sizeof(b), "group by %s, sample 1/%.0f, interval %g s, scan rate %g MiB/s", jstr(par, "group_by"),
+	snprintf(b, sizeof(b), "group by %s, sample 1/%.0f, interval %g s, scan rate %g MiB/s", jv_str(par, "group_by", "-"),
 		 jv_num(par, "sample", NAN), jv_num(par, "interval", NAN), jv_num(par, "scan_rate_mib", NAN));
 	meta_row(o, "parameters", b);
 	if (r->bad)

@@ -9,7 +9,6 @@
 
 #include "regions.h"
 
-#define MIB_PER_PAGE (4096.0 / (1 << 20))
 #define SERIES_ROWS 24 /* the series table shows at most this many snapshots (JSON has all) */
 
 static void rt_start(struct rtable *t, const char *id, const char *title, size_t ncol)
@@ -160,13 +159,6 @@ const struct jv **sorted_groups(const struct recording *r, size_t *n, bool *oom)
 	return v;
 }
 
-static const char *str_of(const struct jv *v, const char *k)
-{
-	const struct jv *s = jv_get(v, k);
-
-	return s && s->type == JV_STR ? s->str : "";
-}
-
 static void groups_table(struct rtable *t, const struct recording *r)
 {
 	size_t n;
@@ -183,7 +175,7 @@ static void groups_table(struct rtable *t, const struct recording *r)
 		double sp[3];
 
 		split_zero_self_inter(num(g[i], "saveable"), num(g[i], "saveable_zero"), num(g[i], "saveable_self"), sp);
-		rt_row(t, str_of(g[i], "key"), str_of(g[i], "comm"), mib(&F, num(g[i], "sites")),
+		rt_row(t, jv_str(g[i], "key", ""), jv_str(g[i], "comm", ""), mib(&F, num(g[i], "sites")),
 		       mib(&F, num(g[i], "saveable")), pct(&F, num(g[i], "saveable"), num(g[i], "sites")), mib(&F, sp[0]),
 		       mib(&F, sp[1]), mib(&F, sp[2]), mib(&F, num(g[i], "ksm_saved") + num(g[i], "ksm_zero_pages")),
 		       f(&F, "%.0f%%", 100 * num(g[i], "effectiveness")), f(&F, "%.0f", num(g[i], "merges")),
