@@ -1,14 +1,25 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # ksmscope build graph:
-#   bpf/*.bpf.c -> build/*.bpf.o -> build/*.skel.h -> build/user/*.o -> build/ksmscope
-# V=1 shows full commands. SAN=1 builds with AddressSanitizer + UBSan into build-san/.
+#   bpf/*.bpf.c -> $(OUT)/*.bpf.o -> $(OUT)/*.skel.h
+#   user/<subsystem>/*.c (all but cli/) -> $(OUT)/libksmscope.a
+#   user/cli/*.c + libksmscope.a -> $(OUT)/ksmscope
+# Unit tests, fuzz targets and benchmarks link the same library.
+# V=1 shows full commands. SAN=1 builds with AddressSanitizer + UBSan into build-san/;
+# FUZZ=1 builds the library for libFuzzer (clang) into build-fuzz/.
 
 ARCH      ?= x86
 CLANG     ?= clang
 BPFTOOL   ?= bpftool
 CC        ?= cc
+AR        ?= ar
 PREFIX    ?= /usr/local
 
-ifeq ($(SAN),1)
+ifeq ($(FUZZ),1)
+OUT       := build-fuzz
+CC        := $(CLANG)
+SANFLAGS  := -fsanitize=fuzzer-no-link,address,undefined,float-cast-overflow -fno-sanitize-recover=all
+CFLAGS    ?= -g -O1
+else ifeq ($(SAN),1)
 OUT       := build-san
 SANFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 else
@@ -18,7 +29,8 @@ endif
 
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(SANFLAGS)
-CPPFLAGS  += -I$(OUT) -Iuser -Ibpf -MMD -MP
+# headers are named from user/ ("lib/util.h") or from the top ("bpf/events.h")
+CPPFLAGS  += -I$(OUT) -Iuser -I. -MMD -MP
 LDFLAGS   += $(SANFLAGS)
 LDLIBS    += -lbpf -lelf -lz -lm -lmicrohttpd -lpthread
 
@@ -28,9 +40,11 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
-USER_SRCS := $(wildcard user/*.c)
-USER_OBJS := $(patsubst user/%.c,$(OUT)/user/%.o,$(USER_SRCS))
-LIB_OBJS  := $(filter-out $(OUT)/user/ksmscope.o,$(USER_OBJS))
+LIB_SRCS  := $(filter-out user/cli/%,$(wildcard user/*/*.c))
+CLI_SRCS  := $(wildcard user/cli/*.c)
+LIB_OBJS  := $(patsubst user/%.c,$(OUT)/user/%.o,$(LIB_SRCS))
+CLI_OBJS  := $(patsubst user/%.c,$(OUT)/user/%.o,$(CLI_SRCS))
+LIB       := $(OUT)/libksmscope.a
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUT)/tests/%,$(UNIT_SRCS))
@@ -46,15 +60,13 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: all clean test test-unit test-integration bench install run fuzz
+.PHONY: all clean test test-unit test-integration bench install run fuzz check-tree
 
 all: $(OUT)/ksmscope
 
-$(OUT) $(OUT)/user $(OUT)/tests $(OUT)/bench:
-	$(Q)mkdir -p $@
-
-$(OUT)/%.bpf.o: bpf/%.bpf.c vmlinux/$(ARCH)/vmlinux.h | $(OUT)
+$(OUT)/%.bpf.o: bpf/%.bpf.c vmlinux/$(ARCH)/vmlinux.h
 	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(@:.o=.d) -c $< -o $@
 
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o
@@ -62,21 +74,29 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< > $@
 
 # every user object may include a skeleton: generate them first
-$(OUT)/user/%.o: user/%.c | $(SKELS) $(OUT)/user
+$(OUT)/user/%.o: user/%.c | $(SKELS)
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
-$(OUT)/ksmscope: $(USER_OBJS)
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@
+	$(Q)$(AR) rcs $@ $^
+
+$(OUT)/ksmscope: $(CLI_OBJS) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
-$(OUT)/tests/test_%: tests/unit/test_%.c tests/unit/harness.h $(LIB_OBJS) | $(OUT)/tests
+$(OUT)/tests/test_%: tests/unit/test_%.c tests/unit/harness.h $(LIB)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
 # the workload stands for an ordinary process: never sanitized (ASan reserves terabytes of shadow)
-$(OUT)/tests/workload: tests/workload.c Makefile | $(OUT)/tests
+$(OUT)/tests/workload: tests/workload.c Makefile
 	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS) $(filter-out $(SANFLAGS),$(CFLAGS)) $< -o $@ -lpthread
 
 # The test suite builds and runs the sanitized tree; root runs the integration tests too.
@@ -88,47 +108,45 @@ test-unit:
 	$(Q)$(MAKE) --no-print-directory SAN=1 $(patsubst $(OUT)/%,build-san/%,$(UNIT_BINS))
 	$(Q)TESTS_ONLY=unit tests/run.sh build-san
 
+# the tree's shape: layering, function length, SPDX lines, no pointer outside (scripts/check-tree.sh)
+check-tree:
+	$(Q)scripts/check-tree.sh
+
 # bench/: fault_bench plus its own BPF objects (bench/*.bpf.c -> $(OUT)/bench/*.skel.h)
 BENCH_BPF_SRCS := $(wildcard bench/*.bpf.c)
 BENCH_SKELS    := $(patsubst bench/%.bpf.c,$(OUT)/bench/%.skel.h,$(BENCH_BPF_SRCS))
-BENCH_BINS     := $(OUT)/bench/fault_bench
+BENCH_BINS     := $(OUT)/bench/fault_bench $(OUT)/bench/copy_baseline $(OUT)/bench/fault_loop
 .SECONDARY: $(BENCH_SKELS) $(BENCH_SKELS:.skel.h=.bpf.o)
 
-$(OUT)/bench/%.bpf.o: bench/%.bpf.c vmlinux/$(ARCH)/vmlinux.h | $(OUT)/bench
+$(OUT)/bench/%.bpf.o: bench/%.bpf.c vmlinux/$(ARCH)/vmlinux.h
 	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -MF $(@:.o=.d) -c $< -o $@
 
-$(OUT)/bench/%.skel.h: $(OUT)/bench/%.bpf.o
-	$(call msg,GEN-SKEL,$@)
-	$(Q)$(BPFTOOL) gen skeleton $< > $@
-
-# fault_bench is self-contained (it runs the ksmscope binary): no user objects linked
-$(OUT)/bench/%: bench/%.c | $(BENCH_SKELS) $(OUT)/bench
+$(OUT)/bench/%: bench/%.c $(LIB) | $(BENCH_SKELS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CPPFLAGS) -I$(OUT)/bench $(CFLAGS) $(LDFLAGS) $< $(LDLIBS) -o $@
+	$(Q)$(CC) $(CPPFLAGS) -I$(OUT)/bench $(CFLAGS) $(LDFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
-# libFuzzer targets (clang): tests/fuzz/fuzz_*.c against their corpus for FUZZ_SECS seconds each
+# libFuzzer targets: tests/fuzz/fuzz_*.c against their corpus for FUZZ_SECS seconds each,
+# linked with the library built by FUZZ=1
 FUZZ_SECS ?= 60
-FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
-# what each target links besides user/NAME.c
-FUZZ_DEPS_recording := user/recfile.c user/jsonparse.c user/report_tables.c user/report_html.c user/svgplot.c \
-	user/compare.c user/regions.c user/procmaps.c
-
-.SECONDEXPANSION:
-build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c user/%.c user/%.h $$(FUZZ_DEPS_$$*)
-	@mkdir -p build-fuzz
+ifeq ($(FUZZ),1)
+$(OUT)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(LIB)
 	$(call msg,FUZZ-CC,$@)
-	$(Q)$(CLANG) -g -O1 -Iuser -Ibpf -fsanitize=fuzzer,address,undefined,float-cast-overflow -fno-sanitize-recover=all \
-		$< user/$*.c $(FUZZ_DEPS_$*) user/json.c user/util.c -o $@ -lz -lm
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fsanitize=fuzzer $< $(LIB) $(LDLIBS) -o $@
+endif
 
-fuzz: $(FUZZ_BINS)
+fuzz:
+	$(Q)$(MAKE) --no-print-directory FUZZ=1 $(FUZZ_BINS)
 	$(Q)for f in $(FUZZ_BINS); do \
-		n=$${f#build-fuzz/fuzz_}; mkdir -p build-fuzz/corpus-$$n; \
+		n=$${f#build-fuzz/fuzz/fuzz_}; mkdir -p build-fuzz/corpus-$$n; \
 		$$f -max_total_time=$(FUZZ_SECS) -max_len=65536 build-fuzz/corpus-$$n tests/fuzz/corpus/$$n || exit 1; \
 	done
 
-bench: $(OUT)/ksmscope $(BENCH_BINS) $(OUT)/bench/copy_baseline $(OUT)/bench/fault_loop $(OUT)/tests/workload
+bench: $(OUT)/ksmscope $(BENCH_BINS) $(OUT)/tests/workload
 	$(Q)bench/run.sh $(OUT)
 
 run: $(OUT)/ksmscope
@@ -142,4 +160,4 @@ clean:
 	$(call msg,CLEAN,build build-san build-fuzz)
 	$(Q)rm -rf build build-san build-fuzz
 
--include $(wildcard $(OUT)/*.d $(OUT)/user/*.d $(OUT)/tests/*.d $(OUT)/bench/*.d)
+-include $(shell find $(OUT) -name '*.d' 2>/dev/null)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * The copy baselines for the scan benchmark: read every page of a range of
  * another process, batched 512 pages per call, and nothing else.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # bench/engine_bench.sh [OUT]: the live engine's own cost, next to ksmd's in the same run.
 #
 # A 4 GiB mergeable workload (4096 contents x 256 copies: 64 copies a GiB) and KSM at

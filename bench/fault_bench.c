@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * fault_bench: what ksmscope adds to a page fault, and how many records per
  * second its reader keeps up with.

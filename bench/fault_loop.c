@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * fault_loop: the cost of page faults as an ordinary process sees it, for
  * comparing a host with and without ksmscope's engine attached.

@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * ksmscope's page-fault hook taken apart, for fault_bench's "parts" mode.
  *

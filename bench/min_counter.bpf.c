@@ -1,4 +1,4 @@
-// SPDX-License-Identifier: GPL-2.0
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * The floor for any page-fault hook: a tp_btf program on page_fault_user
  * that only bumps a per-CPU array counter (the map kind ksmscope's counters

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # bench/run.sh [OUT]: what ksmscope adds to a page fault, and the record rate its reader sustains.
 # Needs root (BPF). `make bench` builds everything and runs this; run directly it builds what
 # is missing. About 28 minutes (the engine section alone is 2 x 10: BENCH_ENGINE_SECS). See bench/README.md for what is measured and how.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Scan benchmark (issue: sharing-potential scanner), in one run on the same 1 GiB target:
 # the copy baselines (process_vm_readv, /proc/PID/mem), ksmscope scan with N = 1 and N = 16.
 # Prints pages per second, ratios to the baselines, index memory and peak RSS.

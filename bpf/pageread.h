@@ -1,4 +1,5 @@
-/* Shared between bpf/pageread.bpf.c and user/pageread.c. */
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Shared between bpf/pageread.bpf.c and user/scanner/pageread.c. */
 #ifndef KSMSCOPE_PAGEREAD_H
 #define KSMSCOPE_PAGEREAD_H
 

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Regenerate vmlinux/<arch>/vmlinux.h from a running kernel's BTF.
 # The kernel must have CONFIG_KSM=y so the KSM types (struct ksm_rmap_item) are present.
 set -euo pipefail

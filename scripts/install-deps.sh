@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Installs every build and test dependency of ksmscope from Debian's archive.
 # Safe to re-run: only missing packages are installed.
 set -euo pipefail

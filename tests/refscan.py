@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 """refscan.py - reference memory-sharing scanner (TEST ORACLE).
 
 This is the oracle the integration tests compare the C scanner against,
 field by field.  It is written independently of the C implementation
-(user/scanner.c, user/model.c, user/index.c), directly from the metric
+(user/scanner/scanner.c, model.c, content_index.c), directly from the metric
 definitions, and favours obvious correctness over speed:
 
   * page contents are compared as whole bytes objects (no digests);

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Runs the unit tests (no root) and, as root, the integration tests (real BPF, real KSM).
 # Closing line: "N passed, N failed[, N skipped]" counting individual checks.
 # TESTS_ONLY=unit|integration narrows the run.

@@ -1,8 +1,9 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* libFuzzer target: the JSON reader of recording blocks never crashes, and what it reads writes back. */
 #include <stddef.h>
 #include <stdint.h>
 
-#include "jsonparse.h"
+#include "lib/json_reader.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

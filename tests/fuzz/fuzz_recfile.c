@@ -1,8 +1,9 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* libFuzzer target: the recording reader must reject any input cleanly, never crash or read out of bounds. */
 #include <stddef.h>
 #include <stdint.h>
 
-#include "recfile.h"
+#include "report/recfile.h"
 
 static int touch(void *ctx, const struct rec_block_view *b)
 {

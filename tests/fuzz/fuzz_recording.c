@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * libFuzzer target: a recording read back and reported (tables, HTML page,
  * a comparison with itself) from any input: no crash, no sanitizer report.
@@ -8,11 +9,11 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "compare.h"
-#include "recording.h"
-#include "report_html.h"
-#include "report_tables.h"
-#include "util.h"
+#include "report/compare.h"
+#include "report/recording.h"
+#include "report/html.h"
+#include "report/tables.h"
+#include "lib/util.h"
 
 /* Mutations rarely keep a CRC right: mend every whole block's, so they reach the parsers behind it. */
 static void mend_crcs(uint8_t *b, size_t size)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: GPL-2.0-only
 # Shared helpers for integration tests: real BPF, real KSM, real processes.
 # Each test script sources this, calls ksm_save, and gets KSM restored on every exit.
 set -u

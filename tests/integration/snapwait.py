@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
 """Wait for a watch --json snapshot that satisfies a condition; print it.
 
 usage: snapwait.py FILE EXPR [TIMEOUT]

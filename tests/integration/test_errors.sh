@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # Every bad input: one clear line on stderr, a non-zero exit, no crash.
 # Missing kernel features are made real inside private mount namespaces.
 . "$(dirname "$0")/lib.sh"

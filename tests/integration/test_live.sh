@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # The live engine (watch --json) against real KSM and real processes: every
 # missed duplicate lands in its bucket; the actual saving equals the kernel's
 # per-process counters and the tracer's merge events; COW breaks are counted in

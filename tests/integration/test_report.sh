@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # ksmscope record and report: a recording of a real run is complete after
 # SIGINT, holds one header, every snapshot and an end block; its numbers are
 # the scanner's and the live engine's; the HTML page renders its plots in

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # ksmscope scan against real processes with known answers, and field by field
 # against an independent count (tests/refscan.py) of the same frozen processes.
 . "$(dirname "$0")/lib.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # scan on a live host: sampling statistics, freezing and thawing, processes that
 # go away, and bad input.
 . "$(dirname "$0")/lib.sh"

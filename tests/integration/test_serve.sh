@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # ksmscope serve: scraped over HTTP by curl and by a real Prometheus server;
 # the exposition passes promtool; bad paths 404; slow and garbage clients
 # stall nothing; SIGINT frees the port.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
 # ksmscope trace against real KSM: merges, unmerges (user and kernel writes),
 # scans, pid filtering, use_zero_pages, attach-after-merge, classic hooks.
 . "$(dirname "$0")/lib.sh"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
 /* Minimal unit-test harness: checks count, never abort; the last line is "RESULT pass fail". */
 #ifndef KSMSCOPE_HARNESS_H
 #define KSMSCOPE_HARNESS_H

@@ -1,8 +1,9 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* The correlator: passes joined by site, events between and during passes, and missed reasons, worked by hand. */
 #include <math.h>
 #include <stdlib.h>
 
-#include "correlator.h"
+#include "engine/correlator.h"
 #include "harness.h"
 
 #define ZERO 7

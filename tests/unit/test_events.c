@@ -1,10 +1,11 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * bpf/events.h is a wire format between the BPF programs and userspace: pin every
  * offset, size and tag value so a layout change is a deliberate, visible edit.
  */
 #include <stddef.h>
 
-#include "events.h"
+#include "bpf/events.h"
 #include "harness.h"
 
 #define FSIZE(t, f) sizeof(((struct t *)0)->f)

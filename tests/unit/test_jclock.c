@@ -1,6 +1,7 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* Jiffies to nanoseconds: HZ detection and conversion. */
 #include "harness.h"
-#include "jclock.h"
+#include "tracer/jclock.h"
 
 static void test_hz(void)
 {

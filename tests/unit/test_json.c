@@ -1,8 +1,9 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* jw_*: the JSON Lines writer. Every check compares the exact bytes written. */
 #include <stdlib.h>
 
 #include "harness.h"
-#include "json.h"
+#include "lib/json_writer.h"
 
 static void test_empty_object(void)
 {
@@ -165,7 +166,7 @@ static void test_utf8(void)
 	jw_free(&w);
 }
 
-/* Strict UTF-8 check written independently of json.c: decode, then reject what RFC 3629 forbids. */
+/* Strict UTF-8 check written independently of lib/json_writer.c: decode, then reject what RFC 3629 forbids. */
 static int valid_utf8(const unsigned char *s, size_t n)
 {
 	for (size_t i = 0; i < n;) {

@@ -1,9 +1,10 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* The JSON reader: what the writer writes reads back the same; malformed text is an error at its offset. */
 #include <math.h>
 #include <stdlib.h>
 
 #include "harness.h"
-#include "jsonparse.h"
+#include "lib/json_reader.h"
 
 static void test_round_trip(void)
 {

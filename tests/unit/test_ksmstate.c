@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* ksmstate: parsing /sys/kernel/mm/ksm files, on a fake directory built under /tmp. */
 #include <errno.h>
 #include <fcntl.h>
@@ -6,7 +7,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "ksmstate.h"
+#include "sys/ksmstate.h"
 
 static void test_parse(void)
 {

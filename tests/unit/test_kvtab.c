@@ -1,9 +1,10 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* kvtab: open addressing with backward-shift deletion, checked against a brute-force model. */
 #include <errno.h>
 #include <stdlib.h>
 
 #include "harness.h"
-#include "kvtab.h"
+#include "lib/kvtab.h"
 
 static uint64_t rng = 0x243f6a8885a308d3ULL;
 

@@ -1,11 +1,12 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* The sharing model and the content index, on hand-built inputs with answers worked out by hand. */
 #include <math.h>
 #include <stdlib.h>
 
 #include "harness.h"
-#include "hash.h"
-#include "index.h"
-#include "model.h"
+#include "scanner/pagehash.h"
+#include "scanner/content_index.h"
+#include "scanner/model.h"
 
 #define NG 3
 

@@ -1,10 +1,11 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* procmaps: smaps parsing from in-memory text, and one read of our own smaps. */
 #include <errno.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "harness.h"
-#include "procmaps.h"
+#include "sys/procmaps.h"
 
 /* Parse text as if it were /proc/PID/smaps. */
 static int parse(const char *text, struct vma_list *l)

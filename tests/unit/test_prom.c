@@ -1,9 +1,10 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* The Prometheus exposition of a hand-built snapshot: names, labels, escaping, NaN, histograms. */
 #include <math.h>
 #include <stdlib.h>
 
 #include "harness.h"
-#include "prom.h"
+#include "sinks/prom.h"
 
 static bool has_line(const char *text, const char *line)
 {

@@ -1,9 +1,10 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* The recording format: blocks round-trip; truncation and corruption are found at the right offset. */
 #include <stdlib.h>
 #include <zlib.h>
 
 #include "harness.h"
-#include "recfile.h"
+#include "report/recfile.h"
 
 static uint8_t file[4096];
 static size_t flen;

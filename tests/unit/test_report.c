@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /*
  * report's pure parts: a recording built in memory is read back; the tables,
  * the HTML page and its plots, and the comparison of two fingerprints give
@@ -6,13 +7,13 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "compare.h"
+#include "report/compare.h"
 #include "harness.h"
-#include "recfile.h"
-#include "recording.h"
-#include "report_html.h"
-#include "report_tables.h"
-#include "svgplot.h"
+#include "report/recfile.h"
+#include "report/recording.h"
+#include "report/html.h"
+#include "report/tables.h"
+#include "report/svgplot.h"
 
 static uint8_t *file;
 static size_t flen;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* targets: --pid lists, --comm names, matching, and the /proc lookups behind them. */
 #include <errno.h>
 #include <pthread.h>
@@ -6,7 +7,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "targets.h"
+#include "sys/targets.h"
 
 #define ANY SIZE_MAX
 #define NO_SUCH_PID ((1u << 22) + 12345) /* above PID_MAX_LIMIT: cannot exist */

@@ -1,9 +1,10 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* top's screen from a hand-built snapshot: header, rows, sorting, the screen's size. */
 #include <math.h>
 #include <stdlib.h>
 
 #include "harness.h"
-#include "top.h"
+#include "sinks/top.h"
 
 static struct snapshot snap;
 static struct group_live grp[3];

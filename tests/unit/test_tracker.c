@@ -1,6 +1,7 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* tracker: which record becomes which output line, and what it remembers. */
 #include "harness.h"
-#include "tracker.h"
+#include "tracer/tracker.h"
 
 #define A1 0x7f0000001000ULL
 #define A2 0x7f0000002000ULL

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-2.0-only
 /* util: strict number parsers, small-file readers, and the error printer. */
 #include <errno.h>
 #include <fcntl.h>
@@ -6,7 +7,7 @@
 #include <unistd.h>
 
 #include "harness.h"
-#include "util.h"
+#include "lib/util.h"
 
 static void test_parse_u64(void)
 {

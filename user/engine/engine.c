@@ -1,0 +1,864 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "engine/engine.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <malloc.h>
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tracer/loader.h"
+#include "sys/preflight.h"
+#include "lib/util.h"
+
+const double lat_bounds[LAT_BUCKETS] = { 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800, 3600 };
+
+/* A process's cost in the pacing budget, beyond its pages: its smaps walk and files. */
+#define PROC_COST_PAGES 64
+
+void latency_add(struct latency_hist *h, double seconds)
+{
+	int b = 0;
+
+	while (b < LAT_BUCKETS && seconds > lat_bounds[b])
+		b++;
+	h->bucket[b]++;
+	h->count++;
+	h->sum += seconds;
+}
+
+/* A finished pass, handed from the scan thread to the main thread whole. */
+struct pass_result {
+	struct group_info *groups;
+	uint32_t ngroups;
+	struct model_out mo;
+	struct metrics se;
+	struct scan_races races;
+	uint64_t pages;
+	double seconds, ended; /* engine seconds */
+};
+
+struct engine {
+	struct engine_opts *o;
+	struct evsource src;
+	struct corr corr;
+	struct hasher h;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pthread_t th;
+	bool th_started;
+	volatile sig_atomic_t scan_stop; /* the scanner's: abandon the pass */
+	_Atomic uint64_t full_scans;     /* KSM's, monotonic across run=2 resets */
+	_Atomic uint64_t pass_pages;     /* examined by the pass under way */
+	uint64_t t0_ns;
+	/*
+	 * KSM frames' content hashes from the last adopted pass, for the next pass's
+	 * readers (a KSM page cannot change while it stays one): read-only while a
+	 * pass runs; `freed` (under mu) holds the frames KSM let go of since, whose
+	 * numbers may now be other pages.
+	 */
+	struct kvtab known;
+	struct kvtab freed;
+	/* under mu */
+	struct pass_result *incoming;
+	int scan_err;
+	bool closing;
+	/* the main thread's */
+	struct pass_result *pass;
+	uint64_t passes;
+	struct kvtab pidev; /* (pid, 0) -> (merges, unmerges); (pid, 1) -> (zero merges, -); (pid, 2) -> previous */
+	struct latency_hist lat;
+	uint64_t merges, zero_merges, unmerges, prev_merges, prev_unmerges;
+	int ksmd_pid;
+	double ksmd_prev_cpu, prev_t, prev_self_cpu, last_scan_change_t, full_scan_seconds;
+	uint64_t prev_pages_scanned, last_full_scans, full_scans_base;
+	bool have_prev;
+	/* the scan thread's */
+	double tokens, refill_t;
+	/* the correlator's last results: recomputed when something changed, within a CPU budget */
+	struct corr_metrics *cgroups, ctotal;
+	struct group_live *glive;
+	uint32_t cap_live;
+	uint64_t computed_fs;
+	double computed_t, next_compute;
+	bool adopted; /* a pass was adopted since the last compute: group ids changed */
+	bool known_off; /* the freed set could not grow: the known hashes are not used again */
+};
+
+static double engine_now(const struct engine *E)
+{
+	return (double)(now_mono_ns() - E->t0_ns) / 1e9;
+}
+
+static void pass_free(struct pass_result *p)
+{
+	if (!p)
+		return;
+	for (uint32_t g = 0; g < p->ngroups; g++)
+		free(p->groups[g].pids);
+	free(p->groups);
+	free(p->mo.groups);
+	free(p);
+}
+
+/* ---- the scan thread ---- */
+
+/* Token bucket over pages examined: at most one second of budget banked. */
+static void take_tokens(struct engine *E, uint64_t pages)
+{
+	double rate = E->o->scan_rate_mib * 256.0; /* pages per second */
+
+	for (;;) {
+		double now = engine_now(E);
+
+		E->tokens += (now - E->refill_t) * rate;
+		E->refill_t = now;
+		if (E->tokens > rate)
+			E->tokens = rate;
+		if (E->tokens >= (double)pages || E->scan_stop) {
+			E->tokens -= (double)pages;
+			return;
+		}
+		{
+			double wait = ((double)pages - E->tokens) / rate;
+			struct timespec ts;
+
+			if (wait > 0.1)
+				wait = 0.1; /* stay responsive to the stop flag */
+			ts.tv_sec = (time_t)wait;
+			ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9);
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
+/* The scanner's hook: before each job. */
+static void pace(void *ctx, uint64_t pages)
+{
+	struct engine *E = ctx;
+
+	atomic_fetch_add(&E->pass_pages, pages);
+	take_tokens(E, pages);
+}
+
+static bool known_hash(void *ctx, uint64_t pfn, uint64_t *hash)
+{
+	struct engine *E = ctx;
+	struct kv_slot *k = kvtab_get(&E->known, pfn, 0);
+	bool freed;
+
+	if (!k)
+		return false;
+	pthread_mutex_lock(&E->mu);
+	freed = E->known_off || kvtab_get(&E->freed, pfn, 0) != NULL;
+	pthread_mutex_unlock(&E->mu);
+	if (freed)
+		return false;
+	*hash = k->v1;
+	return true;
+}
+
+static int on_site(void *ctx, const struct site_rec *r)
+{
+	struct engine *E = ctx;
+	int err;
+
+	/* events move the sites already read: the pass grows under the same lock */
+	pthread_mutex_lock(&E->mu);
+	err = corr_pass_add(&E->corr, r, atomic_load(&E->full_scans), (float)engine_now(E));
+	pthread_mutex_unlock(&E->mu);
+	return err;
+}
+
+static int model_of(struct scanner *s, struct pass_result *p, const struct ksm_state *ksm, uint32_t sample)
+{
+	int64_t mps = ksm_state_num(ksm, "max_page_sharing");
+	struct model_input mi = {
+		.contents = &s->contents, .frames = &s->frames,
+		.chunks = { &s->chunks[0], &s->chunks[1], &s->chunks[2], &s->chunks[3] },
+		.pairs = s->pairs, .ngroups = s->ngroups,
+		.max_page_sharing = mps > 0 ? (uint64_t)mps : 256,
+		.use_zero_pages = ksm_state_num(ksm, "use_zero_pages") == 1,
+		.weight = sample,
+		.classes = &s->classes,
+	};
+
+	p->mo.groups = calloc(s->ngroups ? s->ngroups : 1, sizeof(*p->mo.groups));
+	if (!p->mo.groups || model_compute(&mi, &p->mo) || model_standard_errors(&mi, &p->se))
+		return -ENOMEM;
+	return 0;
+}
+
+struct hash_acc {
+	struct hash_rec *r;
+	size_t n, cap;
+	uint64_t zero;
+	bool oom;
+};
+
+static void hash_cell(void *ctx, const struct index_cell *c)
+{
+	struct hash_acc *a = ctx;
+
+	if (ie_key(c->e) == a->zero || a->oom)
+		return;
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 4096;
+		struct hash_rec *r = realloc(a->r, cap * sizeof(*r));
+
+		if (!r) {
+			a->oom = true;
+			return;
+		}
+		a->r = r;
+		a->cap = cap;
+	}
+	a->r[a->n++] = (struct hash_rec){ ie_key(c->e), PAIR_GROUP(c->pair), c->s };
+}
+
+static int by_hash_group(const void *a, const void *b)
+{
+	const struct hash_rec *x = a, *y = b;
+
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return (x->group > y->group) - (x->group < y->group);
+}
+
+/* The pass's fingerprint to the on_hashes hook: (content, group, sites), sorted. */
+static int give_hashes(struct engine *E, struct scanner *s)
+{
+	struct hash_acc a = { .zero = s->subpage ? s->h.zero_page : s->h.zero_page_fast };
+	size_t m = 0;
+	int err;
+
+	if (index_foreach(&s->contents, hash_cell, &a) || a.oom) {
+		free(a.r);
+		return -ENOMEM;
+	}
+	/* a content's cells in one group (one per region) become one record */
+	if (a.n)
+		qsort(a.r, a.n, sizeof(*a.r), by_hash_group);
+	for (size_t i = 0; i < a.n; i++) {
+		if (m && a.r[m - 1].hash == a.r[i].hash && a.r[m - 1].group == a.r[i].group)
+			a.r[m - 1].sites += a.r[i].sites;
+		else
+			a.r[m++] = a.r[i];
+	}
+	err = E->o->on_hashes(E->o->hashes_ctx, a.r, m, s->groups, s->ngroups, a.zero);
+	free(a.r);
+	return err ? -ECANCELED : 0;
+}
+
+/* One walk of the targets. 0, -EINTR when stopped, other -errno. */
+static int run_pass(struct engine *E)
+{
+	const struct scan_hooks hooks = { E, on_site, pace, E->o->sc.sample == 1 ? known_hash : NULL };
+	struct scope *sc = &E->o->sc;
+	struct pass_result *p = NULL;
+	struct ksm_state ksm;
+	struct scanner s;
+	uint32_t *pids = NULL;
+	size_t n = 0;
+	double t0 = engine_now(E);
+	int err;
+
+	if (scope_select(sc, &pids, &n))
+		return -EINVAL;
+	err = scanner_init(&s, sc->gb, sc->sample, true);
+	if (err)
+		goto out;
+	s.h = E->h;
+	s.subpage = E->o->subpage;
+	s.stop = &E->scan_stop;
+	s.hooks = &hooks;
+	atomic_store(&E->pass_pages, 0);
+	pthread_mutex_lock(&E->mu);
+	corr_pass_begin(&E->corr);
+	pthread_mutex_unlock(&E->mu);
+	for (size_t i = 0; i < n && !E->scan_stop; i++) {
+		uint64_t examined = s.cost.pages;
+
+		err = scanner_scan_pid(&s, pids[i]);
+		/* processes with memory pay for their smaps walk too; kernel threads have none */
+		if (s.cost.pages > examined)
+			take_tokens(E, PROC_COST_PAGES);
+		if (err == -ESRCH || err == -EACCES)
+			err = 0; /* counted in races */
+		if (err && err != -ENOMEM && err != -EINTR) {
+			/* one odd process (an I/O error reading it) must not stop the engine */
+			ks_warn("pid %u: %s: left out of this pass", pids[i], strerror(-err));
+			err = 0;
+		}
+		if (err)
+			break;
+	}
+	scanner_finish(&s);
+	if (!err && E->scan_stop)
+		err = -EINTR;
+	if (!err && E->o->on_hashes)
+		err = give_hashes(E, &s);
+	if (!err)
+		err = ksm_state_read(KSM_SYSFS, &ksm);
+	if (!err) {
+		p = calloc(1, sizeof(*p));
+		err = p ? model_of(&s, p, &ksm, sc->sample) : -ENOMEM;
+	}
+	if (!err) {
+		/* the groups go with the pass */
+		p->groups = s.groups;
+		p->ngroups = s.ngroups;
+		s.groups = NULL;
+		s.ngroups = 0;
+		p->races = s.races;
+		p->pages = atomic_load(&E->pass_pages);
+		p->ended = engine_now(E);
+		p->seconds = p->ended - t0;
+		pthread_mutex_lock(&E->mu);
+		/* the main thread adopts it (and the correlator's new sites) before the next pass begins */
+		E->incoming = p;
+		while (E->incoming && !E->closing)
+			pthread_cond_wait(&E->cv, &E->mu);
+		if (E->incoming) { /* closing: never adopted */
+			E->incoming = NULL;
+			corr_pass_abort(&E->corr);
+			pass_free(p);
+		}
+		pthread_mutex_unlock(&E->mu);
+		p = NULL;
+	}
+out:
+	if (err) {
+		pthread_mutex_lock(&E->mu);
+		corr_pass_abort(&E->corr);
+		pthread_mutex_unlock(&E->mu);
+	}
+	pass_free(p);
+	scanner_free(&s);
+	free(pids);
+	return err;
+}
+
+static void *scan_main(void *arg)
+{
+	struct engine *E = arg;
+
+	E->refill_t = engine_now(E);
+	E->tokens = 0;
+	while (!E->scan_stop) {
+		double t0 = engine_now(E);
+		int err = run_pass(E);
+
+		if (err && err != -EINTR && err != -EINVAL) {
+			pthread_mutex_lock(&E->mu);
+			E->scan_err = err;
+			pthread_mutex_unlock(&E->mu);
+			return NULL;
+		}
+		/* a small host is rescanned once an interval, not in a loop */
+		while (!E->scan_stop && engine_now(E) - t0 < E->o->interval) {
+			struct timespec ts = { 0, 50000000 };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+	return NULL;
+}
+
+/* ---- the main thread ---- */
+
+static struct kv_slot *pid_counts(struct engine *E, uint32_t pid, uint64_t which)
+{
+	struct kv_slot *k = kvtab_get(&E->pidev, pid, which);
+
+	if (!k && !kvtab_put(&E->pidev, pid, which, 0, 0))
+		k = kvtab_get(&E->pidev, pid, which);
+	return k;
+}
+
+static void on_event(void *ctx, const struct ks_event *e, const struct decision *d)
+{
+	struct engine *E = ctx;
+	struct corr_event ce = { 0 };
+	struct kv_slot *k;
+	double lat;
+	int err;
+
+	switch (d->kind) {
+	case OUT_MERGE:
+	case OUT_ZERO_MERGE:
+		if (e->err)
+			return; /* KSM tried and failed: nothing moved */
+		ce.kind = d->kind == OUT_MERGE ? CEV_MERGE : CEV_ZERO_MERGE;
+		if (d->kind == OUT_MERGE) {
+			E->merges++;
+			k = pid_counts(E, e->pid, 0);
+			if (k)
+				k->v1++;
+		} else {
+			E->zero_merges++;
+			k = pid_counts(E, e->pid, 1);
+			if (k)
+				k->v1++;
+		}
+		break;
+	case OUT_UNMERGE:
+		ce.kind = CEV_UNMERGE;
+		ce.zero = d->zero;
+		E->unmerges++;
+		k = pid_counts(E, e->pid, 0);
+		if (k)
+			k->v2++;
+		break;
+	case OUT_RMAP_REMOVED:
+		ce.kind = CEV_REMOVED;
+		break;
+	case OUT_KSM_PAGE_FREED:
+		if (kvtab_get(&E->known, e->pfn, 0)) {
+			pthread_mutex_lock(&E->mu);
+			if (kvtab_put(&E->freed, e->pfn, 0, 0, 0))
+				E->known_off = true; /* cannot tell any more: stop trusting the table */
+			pthread_mutex_unlock(&E->mu);
+		}
+		return;
+	default:
+		return;
+	}
+	if (E->o->on_event)
+		E->o->on_event(E->o->event_ctx, e, d);
+	ce.pid = e->pid;
+	ce.addr = e->addr;
+	ce.pfn = e->pfn;
+	pthread_mutex_lock(&E->mu);
+	lat = corr_event(&E->corr, &ce, (float)engine_now(E), &err);
+	pthread_mutex_unlock(&E->mu);
+	if (lat >= 0)
+		latency_add(&E->lat, lat);
+	if (err)
+		ks_warn("out of memory: an event was not correlated");
+}
+
+static void on_gone(void *ctx, uint32_t pid)
+{
+	struct engine *E = ctx;
+
+	corr_forget_pid(&E->corr, pid); /* cur is the main thread's */
+	for (uint64_t w = 0; w < 3; w++)
+		kvtab_del(&E->pidev, pid, w);
+}
+
+/*
+ * The hashes of the KSM frames the adopted pass read, for the next one (built
+ * while no pass runs: the scan thread waits for the adoption). Not trusted
+ * once the tracer dropped records: a freed frame could have gone unseen.
+ */
+static int remember_ksm_hashes(struct engine *E)
+{
+	uint64_t drops = 0, x;
+
+	kvtab_free(&E->known);
+	kvtab_free(&E->freed);
+	if (kvtab_init(&E->known, 1024) || kvtab_init(&E->freed, 64))
+		return -ENOMEM;
+	if (evsource_counters(&E->src, &drops, &x, &x, &x) || drops || E->known_off)
+		return 0;
+	for (size_t i = 0; i < E->corr.n; i++) {
+		const struct csite *c = &E->corr.cur[i];
+
+		if ((c->flags & SITE_KSM) && (c->flags & SITE_HASHED) && !(c->flags & CS_GONE) &&
+		    kvtab_put(&E->known, c->pfn, 0, c->hash, 0))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* Take a finished pass: its groups become the snapshot's, its sites the correlator's. */
+static int adopt_pass(struct engine *E)
+{
+	struct pass_result *p;
+	int err = 0;
+
+	pthread_mutex_lock(&E->mu);
+	p = E->incoming;
+	if (p) {
+		err = corr_pass_end(&E->corr, p->ngroups);
+		if (!err)
+			err = remember_ksm_hashes(E);
+		E->incoming = NULL;
+		pthread_cond_broadcast(&E->cv);
+	}
+	pthread_mutex_unlock(&E->mu);
+	if (!p)
+		return 0;
+	pass_free(E->pass);
+	E->pass = p;
+	E->passes++;
+	E->adopted = true;
+	return err;
+}
+
+/* ksmd: the kernel thread named ksmd (a child of kthreadd). */
+static int find_ksmd(void)
+{
+	uint32_t *pids = NULL;
+	size_t n = 0;
+	int found = 0;
+
+	if (proc_list(&pids, &n))
+		return 0;
+	for (size_t i = 0; i < n && !found; i++) {
+		char comm[KS_COMM_LEN];
+
+		if (!proc_comm(pids[i], comm) && !strcmp(comm, "ksmd"))
+			found = (int)pids[i];
+	}
+	free(pids);
+	return found;
+}
+
+/* utime + stime of a task, in seconds; < 0 when gone. */
+static double task_cpu_seconds(int pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long ut, st;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	if (read_small_file(path, buf, sizeof(buf)) < 0)
+		return -1;
+	p = strrchr(buf, ')'); /* comm may hold spaces */
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static double self_cpu_seconds(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	       (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static uint64_t self_rss_kb(void)
+{
+	uint64_t kb = 0;
+
+	read_keyed_u64("/proc/self/status", "VmRSS", &kb);
+	return kb;
+}
+
+static void sum_pids(struct engine *E, const uint32_t *pids, size_t n, struct group_live *gl, double dt)
+{
+	uint64_t dm = 0, du = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct kv_slot *c = kvtab_get(&E->pidev, pids[i], 0), *z = kvtab_get(&E->pidev, pids[i], 1);
+		struct kv_slot *p = kvtab_get(&E->pidev, pids[i], 2);
+
+		if (c) {
+			gl->merges += c->v1;
+			gl->unmerges += c->v2;
+			dm += c->v1 - (p ? p->v1 : 0);
+			du += c->v2 - (p ? p->v2 : 0);
+		}
+		if (z)
+			gl->zero_merges += z->v1;
+	}
+	gl->merges_rate = dt > 0 ? (double)dm / dt : 0;
+	gl->unmerges_rate = dt > 0 ? (double)du / dt : 0;
+}
+
+/* Remember every pid's counts for the next interval's rates. */
+static void roll_pid_counts(struct engine *E)
+{
+	for (size_t i = 0; i <= E->pidev.mask; i++) {
+		struct kv_slot *k = &E->pidev.slots[i];
+
+		if (k->k1 == UINT64_MAX || k->k2 != 0)
+			continue;
+		kvtab_put(&E->pidev, k->k1, 2, k->v1, k->v2);
+	}
+}
+
+/* The actual saving, live, over the pass's potential. */
+static void overlay(struct metrics *m, const struct corr_metrics *c)
+{
+	m->ksm_sites = c->ksm_sites;
+	m->ksm_frames = c->ksm_frames;
+	m->ksm_saved = c->ksm_saved;
+	m->ksm_zero_pages = c->ksm_zero_pages;
+	m->effectiveness = m->saveable_mergeable > 0 ? (m->ksm_saved + m->ksm_zero_pages) / m->saveable_mergeable
+						     : NAN;
+}
+
+/*
+ * The actual saving and missed reasons, recomputed when events, a pass or a full
+ * KSM scan changed them, but at most at a 1% duty cycle: on a host with
+ * millions of sites a walk takes milliseconds. A new pass is always taken in
+ * at once (its group ids replace the old ones).
+ */
+#define CORR_DUTY 100
+
+static int correlate(struct engine *E, uint64_t fs, double now)
+{
+	double t0;
+	int err;
+
+	if (!E->adopted && !(E->corr.dirty || fs != E->computed_fs))
+		return 0;
+	if (!E->adopted && now < E->next_compute)
+		return 0;
+	t0 = engine_now(E);
+	memset(E->cgroups, 0, E->pass->ngroups * sizeof(*E->cgroups));
+	err = corr_compute(&E->corr, fs, E->cgroups, &E->ctotal);
+	if (err)
+		return err;
+	E->computed_fs = fs;
+	E->computed_t = now;
+	E->next_compute = now + (engine_now(E) - t0) * CORR_DUTY;
+	E->adopted = false;
+	return 0;
+}
+
+static int take_snapshot(struct engine *E, struct snapshot *s, uint64_t seq)
+{
+	double now = engine_now(E), dt = E->have_prev ? now - E->prev_t : 0;
+	struct pass_result *p = E->pass;
+	uint64_t fs = atomic_load(&E->full_scans);
+	int64_t scanned;
+	double kcpu, scpu;
+	int err = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->seq = seq;
+	{
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		s->time = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	}
+	s->uptime = now;
+	s->interval = dt;
+	s->sample = E->o->sc.sample;
+	s->scan_rate_mib = E->o->scan_rate_mib;
+	s->passes = E->passes;
+	s->pass_pages = atomic_load(&E->pass_pages);
+	if (p) {
+		s->pass_progress = p->pages ? fmin(1.0, (double)s->pass_pages / (double)p->pages) : 0;
+		s->have_pass = true;
+		s->pass_seconds = p->seconds;
+		s->pass_age = now - p->ended;
+		s->races = p->races;
+		s->total = p->mo.total;
+		s->subpage = E->o->subpage;
+		s->se = p->se;
+		memcpy(s->regions, p->mo.regions, sizeof(s->regions));
+		s->ngroups = p->ngroups;
+		if (p->ngroups > E->cap_live || !E->glive) {
+			uint32_t cap = p->ngroups ? p->ngroups : 1; /* a pass may find no process at all */
+
+			free(E->glive);
+			free(E->cgroups);
+			E->glive = calloc(cap, sizeof(*E->glive));
+			E->cgroups = calloc(cap, sizeof(*E->cgroups));
+			if (!E->glive || !E->cgroups) {
+				E->cap_live = 0;
+				return -ENOMEM;
+			}
+			E->cap_live = cap;
+			E->adopted = true; /* fresh arrays: fill them */
+		}
+		memset(E->glive, 0, p->ngroups * sizeof(*E->glive));
+		err = correlate(E, fs, now);
+		if (err)
+			return err;
+		s->ctotal = E->ctotal;
+		s->actual_age = now - E->computed_t;
+		overlay(&s->total, &s->ctotal);
+		s->groups = E->glive;
+		for (uint32_t g = 0; g < p->ngroups; g++) {
+			struct group_live *gl = &E->glive[g];
+
+			gl->key = p->groups[g].key;
+			gl->comm = p->groups[g].comm;
+			gl->pids = p->groups[g].pids;
+			gl->npids = p->groups[g].npids;
+			gl->m = p->mo.groups[g];
+			gl->c = E->cgroups[g];
+			overlay(&gl->m, &gl->c);
+			sum_pids(E, gl->pids, gl->npids, gl, dt);
+		}
+	}
+	s->corr_sites = E->corr.n + E->corr.nx;
+	err = ksm_state_read(KSM_SYSFS, &s->ksm);
+	if (err)
+		return err;
+	s->merges = E->merges;
+	s->zero_merges = E->zero_merges;
+	s->unmerges = E->unmerges;
+	s->merges_rate = dt > 0 ? (double)(E->merges - E->prev_merges) / dt : 0;
+	s->unmerges_rate = dt > 0 ? (double)(E->unmerges - E->prev_unmerges) / dt : 0;
+	s->latency = E->lat;
+	s->full_scans = fs;
+	s->full_scan_seconds = E->full_scan_seconds;
+	kcpu = E->ksmd_pid ? task_cpu_seconds(E->ksmd_pid) : -1;
+	s->ksmd_cpu_seconds = kcpu >= 0 ? kcpu : NAN;
+	s->ksmd_cpu_percent = kcpu >= 0 && dt > 0 ? 100.0 * (kcpu - E->ksmd_prev_cpu) / dt : NAN;
+	scanned = ksm_state_num(&s->ksm, "pages_scanned");
+	s->pages_scanned_rate = scanned >= 0 && dt > 0 ? (double)((uint64_t)scanned - E->prev_pages_scanned) / dt : NAN;
+	s->saved_per_ksmd_cpu_second = kcpu > 0 ? (double)ksm_state_saved(&s->ksm) / kcpu : NAN;
+	evsource_counters(&E->src, &s->drops, &s->cow_faults, &s->cow_untracked, &(uint64_t){ 0 });
+	scpu = self_cpu_seconds();
+	s->self_cpu_seconds = scpu;
+	s->self_cpu_percent = dt > 0 ? 100.0 * (scpu - E->prev_self_cpu) / dt : NAN;
+	s->self_rss_kb = self_rss_kb();
+
+	E->prev_t = now;
+	E->have_prev = true;
+	E->prev_merges = E->merges;
+	E->prev_unmerges = E->unmerges;
+	E->ksmd_prev_cpu = kcpu;
+	E->prev_pages_scanned = scanned >= 0 ? (uint64_t)scanned : 0;
+	E->prev_self_cpu = scpu;
+	roll_pid_counts(E);
+	return 0;
+}
+
+/*
+ * KSM's full_scans, made monotonic (run=2 resets the kernel's count to 0), and
+ * how long the last full scan took (seen as the counter's steps).
+ */
+static void watch_full_scans(struct engine *E)
+{
+	uint64_t fs, mono;
+	double now;
+
+	if (read_u64_file(KSM_SYSFS "/full_scans", &fs))
+		return;
+	if (fs == E->last_full_scans)
+		return;
+	if (fs < E->last_full_scans)
+		E->full_scans_base += E->last_full_scans; /* reset: count on from where it was */
+	mono = E->full_scans_base + fs;
+	now = engine_now(E);
+	if (E->last_scan_change_t > 0 && fs == E->last_full_scans + 1)
+		E->full_scan_seconds = now - E->last_scan_change_t;
+	E->last_scan_change_t = now;
+	E->last_full_scans = fs;
+	atomic_store(&E->full_scans, mono);
+}
+
+int engine_run(struct engine_opts *o, engine_sink sink, void *ctx, volatile sig_atomic_t *stop)
+{
+	struct engine *E = calloc(1, sizeof(*E));
+	const struct evsource_ops ops = { E, on_event, on_gone };
+	struct snapshot snap;
+	uint64_t seq = 0;
+	double next_tick;
+	int ret = -1, err;
+
+	if (!E) {
+		ks_err("out of memory");
+		return -1;
+	}
+	/*
+	 * Every pass allocates and frees arrays of tens of MiB. glibc raises its mmap
+	 * threshold after the first such free, then serves them from a heap that
+	 * fragments: RSS grew by a pass's size every pass (measured: 45 -> 222 MiB in
+	 * 14 passes of 1 GiB). A fixed threshold keeps big arrays in mmap: flat.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	E->o = o;
+	E->t0_ns = now_mono_ns();
+	E->full_scan_seconds = NAN;
+	pthread_mutex_init(&E->mu, NULL);
+	pthread_cond_init(&E->cv, NULL);
+	/* one key for the whole run: passes are joined by their hashes */
+	if (o->have_key)
+		hasher_init_key(&E->h, o->key);
+	else if (hasher_init(&E->h)) {
+		ks_err("cannot get random bytes for the hash key");
+		goto out;
+	}
+	if (corr_init(&E->corr, o->sc.sample, o->subpage ? E->h.zero_page : E->h.zero_page_fast) || kvtab_init(&E->pidev, 1024) ||
+	    kvtab_init(&E->known, 16) || kvtab_init(&E->freed, 16)) {
+		ks_err("out of memory");
+		goto out;
+	}
+	E->ksmd_pid = find_ksmd();
+	E->ksmd_prev_cpu = E->ksmd_pid ? task_cpu_seconds(E->ksmd_pid) : 0;
+	if (read_u64_file(KSM_SYSFS "/full_scans", &E->last_full_scans) == 0)
+		atomic_store(&E->full_scans, E->last_full_scans);
+	if (evsource_start(&E->src, &o->lo, &o->sc.t, &ops))
+		goto out;
+	if (pthread_create(&E->th, NULL, scan_main, E)) {
+		ks_err("cannot start the scan thread");
+		goto out;
+	}
+	E->th_started = true;
+	/* the first snapshot's rates cover the time since attach */
+	E->prev_t = engine_now(E);
+	E->have_prev = true;
+	E->prev_self_cpu = self_cpu_seconds();
+	next_tick = engine_now(E) + o->interval;
+	while (!*stop) {
+		double now = engine_now(E);
+		int wait = (int)((next_tick - now) * 1000);
+
+		err = evsource_poll(&E->src, wait < 0 ? 0 : wait > 50 ? 50 : wait);
+		if (err) {
+			ks_err("ring buffer poll: %s", strerror(-err));
+			goto out;
+		}
+		watch_full_scans(E);
+		pthread_mutex_lock(&E->mu);
+		err = E->scan_err;
+		pthread_mutex_unlock(&E->mu);
+		if (err) {
+			if (err != -ECANCELED) /* a hook that said why */
+				ks_err("scan: %s", strerror(-err));
+			goto out;
+		}
+		if (engine_now(E) < next_tick)
+			continue;
+		evsource_drain(&E->src);
+		if (adopt_pass(E) || take_snapshot(E, &snap, seq++)) {
+			ks_err("out of memory");
+			goto out;
+		}
+		if (sink(ctx, &snap))
+			break;
+		next_tick += o->interval;
+		if (next_tick < engine_now(E))
+			next_tick = engine_now(E) + o->interval; /* fell behind: skip, do not burst */
+	}
+	ret = 0;
+out:
+	E->scan_stop = 1;
+	pthread_mutex_lock(&E->mu);
+	E->closing = true;
+	pthread_cond_broadcast(&E->cv);
+	pthread_mutex_unlock(&E->mu);
+	if (E->th_started)
+		pthread_join(E->th, NULL);
+	pass_free(E->incoming);
+	evsource_stop(&E->src);
+	pass_free(E->pass);
+	corr_free(&E->corr);
+	kvtab_free(&E->pidev);
+	kvtab_free(&E->known);
+	kvtab_free(&E->freed);
+	free(E->glive);
+	free(E->cgroups);
+	pthread_mutex_destroy(&E->mu);
+	pthread_cond_destroy(&E->cv);
+	free(E);
+	return ret;
+}

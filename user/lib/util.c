@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "lib/util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+bool json_errors;
+
+static void vmsg(const char *kind, const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (json_errors && kind[0] == 'e') {
+		/* bpftool-style: errors stay machine-readable in JSON mode */
+		fputs("{\"error\": \"", stderr);
+		for (const char *p = msg; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				fputc('\\', stderr);
+			if ((unsigned char)*p >= 0x20)
+				fputc(*p, stderr);
+		}
+		fputs("\"}\n", stderr);
+		return;
+	}
+	fprintf(stderr, "ksmscope: %s%s\n", kind[0] == 'w' ? "warning: " : "", msg);
+}
+
+void ks_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("error", fmt, ap);
+	va_end(ap);
+}
+
+void ks_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vmsg("warn", fmt, ap);
+	va_end(ap);
+}
+
+int parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int parse_u32(const char *s, uint32_t *out)
+{
+	uint64_t v;
+
+	if (parse_u64(s, &v) || v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+int parse_seconds(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s || ((*s < '0' || *s > '9') && *s != '.'))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || v != v || v > 1e9)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int parse_size(const char *s, uint64_t *out)
+{
+	char num[32], *end;
+	size_t n;
+	uint64_t v, mult = 1;
+
+	if (!s || !(n = strlen(s)) || n >= sizeof(num))
+		return -1;
+	memcpy(num, s, n + 1);
+	switch (num[n - 1]) {
+	case 'k': case 'K': mult = 1ULL << 10; break;
+	case 'm': case 'M': mult = 1ULL << 20; break;
+	case 'g': case 'G': mult = 1ULL << 30; break;
+	default: break;
+	}
+	if (mult != 1)
+		num[n - 1] = '\0';
+	if (parse_u64(num, &v))
+		return -1;
+	if (v > UINT64_MAX / mult)
+		return -1;
+	(void)end;
+	*out = v * mult;
+	return 0;
+}
+
+ssize_t read_small_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n, total = 0;
+
+	if (fd < 0)
+		return -errno;
+	while ((size_t)total < size - 1) {
+		n = read(fd, buf + total, size - 1 - total);
+		if (n < 0) {
+			int e = errno;
+
+			if (e == EINTR)
+				continue;
+			close(fd);
+			return -e;
+		}
+		if (n == 0)
+			break;
+		total += n;
+	}
+	buf[total] = '\0';
+	close(fd);
+	return total;
+}
+
+int read_u64_file(const char *path, uint64_t *out)
+{
+	char buf[64];
+	ssize_t n = read_small_file(path, buf, sizeof(buf));
+
+	if (n < 0)
+		return (int)n;
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
+		buf[--n] = '\0';
+	return parse_u64(buf, out) ? -EINVAL : 0;
+}
+
+int read_keyed_u64(const char *path, const char *key, uint64_t *out)
+{
+	char buf[16384], *line, *save = NULL;
+	size_t klen = strlen(key);
+	ssize_t n = read_small_file(path, buf, sizeof(buf));
+
+	if (n < 0)
+		return (int)n;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *v;
+
+		if (strncmp(line, key, klen) || (line[klen] != ' ' && line[klen] != ':' && line[klen] != '\t'))
+			continue;
+		v = line + klen;
+		while (*v == ':' || *v == ' ' || *v == '\t')
+			v++;
+		return parse_u64(strtok(v, " \t"), out) ? -EINVAL : 0;
+	}
+	return -ENOENT;
+}
+
+uint64_t now_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+void ks_bad_option(const char *cmd, char **argv)
+{
+	/* getopt has already moved past the offending word */
+	ks_err("%s: bad option or missing value: '%s' (see ksmscope %s --help)", cmd,
+	       argv[optind - 1], cmd);
+}
+
+void sbuf_put(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *nb;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		nb = realloc(b->buf, cap);
+		if (!nb) {
+			b->oom = true;
+			return;
+		}
+		b->buf = nb;
+		b->cap = cap;
+	}
+	memcpy(b->buf + b->len, s, n);
+	b->len += n;
+	b->buf[b->len] = '\0';
+}
+
+void sbuf_printf(struct sbuf *b, const char *fmt, ...)
+{
+	char small[256];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->oom = true;
+		return;
+	}
+	if ((size_t)n < sizeof(small)) {
+		sbuf_put(b, small, (size_t)n);
+		return;
+	}
+	{
+		char *big = malloc((size_t)n + 1);
+
+		if (!big) {
+			b->oom = true;
+			return;
+		}
+		va_start(ap, fmt);
+		vsnprintf(big, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+		sbuf_put(b, big, (size_t)n);
+		free(big);
+	}
+}
+
+void sbuf_free(struct sbuf *b)
+{
+	free(b->buf);
+	memset(b, 0, sizeof(*b));
+}
+
+const char *printable(char *buf, size_t size, const char *s)
+{
+	size_t i = 0;
+
+	if (!size)
+		return "";
+	for (; s && s[i] && i < size - 1; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		buf[i] = c < 0x20 || c >= 0x7f ? '?' : (char)c;
+	}
+	buf[i] = '\0';
+	return buf;
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Small shared helpers: errors, number parsing, sysfs/proc reads. */
+#ifndef KSMSCOPE_LIB_UTIL_H
+#define KSMSCOPE_LIB_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define KSMSCOPE_VERSION "0.1.0"
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* One-line error on stderr, "ksmscope: ..." (or a JSON object when json_errors is set). */
+void ks_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void ks_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+extern bool json_errors;
+
+/* Strict parsers: whole string, no sign, no overflow. Return 0 or -1. */
+int parse_u64(const char *s, uint64_t *out);
+int parse_u32(const char *s, uint32_t *out);
+/* Seconds with an optional fraction ("2", "0.5"). */
+int parse_seconds(const char *s, double *out);
+/* Sizes like 4096, 64K, 8M, 1G (powers of two). */
+int parse_size(const char *s, uint64_t *out);
+
+/* Read a whole small file into buf (NUL-terminated). Returns bytes read or -errno. */
+ssize_t read_small_file(const char *path, char *buf, size_t size);
+/* Read a file holding one unsigned number. Returns 0 or -errno. */
+int read_u64_file(const char *path, uint64_t *out);
+/* Look up "key value" or "key: value" lines (ksm_stat, status, vmstat). */
+int read_keyed_u64(const char *path, const char *key, uint64_t *out);
+
+uint64_t now_mono_ns(void);
+
+/* A growable NUL-terminated string; on allocation failure it stops growing and sets oom. */
+struct sbuf {
+	char *buf;
+	size_t len, cap;
+	bool oom;
+};
+
+void sbuf_put(struct sbuf *b, const char *s, size_t n);
+void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sbuf_free(struct sbuf *b);
+
+/*
+ * s for a terminal: control and non-ASCII bytes (a comm or a path is any
+ * bytes a process chose, escape sequences included) become '?'. Into
+ * buf[size], returned.
+ */
+const char *printable(char *buf, size_t size, const char *s);
+
+/* getopt_long's '?' as one line of ours (set opterr = 0 before parsing). */
+void ks_bad_option(const char *cmd, char **argv);
+
+#endif

@@ -1,9 +1,0 @@
-#ifndef KSMSCOPE_LIVE_H
-#define KSMSCOPE_LIVE_H
-
-int cmd_watch(int argc, char **argv);
-int cmd_serve(int argc, char **argv);
-int cmd_top(int argc, char **argv);
-int cmd_record(int argc, char **argv);
-
-#endif

@@ -1,6 +1,0 @@
-#ifndef KSMSCOPE_REPORT_H
-#define KSMSCOPE_REPORT_H
-
-int cmd_report(int argc, char **argv);
-
-#endif

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "scanner/model.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const unsigned subpage_sizes[SUBPAGE_SIZES] = { 2048, 1024, 512, 256 };
+
+struct acc {
+	const struct model_input *in;
+	struct model_out *out;
+	int which; /* subpage slot, for chunk indexes */
+};
+
+static double share(uint32_t s, uint32_t n)
+{
+	return n ? (double)s * (double)(n - 1) / (double)n : 0.0;
+}
+
+/* copies of a content that KSM must keep: max_page_sharing caps one KSM page's mappings */
+static uint64_t kept(const struct model_input *in, uint32_t m, bool zero)
+{
+	if (!m)
+		return 0;
+	if (zero && in->use_zero_pages)
+		return 0; /* every copy can map the zero page */
+	return (m + in->max_page_sharing - 1) / in->max_page_sharing;
+}
+
+/* The zero content is never sampled out: it stands for itself. */
+static double weight_of(const struct model_input *in, const struct index_entry *e)
+{
+	return (ie_flags(e) & CONTENT_ZERO) ? 1.0 : in->weight;
+}
+
+static void content_cell(void *ctx, const struct index_cell *c)
+{
+	const struct acc *a = ctx;
+	const struct index_entry *e = c->e;
+	bool zero = ie_flags(e) & CONTENT_ZERO;
+	double w = weight_of(a->in, e), sh = w * share(c->s, e->n);
+	double msh = w * share(c->ms, e->m);
+	double ach = e->m ? w * (double)c->ms * (double)(e->m - kept(a->in, e->m, zero)) / e->m : 0;
+	struct metrics *ms[2] = { &a->out->groups[PAIR_GROUP(c->pair)], &a->out->regions[PAIR_REGION(c->pair)] };
+	bool first[2] = { c->first_in_group, c->first_in_region };
+
+	for (int i = 0; i < 2; i++) {
+		struct metrics *m = ms[i];
+
+		m->contents += first[i] ? w : 0;
+		m->isites += w * c->s;
+		m->zero_sites += zero ? w * c->s : 0;
+		m->saveable += sh;
+		m->saveable_zero += zero ? sh : 0;
+		m->saveable_mergeable += msh;
+		m->achievable += ach;
+	}
+}
+
+static void frame_cell(void *ctx, const struct index_cell *c)
+{
+	const struct acc *a = ctx;
+	const struct index_entry *e = c->e;
+	struct metrics *ms[2] = { &a->out->groups[PAIR_GROUP(c->pair)], &a->out->regions[PAIR_REGION(c->pair)] };
+	bool first[2] = { c->first_in_group, c->first_in_region };
+
+	for (int i = 0; i < 2; i++) {
+		ms[i]->frames += first[i];
+		if (ie_flags(e) & FRAME_KSM) {
+			ms[i]->ksm_frames += first[i];
+			ms[i]->ksm_sites += c->s;
+			ms[i]->ksm_saved += share(c->s, e->n);
+		}
+	}
+}
+
+static void chunk_cell(void *ctx, const struct index_cell *c)
+{
+	const struct acc *a = ctx;
+	double b = a->in->weight * share(c->s, c->e->n) * subpage_sizes[a->which];
+
+	a->out->groups[PAIR_GROUP(c->pair)].subpage[a->which] += b;
+	a->out->regions[PAIR_REGION(c->pair)].subpage[a->which] += b;
+}
+
+static void add_counts(struct metrics *m, const struct pair_counts *p)
+{
+	m->sites += p->sites;
+	m->zero_mapped += p->zero_mapped;
+	m->swapped += p->swapped;
+	m->thp_sites += p->thp_sites;
+	m->mergeable_sites += p->mergeable_sites;
+	m->ksm_zero_pages += p->ksm_zero_pages;
+	m->frames += p->excl_frames;
+}
+
+static void finish(struct metrics *m)
+{
+	m->saveable_self = m->isites - m->contents;
+	m->saveable_inter = m->saveable - m->saveable_self;
+	m->effectiveness = m->saveable_mergeable > 0 ? (m->ksm_saved + m->ksm_zero_pages) / m->saveable_mergeable
+						     : NAN;
+}
+
+/* Totals straight from the entries: exact integers, no shares involved. */
+static void totals(const struct model_input *in, struct model_out *out)
+{
+	struct metrics *t = &out->total;
+	const struct index *x = in->contents;
+	double w;
+
+	for (size_t i = 0; i < x->count; i++) {
+		const struct index_entry *e = index_at(x, i);
+		bool zero = ie_flags(e) & CONTENT_ZERO;
+
+		w = weight_of(in, e);
+		t->contents += w;
+		t->isites += w * e->n;
+		t->saveable += w * (e->n - 1);
+		if (zero) {
+			t->zero_sites += w * e->n;
+			t->saveable_zero += w * (e->n - 1);
+		}
+		if (e->m) {
+			t->saveable_mergeable += w * (e->m - 1);
+			t->achievable += w * (double)(e->m - kept(in, e->m, zero));
+		}
+	}
+	x = in->frames;
+	for (size_t i = 0; i < x->count; i++) {
+		const struct index_entry *e = index_at(x, i);
+
+		t->frames += 1;
+		if (ie_flags(e) & FRAME_KSM) {
+			t->ksm_frames += 1;
+			t->ksm_sites += e->n;
+			t->ksm_saved += e->n - 1;
+		}
+	}
+	for (int k = 0; k < SUBPAGE_SIZES; k++) {
+		x = in->chunks[k];
+		for (size_t i = 0; x && i < x->count; i++)
+			t->subpage[k] += in->weight * (double)(index_at(x, i)->n - 1) * subpage_sizes[k];
+	}
+	/* self-sharing is per group: the total is the groups' sum */
+	t->saveable_self = 0;
+	for (uint32_t g = 0; g < in->ngroups; g++)
+		t->saveable_self += out->groups[g].saveable_self;
+	t->saveable_inter = t->saveable - t->saveable_self;
+	t->effectiveness = t->saveable_mergeable > 0 ? (t->ksm_saved + t->ksm_zero_pages) / t->saveable_mergeable
+						     : NAN;
+}
+
+int model_compute(const struct model_input *in, struct model_out *out)
+{
+	struct acc a = { in, out, 0 };
+
+	memset(&out->total, 0, sizeof(out->total));
+	memset(out->regions, 0, sizeof(out->regions));
+	memset(out->groups, 0, in->ngroups * sizeof(*out->groups));
+	for (uint32_t g = 0; g < in->ngroups; g++) {
+		for (uint32_t r = 0; r < REG__MAX; r++) {
+			const struct pair_counts *p = &in->pairs[PAIR(g, r)];
+
+			add_counts(&out->groups[g], p);
+			add_counts(&out->regions[r], p);
+			add_counts(&out->total, p);
+		}
+	}
+	out->total.frames = 0; /* recounted from the entries below, plus exclusive frames */
+	for (uint32_t g = 0; g < in->ngroups; g++)
+		for (uint32_t r = 0; r < REG__MAX; r++)
+			out->total.frames += in->pairs[PAIR(g, r)].excl_frames;
+	if (index_foreach(in->contents, content_cell, &a) || index_foreach(in->frames, frame_cell, &a))
+		return -1;
+	for (a.which = 0; a.which < SUBPAGE_SIZES; a.which++)
+		if (in->chunks[a.which] && index_foreach(in->chunks[a.which], chunk_cell, &a))
+			return -1;
+	for (uint32_t g = 0; g < in->ngroups; g++)
+		finish(&out->groups[g]);
+	for (int r = 0; r < REG__MAX; r++)
+		finish(&out->regions[r]);
+	totals(in, out);
+	return 0;
+}
+
+/* Per sampling class sums of each estimated quantity. */
+enum { V_CONTENTS, V_ISITES, V_SAVE, V_MERG, V_ACH, V_SELF, V_INTER, V__N };
+
+struct class_row {
+	uint64_t cls;
+	int64_t v[V__N];
+};
+
+struct se_ctx {
+	const struct kvtab *self; /* content key -> its row */
+	struct class_row *rows;
+};
+
+static uint64_t class_of(const struct model_input *in, const struct index_entry *e)
+{
+	const struct kv_slot *c = in->classes ? kvtab_get(in->classes, ie_key(e), 0) : NULL;
+
+	return c ? c->v1 : ie_key(e); /* no class known: the content is its own */
+}
+
+/* self-sharing of a content: its sites in each group beyond the group's first */
+static void se_cell(void *ctx, const struct index_cell *c)
+{
+	struct se_ctx *x = ctx;
+	const struct kv_slot *row;
+	int64_t self = (int64_t)c->s - (c->first_in_group ? 1 : 0);
+
+	if (ie_flags(c->e) & CONTENT_ZERO)
+		return;
+	row = kvtab_get(x->self, ie_key(c->e), 0);
+	if (row) {
+		x->rows[row->v1].v[V_SELF] += self;
+		x->rows[row->v1].v[V_INTER] -= self; /* inter = saveable - self */
+	}
+}
+
+static int by_class(const void *a, const void *b)
+{
+	uint64_t x = ((const struct class_row *)a)->cls, y = ((const struct class_row *)b)->cls;
+
+	return x < y ? -1 : x > y;
+}
+
+int model_standard_errors(const struct model_input *in, struct metrics *se)
+{
+	const struct index *x = in->contents;
+	double f = in->weight * (in->weight - 1), var[V__N] = { 0 };
+	struct class_row *rows;
+	struct kvtab self;
+	size_t n = 0;
+	int err = -ENOMEM;
+
+	memset(se, 0, sizeof(*se));
+	if (in->weight <= 1)
+		return 0;
+	/* one row per content, then rows of a class summed after sorting by class */
+	rows = malloc((x->count ? x->count : 1) * sizeof(*rows));
+	if (!rows)
+		return -ENOMEM;
+	if (kvtab_init(&self, x->count)) {
+		free(rows);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < x->count; i++) {
+		const struct index_entry *e = index_at(x, i);
+		struct class_row *r = &rows[n];
+
+		if (ie_flags(e) & CONTENT_ZERO)
+			continue; /* always kept: no sampling error */
+		r->cls = class_of(in, e);
+		r->v[V_CONTENTS] = 1;
+		r->v[V_ISITES] = e->n;
+		r->v[V_SAVE] = (int64_t)e->n - 1;
+		r->v[V_MERG] = e->m ? (int64_t)e->m - 1 : 0;
+		r->v[V_ACH] = e->m ? (int64_t)(e->m - kept(in, e->m, false)) : 0;
+		r->v[V_SELF] = 0;
+		r->v[V_INTER] = (int64_t)e->n - 1;
+		if (kvtab_put(&self, ie_key(e), 0, n, 0))
+			goto out;
+		n++;
+	}
+	{
+		struct se_ctx sc = { &self, rows };
+
+		if (index_foreach(x, se_cell, &sc))
+			goto out;
+	}
+	qsort(rows, n, sizeof(*rows), by_class);
+	for (size_t i = 0; i < n;) {
+		int64_t sum[V__N] = { 0 };
+		size_t j = i;
+
+		for (; j < n && rows[j].cls == rows[i].cls; j++)
+			for (int q = 0; q < V__N; q++)
+				sum[q] += rows[j].v[q];
+		for (int q = 0; q < V__N; q++)
+			var[q] += (double)sum[q] * (double)sum[q];
+		i = j;
+	}
+	se->contents = sqrt(f * var[V_CONTENTS]);
+	se->isites = sqrt(f * var[V_ISITES]);
+	se->saveable = sqrt(f * var[V_SAVE]);
+	se->saveable_mergeable = sqrt(f * var[V_MERG]);
+	se->achievable = sqrt(f * var[V_ACH]);
+	se->saveable_self = sqrt(f * var[V_SELF]);
+	se->saveable_inter = sqrt(f * var[V_INTER]);
+	/* the zero content is always kept: zero_sites and saveable_zero are exact */
+	err = 0;
+out:
+	kvtab_free(&self);
+	free(rows);
+	return err;
+}

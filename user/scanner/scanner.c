@@ -1,0 +1,504 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "scanner/scanner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sys/pagemap.h"
+#include "sys/procmaps.h"
+#include "scanner/regions.h"
+#include "sys/targets.h"
+#include "lib/util.h"
+
+/*
+ * Pages per job (one pagemap read): exact scans read every page in runs of up to
+ * this; sampled scans read few, so bigger jobs halve the per-job overhead.
+ */
+#define BATCH_EXACT 512
+#define BATCH_SAMPLED POOL_BATCH
+
+int scanner_init(struct scanner *s, enum group_by gb, uint32_t sample, bool live)
+{
+	memset(s, 0, sizeof(*s));
+	s->kpf_fd = -1;
+	s->group_by = gb;
+	s->sample = sample ? sample : 1;
+	s->live = live;
+	if (hasher_init(&s->h))
+		return -EIO;
+	s->kpf_fd = kpageflags_open();
+	if (s->kpf_fd < 0)
+		return s->kpf_fd;
+	if (index_init(&s->contents, 0) || index_init(&s->frames, 0))
+		return -ENOMEM;
+	for (int k = 0; k < SUBPAGE_SIZES; k++)
+		if (index_init(&s->chunks[k], 0))
+			return -ENOMEM;
+	if (kvtab_init(&s->classes, 1024))
+		return -ENOMEM;
+	if (s->sample > 1) {
+		s->pr_err = pageread_open(&s->pr);
+		s->pr_ok = !s->pr_err;
+	}
+	return 0;
+}
+
+static int start_pool(struct scanner *s)
+{
+	if (s->pool_started)
+		return 0;
+	if (readpool_start(&s->pool, &s->h, s->subpage, s->sample, s->pr_ok ? &s->pr : NULL))
+		return -ENOMEM;
+	if (s->hooks && s->hooks->known) {
+		s->pool.known = s->hooks->known;
+		s->pool.known_ctx = s->hooks->ctx;
+	}
+	s->pool_started = true;
+	return 0;
+}
+
+void scanner_finish(struct scanner *s)
+{
+	if (s->pool_started)
+		readpool_stop(&s->pool);
+	s->pool_started = false;
+}
+
+void scanner_free(struct scanner *s)
+{
+	scanner_finish(s);
+	index_free(&s->contents);
+	index_free(&s->frames);
+	for (int k = 0; k < SUBPAGE_SIZES; k++)
+		index_free(&s->chunks[k]);
+	for (uint32_t g = 0; g < s->ngroups; g++)
+		free(s->groups[g].pids);
+	free(s->groups);
+	free(s->pairs);
+	if (s->kpf_fd >= 0)
+		close(s->kpf_fd);
+	if (s->pr_ok)
+		pageread_close(&s->pr);
+	kvtab_free(&s->classes);
+	memset(s, 0, sizeof(*s));
+	s->kpf_fd = -1;
+}
+
+size_t scanner_index_bytes(const struct scanner *s)
+{
+	size_t b = index_bytes(&s->contents) + index_bytes(&s->frames);
+
+	for (int k = 0; k < SUBPAGE_SIZES; k++)
+		b += index_bytes(&s->chunks[k]);
+	return b;
+}
+
+int proc_cgroup(uint32_t pid, char *out, size_t size)
+{
+	char path[64], buf[4096], *line, *save = NULL;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
+	n = read_small_file(path, buf, sizeof(buf));
+	if (n < 0)
+		return n == -ENOENT ? -ESRCH : (int)n;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "0::", 3)) { /* the unified (v2) hierarchy */
+			snprintf(out, size, "%s", line + 3);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static int group_of(struct scanner *s, uint32_t pid, const char *comm, uint32_t *gid)
+{
+	char key[256];
+	struct group_info *g;
+
+	switch (s->group_by) {
+	case GROUP_PROCESS:
+		snprintf(key, sizeof(key), "%u", pid);
+		break;
+	case GROUP_COMM:
+		snprintf(key, sizeof(key), "%s", comm);
+		break;
+	case GROUP_CGROUP: {
+		int err = proc_cgroup(pid, key, sizeof(key));
+
+		if (err)
+			return err;
+		break;
+	}
+	}
+	for (uint32_t i = 0; i < s->ngroups; i++) {
+		if (!strcmp(s->groups[i].key, key)) {
+			*gid = i;
+			goto add_pid;
+		}
+	}
+	if (s->ngroups == s->cap_groups) {
+		uint32_t cap = s->cap_groups ? s->cap_groups * 2 : 16;
+		struct group_info *ng;
+		struct pair_counts *np;
+
+		if (cap >= INDEX_MAX_GROUPS)
+			return -E2BIG;
+		ng = realloc(s->groups, cap * sizeof(*ng));
+		if (!ng)
+			return -ENOMEM;
+		s->groups = ng;
+		np = realloc(s->pairs, ((size_t)cap << REGION_BITS) * sizeof(*np));
+		if (!np)
+			return -ENOMEM;
+		memset(np + ((size_t)s->cap_groups << REGION_BITS), 0,
+		       ((size_t)(cap - s->cap_groups) << REGION_BITS) * sizeof(*np));
+		s->pairs = np;
+		s->cap_groups = cap;
+	}
+	*gid = s->ngroups++;
+	g = &s->groups[*gid];
+	memset(g, 0, sizeof(*g));
+	snprintf(g->key, sizeof(g->key), "%s", key);
+	snprintf(g->comm, sizeof(g->comm), "%s", comm);
+add_pid:
+	g = &s->groups[*gid];
+	{
+		uint32_t *np = realloc(g->pids, (g->npids + 1) * sizeof(*np));
+
+		if (!np)
+			return -ENOMEM;
+		g->pids = np;
+		g->pids[g->npids++] = pid;
+	}
+	return 0;
+}
+
+struct proc_scan {
+	uint32_t pid;
+	uint32_t group;
+	int pm_fd, mem_fd;
+	uint64_t ksm_zero_left; /* KSM zero-page merges still to place (ksm_stat) */
+	bool gone, denied;
+};
+
+static inline uint64_t zero_hash(const struct scanner *s)
+{
+	return s->subpage ? s->h.zero_page : s->h.zero_page_fast;
+}
+
+/*
+ * Index one page's content (hash h) and chunks. Sampled scans (klass: the
+ * page's prefix hash, or 0 for an all-zero prefix) index contents only: the
+ * zero content always, a page with a zero prefix when its full hash is
+ * sampled, others because their prefix was. 1 when indexed, 0 when sampled
+ * out, or -ENOMEM.
+ */
+static int index_page(struct scanner *s, uint64_t h, const uint64_t *chunks, uint32_t pair, bool mergeable,
+		      uint64_t klass)
+{
+	bool zero = h == zero_hash(s);
+	const struct index_entry *e;
+	int err;
+
+	if (s->sample > 1) {
+		if (!zero && !klass) {
+			if (h % s->sample)
+				return 0;
+			klass = h;
+		}
+		err = index_add(&s->contents, h, pair, mergeable, zero ? CONTENT_ZERO : 0);
+		e = err ? NULL : index_get(&s->contents, h);
+		if (e && e->n == 1 && !zero)
+			err = kvtab_put(&s->classes, h, 0, klass, 0);
+		return err ? err : 1;
+	}
+	err = index_add(&s->contents, h, pair, mergeable, zero ? CONTENT_ZERO : 0);
+	for (int k = 0; k < SUBPAGE_SIZES && !err && s->subpage; k++)
+		for (unsigned i = 0; i < PAGE_BYTES / subpage_sizes[k] && !err; i++)
+			err = index_add(&s->chunks[k], chunks[chunk_slot(k, (int)i)], pair, mergeable, 0);
+	return err ? err : 1;
+}
+
+/* A site KSM merged into the zero page: an all-zero page in a mergeable range. */
+static int index_add_zero(struct scanner *s, uint32_t pair)
+{
+	return index_page(s, zero_hash(s), s->h.zero_chunks, pair, true, 0);
+}
+
+/*
+ * Hand the job's sites to the hooks, in address order: the hashed ones (kept[k])
+ * and, hashed or not, every one on a KSM frame.
+ */
+static int report_sites(struct scanner *s, const struct proc_scan *p, const struct pool_job *j, const bool *kept)
+{
+	struct site_rec r = { .pid = p->pid, .group = PAIR_GROUP(j->pair), .region = PAIR_REGION(j->pair) };
+	uint32_t base = j->mergeable ? SITE_MERGEABLE : 0;
+	size_t k = 0, f = 0;
+	int err = 0;
+
+	while (!err && (k < j->n || f < j->nframes)) {
+		if (f < j->nframes && !j->frames[f].ksm) {
+			f++;
+			continue;
+		}
+		if (k < j->n && (f == j->nframes || j->sites[k].addr <= j->frames[f].addr)) {
+			const struct pool_site *ps = &j->sites[k];
+
+			if (f < j->nframes && j->frames[f].addr == ps->addr)
+				f++; /* the same site */
+			r.addr = ps->addr;
+			r.pfn = ps->pfn;
+			r.hash = kept[k] ? j->hash[k] : 0;
+			r.flags = base | (kept[k] ? SITE_HASHED : 0) | ((ps->flags & POOL_SITE_THP) ? SITE_THP : 0) |
+				  ((ps->flags & POOL_SITE_KSM) ? SITE_KSM : 0);
+			k++;
+			if (!(r.flags & (SITE_HASHED | SITE_KSM)))
+				continue;
+		} else {
+			/* a KSM site sampled out before its read */
+			r.addr = j->frames[f].addr;
+			r.pfn = j->frames[f].pfn;
+			r.hash = 0;
+			r.flags = base | SITE_KSM;
+			f++;
+		}
+		err = s->hooks->site(s->hooks->ctx, &r);
+	}
+	return err;
+}
+
+/* Fold a finished job into the indexes and the counters (jobs arrive in address order). */
+static int collect_job(struct scanner *s, struct pool_job *j)
+{
+	struct proc_scan *p = j->owner;
+	struct pair_counts *pc = &s->pairs[j->pair];
+	bool kept[POOL_BATCH];
+	uint64_t ksm_zero = 0;
+	int err = 0;
+
+	s->cost.pages += j->scanned;
+	s->cost.bytes_read += j->bytes;
+	s->cost.prefixes += j->prefixes;
+	s->cost.prefixes_slow += j->prefixes_slow;
+	s->cost.pages_by_frame += j->by_frame;
+	s->cost.pages_known += j->known;
+	s->races.vanished_pages += j->vanished;
+	s->races.changed_pages += j->changed;
+	if (j->err == -ESRCH)
+		p->gone = true;
+	else if (j->err == -EACCES)
+		p->denied = true;
+	else if (j->err)
+		err = j->err;
+	if (!err && !j->err) {
+		pc->sites += j->nsites;
+		pc->mergeable_sites += j->mergeable ? j->nsites : 0;
+		pc->thp_sites += j->thp;
+		pc->swapped += j->swapped;
+		pc->excl_frames += j->excl_frames;
+		/*
+		 * pagemap cannot tell KSM's zero-page merges apart: ksm_stat counts
+		 * them; the first ones met in mergeable ranges are taken as KSM's
+		 */
+		if (j->mergeable) {
+			ksm_zero = j->zero_mapped < p->ksm_zero_left ? j->zero_mapped : p->ksm_zero_left;
+			p->ksm_zero_left -= ksm_zero;
+		}
+		pc->zero_mapped += j->zero_mapped - ksm_zero;
+		pc->sites += ksm_zero;
+		pc->mergeable_sites += ksm_zero;
+		pc->ksm_zero_pages += ksm_zero;
+		for (uint64_t k = 0; k < ksm_zero && !err; k++) {
+			err = index_add_zero(s, j->pair);
+			err = err < 0 ? err : 0;
+			if (!err && s->hooks) {
+				struct site_rec r = { .pid = p->pid, .group = PAIR_GROUP(j->pair),
+						      .region = PAIR_REGION(j->pair), .hash = zero_hash(s),
+						      .flags = SITE_MERGEABLE | SITE_ZMERGE | SITE_HASHED };
+
+				err = s->hooks->site(s->hooks->ctx, &r);
+			}
+		}
+		for (size_t k = 0; k < j->nframes && !err; k++)
+			err = index_add(&s->frames, j->frames[k].pfn, j->pair, j->mergeable,
+					j->frames[k].ksm ? FRAME_KSM : 0);
+	}
+	for (size_t k = 0; k < j->n && !err && !j->err; k++) {
+		kept[k] = false;
+		if (!j->ok[k])
+			continue;
+		s->cost.pages_read++;
+		err = index_page(s, j->hash[k], j->chunks ? j->chunks + k * CHUNK_HASHES : NULL, j->pair,
+				 j->mergeable, s->sample > 1 ? j->klass[k] : 0);
+		kept[k] = err == 1;
+		err = err < 0 ? err : 0;
+	}
+	if (!err && !j->err)
+		s->cost.pages_read -= j->known; /* hashed, not read */
+	if (!err && !j->err && s->hooks)
+		err = report_sites(s, p, j, kept);
+	readpool_release(&s->pool, j);
+	return err;
+}
+
+/* Collect finished jobs; wait: until none is left. */
+static int collect_jobs(struct scanner *s, bool wait)
+{
+	struct pool_job *j;
+	int err = 0;
+
+	while ((j = readpool_collect(&s->pool, wait))) {
+		int e = collect_job(s, j);
+
+		err = err ? err : e;
+	}
+	return err;
+}
+
+/* Cut a populated range into jobs of one pagemap batch each. */
+static int scan_range(struct scanner *s, struct proc_scan *p, const struct vma *v, enum region_type r,
+		      uint64_t start, uint64_t end)
+{
+	const uint64_t batch = s->sample > 1 ? BATCH_SAMPLED : BATCH_EXACT;
+
+	for (uint64_t a = start; a < end; a += batch * PAGE_BYTES) {
+		struct pool_job *j;
+		int err;
+
+		if (s->stop && *s->stop)
+			return -EINTR;
+		if (p->gone)
+			return -ESRCH;
+		if (p->denied)
+			return -EACCES;
+		/* collect first: a free slot may be waiting on us */
+		if (readpool_pending(&s->pool) >= s->pool.nslots) {
+			struct pool_job *done = readpool_collect(&s->pool, true);
+
+			err = done ? collect_job(s, done) : 0;
+			if (err)
+				return err;
+		}
+		if (s->hooks && s->hooks->pace)
+			s->hooks->pace(s->hooks->ctx, (end - a) / PAGE_BYTES < batch ? (end - a) / PAGE_BYTES : batch);
+		j = readpool_job(&s->pool);
+		j->mem_fd = p->mem_fd;
+		j->pm_fd = p->pm_fd;
+		j->kpf_fd = s->kpf_fd;
+		j->start = a;
+		j->npages = (end - a) / PAGE_BYTES < batch ? (end - a) / PAGE_BYTES : batch;
+		j->pair = PAIR(p->group, r);
+		j->mergeable = v->mergeable;
+		j->live = s->live;
+		j->owner = p;
+		readpool_submit(&s->pool);
+		err = collect_jobs(s, false);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+struct vma_scan {
+	struct scanner *s;
+	struct proc_scan *p;
+	const struct vma *v;
+	enum region_type r;
+};
+
+static int vma_range(void *ctx, uint64_t start, uint64_t end)
+{
+	struct vma_scan *x = ctx;
+
+	return scan_range(x->s, x->p, x->v, x->r, start, end);
+}
+
+/* Only the populated parts of a mapping: a sparse reservation costs nothing. */
+static int scan_vma(struct scanner *s, struct proc_scan *p, const struct vma *v, enum region_type r)
+{
+	struct vma_scan x = { s, p, v, r };
+	int err = pagemap_for_each_populated(p->pm_fd, v->start, v->end, vma_range, &x);
+
+	return err == -ENOENT ? -ESRCH : err;
+}
+
+int scanner_scan_pid(struct scanner *s, uint32_t pid)
+{
+	struct proc_scan p = { .pid = pid, .pm_fd = -1, .mem_fd = -1 };
+	struct vma_list vl = { 0 };
+	char comm[KS_COMM_LEN], path[64];
+	bool vmm, grouped = false;
+	int err;
+
+	if (start_pool(s))
+		return -ENOMEM;
+	err = proc_comm(pid, comm);
+	if (!err)
+		err = smaps_read((pid_t)pid, &vl);
+	if (err == -ENOENT || err == -ESRCH) {
+		s->races.exited++;
+		return -ESRCH;
+	}
+	if (err == -EACCES || err == -EPERM) {
+		s->races.unreadable++;
+		return -EACCES;
+	}
+	if (err)
+		return err;
+	vmm = is_vmm_comm(comm);
+	snprintf(path, sizeof(path), "/proc/%u/ksm_stat", pid);
+	read_keyed_u64(path, "ksm_zero_pages", &p.ksm_zero_left);
+	p.pm_fd = pagemap_open((pid_t)pid);
+	if (p.pm_fd < 0) {
+		err = p.pm_fd;
+		goto out;
+	}
+	snprintf(path, sizeof(path), "/proc/%u/mem", pid);
+	p.mem_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (p.mem_fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	for (size_t i = 0; i < vl.n && !err; i++) {
+		enum region_type r = region_of(&vl.v[i], vmm);
+
+		if (r == REG_NONE)
+			continue;
+		if (!grouped) {
+			/* groups hold only processes with private memory (no kernel threads) */
+			err = group_of(s, pid, comm, &p.group);
+			if (err)
+				break;
+			grouped = true;
+		}
+		err = scan_vma(s, &p, &vl.v[i], r);
+	}
+out:
+	/* every job of this process finishes before its files close */
+	{
+		int e = collect_jobs(s, true);
+
+		err = err ? err : e;
+	}
+	if (!err && !p.gone && !p.denied && p.ksm_zero_left)
+		s->races.zero_ksm_unplaced += p.ksm_zero_left;
+	if (p.pm_fd >= 0)
+		close(p.pm_fd);
+	if (p.mem_fd >= 0)
+		close(p.mem_fd);
+	vma_list_free(&vl);
+	if (err == -ESRCH || err == -ENOENT || p.gone) {
+		s->races.exited++;
+		return -ESRCH;
+	}
+	if (err == -EACCES || err == -EPERM || p.denied) {
+		s->races.unreadable++;
+		return -EACCES;
+	}
+	return err;
+}

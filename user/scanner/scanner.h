@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The page scanner: for each target process, its private mappings (smaps),
+ * pagemap and kpageflags in batches, page contents read through /proc/PID/mem
+ * (never process_vm_readv: see read_sites), hashed into the content index. Page contents are never kept.
+ */
+#ifndef KSMSCOPE_SCANNER_SCANNER_H
+#define KSMSCOPE_SCANNER_SCANNER_H
+
+#include <stdbool.h>
+#include <signal.h>
+#include <stdint.h>
+
+#include "scanner/pagehash.h"
+#include "scanner/content_index.h"
+#include "scanner/model.h"
+#include "scanner/pageread.h"
+#include "scanner/readpool.h"
+
+enum group_by { GROUP_PROCESS, GROUP_CGROUP, GROUP_COMM };
+
+struct group_info {
+	char key[256]; /* pid, cgroup path or comm */
+	char comm[16]; /* the first process's comm */
+	uint32_t *pids;
+	size_t npids;
+};
+
+/* What a live host did to the scan; counted, never fatal. */
+struct scan_races {
+	uint64_t exited;         /* processes that exited before or during their scan (pages read before
+				  * the exit stay counted) */
+	uint64_t unreadable;     /* processes whose memory we may not read */
+	uint64_t vanished_pages; /* unmapped between pagemap and the read (EFAULT) */
+	uint64_t changed_pages;  /* frame changed between pagemap and the read (live scans) */
+	uint64_t zero_ksm_unplaced; /* ksm_zero_pages not found as zero-page mappings */
+	uint64_t not_frozen;     /* --freeze targets that could not be stopped, scanned live */
+};
+
+struct scan_cost {
+	uint64_t pages;      /* pagemap entries examined */
+	uint64_t pages_read; /* page contents read */
+	uint64_t pages_known; /* KSM pages whose hash the hooks knew: not read */
+	uint64_t bytes_read;
+	uint64_t prefixes;      /* sampled scans: page prefixes read to decide */
+	uint64_t prefixes_slow; /* of those, through /proc/PID/mem (no BPF reader) */
+	uint64_t pages_by_frame; /* pages read whole by frame through the BPF reader (sampled scans) */
+	double seconds;
+};
+
+/* One site as the scan saw it, for a caller that keeps per-site state (the live engine). */
+#define SITE_MERGEABLE 1u
+#define SITE_THP 2u
+#define SITE_KSM 4u
+#define SITE_ZMERGE 8u  /* KSM merged it into the zero page (placed by ksm_stat's count: no address) */
+#define SITE_HASHED 16u /* hash is its content (read whole and, when sampling, kept) */
+
+struct site_rec {
+	uint32_t pid, group, region, flags;
+	uint64_t addr, pfn, hash;
+};
+
+struct scan_hooks {
+	void *ctx;
+	/* every hashed site and every site on a KSM frame, in address order per process */
+	int (*site)(void *ctx, const struct site_rec *r);
+	/* before each job: the pages it will examine (a budget may sleep here) */
+	void (*pace)(void *ctx, uint64_t pages);
+	/* from the reader threads: a KSM frame's content hash when known for sure (optional) */
+	bool (*known)(void *ctx, uint64_t pfn, uint64_t *hash);
+};
+
+struct scanner {
+	struct hasher h;
+	struct index contents, frames, chunks[SUBPAGE_SIZES];
+	struct pair_counts *pairs; /* [cap_groups << REGION_BITS] */
+	struct group_info *groups;
+	uint32_t ngroups, cap_groups;
+	enum group_by group_by;
+	uint32_t sample; /* keep a content when hash % sample == 0 */
+	bool live;       /* targets not frozen: check frames after reading */
+	bool subpage;    /* index 2048..256-byte chunks too (memory: ~30 entries per distinct page) */
+	struct scan_races races;
+	struct scan_cost cost;
+	int kpf_fd;
+	volatile sig_atomic_t *stop; /* set by a signal handler: abandon the scan (-EINTR) */
+	const struct scan_hooks *hooks; /* optional */
+	/* sampled scans */
+	struct pageread pr;   /* BPF prefix reader, when this kernel allows it */
+	bool pr_ok;
+	int pr_err;           /* why not, when not */
+	struct kvtab classes; /* kept content -> sampling class (its prefix hash) */
+	/* reader threads read and hash; this thread walks pagemap and owns the indexes */
+	struct readpool pool;
+	bool pool_started;
+};
+
+int scanner_init(struct scanner *s, enum group_by gb, uint32_t sample, bool live);
+void scanner_free(struct scanner *s);
+/* Scan one process. 0, or -ESRCH (gone) / -EACCES (not readable): both also counted in races. */
+int scanner_scan_pid(struct scanner *s, uint32_t pid);
+/* The group key of a process under a grouping, e.g. for --cgroup filtering. 0 or -errno. */
+int proc_cgroup(uint32_t pid, char *out, size_t size);
+size_t scanner_index_bytes(const struct scanner *s);
+/* Stop the reader threads (every job was collected by scanner_scan_pid). Call before the model. */
+void scanner_finish(struct scanner *s);
+
+#endif

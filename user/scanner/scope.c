@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The target and group flags the scanning commands share. */
+#include "scanner/scope.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lib/util.h"
+
+static bool under_cgroup(const char *cg, const char *want)
+{
+	size_t n = strlen(want);
+
+	if (n == 1 && want[0] == '/')
+		return true;
+	return !strncmp(cg, want, n) && (cg[n] == '\0' || cg[n] == '/');
+}
+
+/* The processes to scan, in pid order. */
+static int select_targets(struct targets *t, bool *resolved, const char *cgroup, uint32_t **out, size_t *n)
+{
+	uint32_t *all = NULL, *sel;
+	size_t nall = 0, k = 0;
+
+	if (t->npids) {
+		/* once: a --pid that exits later is the scanner's race to count, not an error */
+		if (!*resolved && targets_resolve(t))
+			return -1;
+		*resolved = true;
+		all = malloc(t->npids * sizeof(*all));
+		if (!all)
+			return -1;
+		memcpy(all, t->pids, t->npids * sizeof(*all));
+		nall = t->npids;
+	} else if (proc_list(&all, &nall)) {
+		ks_err("cannot list /proc");
+		return -1;
+	}
+	sel = malloc((nall ? nall : 1) * sizeof(*sel));
+	if (!sel) {
+		free(all);
+		return -1;
+	}
+	for (size_t i = 0; i < nall; i++) {
+		char comm[KS_COMM_LEN], cg[256];
+
+		if (all[i] == (uint32_t)getpid())
+			continue;
+		if (t->has_comm && (proc_comm(all[i], comm) || !targets_match(t, all[i], comm)))
+			continue;
+		if (cgroup && (proc_cgroup(all[i], cg, sizeof(cg)) || !under_cgroup(cg, cgroup)))
+			continue;
+		sel[k++] = all[i];
+	}
+	free(all);
+	*out = sel;
+	*n = k;
+	return 0;
+}
+
+/* Where the unified (v2) hierarchy is mounted: /sys/fs/cgroup, or .../unified on hybrid hosts. */
+static int cgroup2_mount(char *out, size_t size)
+{
+	FILE *f = fopen("/proc/self/mounts", "re");
+	char line[1024], dev[256], dir[256], type[64];
+	int err = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%255s %255s %63s", dev, dir, type) == 3 && !strcmp(type, "cgroup2")) {
+			snprintf(out, size, "%s", dir);
+			err = 0;
+			break;
+		}
+	fclose(f);
+	return err;
+}
+
+void scope_init(struct scope *sc)
+{
+	memset(sc, 0, sizeof(*sc));
+	sc->gb = GROUP_PROCESS;
+	sc->sample = 1;
+}
+
+void scope_free(struct scope *sc)
+{
+	targets_free(&sc->t);
+}
+
+int scope_option(struct scope *sc, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'p':
+	case 'c':
+		return targets_option(&sc->t, opt, arg);
+	case 'g': {
+		/* accept a path under the cgroup2 mount, or the hierarchy path itself */
+		char mnt[256];
+		size_t ml = cgroup2_mount(mnt, sizeof(mnt)) ? 0 : strlen(mnt);
+
+		if (ml && !strncmp(arg, mnt, ml) && (arg[ml] == '/' || !arg[ml]))
+			snprintf(sc->cgbuf, sizeof(sc->cgbuf), "%s", arg[ml] ? arg + ml : "/");
+		else
+			snprintf(sc->cgbuf, sizeof(sc->cgbuf), "%s", arg);
+		if (sc->cgbuf[0] != '/') {
+			ks_err("--cgroup: '%s' is not an absolute cgroup path", arg);
+			return -1;
+		}
+		while (strlen(sc->cgbuf) > 1 && sc->cgbuf[strlen(sc->cgbuf) - 1] == '/')
+			sc->cgbuf[strlen(sc->cgbuf) - 1] = '\0';
+		sc->cgroup = sc->cgbuf;
+		return 0;
+	}
+	case 'G':
+		if (!strcmp(arg, "process"))
+			sc->gb = GROUP_PROCESS;
+		else if (!strcmp(arg, "cgroup"))
+			sc->gb = GROUP_CGROUP;
+		else if (!strcmp(arg, "comm"))
+			sc->gb = GROUP_COMM;
+		else {
+			ks_err("--group-by: '%s' is not one of process, cgroup, comm", arg);
+			return -1;
+		}
+		return 0;
+	case 's':
+		if (parse_u32(arg, &sc->sample) || !sc->sample) {
+			ks_err("--sample: '%s' is not a positive integer", arg);
+			return -1;
+		}
+		return 0;
+	}
+	return -1;
+}
+
+int scope_check(struct scope *sc)
+{
+	char cg[256];
+
+	if ((sc->cgroup || sc->gb == GROUP_CGROUP) && proc_cgroup((uint32_t)getpid(), cg, sizeof(cg))) {
+		ks_err("no cgroup v2 hierarchy here (no \"0::\" line in /proc/self/cgroup): "
+		       "--cgroup and --group-by cgroup need one");
+		return -1;
+	}
+	return 0;
+}
+
+int scope_select(struct scope *sc, uint32_t **pids, size_t *n)
+{
+	return select_targets(&sc->t, &sc->resolved, sc->cgroup, pids, n);
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The HTTP side of `ksmscope serve` (libmicrohttpd): GET /metrics answers the
+ * last rendered exposition, / a short index, anything else 404. The server
+ * runs on its own thread and polls its sockets (epoll): a slow client is one
+ * connection waiting, never a stalled engine; the engine only swaps a buffer
+ * under a mutex held for a copy.
+ */
+#ifndef KSMSCOPE_SINKS_HTTPD_H
+#define KSMSCOPE_SINKS_HTTPD_H
+
+#include <pthread.h>
+#include <stddef.h>
+
+#include "lib/util.h"
+
+struct http_server {
+	struct MHD_Daemon *d;
+	pthread_mutex_t mu;
+	struct sbuf page; /* the exposition scrapes get */
+	bool ready;       /* a first snapshot was published */
+};
+
+/* Parse "ADDR:PORT" ("[v6]:PORT" for IPv6) and listen. 0, or one line printed and -1. */
+int http_start(struct http_server *h, const char *listen);
+/* What /metrics answers from now on: fresh's text, swapped in; fresh gets the old buffer to reuse. */
+void http_publish(struct http_server *h, struct sbuf *fresh);
+void http_stop(struct http_server *h);
+
+#endif

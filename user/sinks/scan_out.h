@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The scan report: one JSON object (scan --json) or a readable table. */
+#ifndef KSMSCOPE_SINKS_SCAN_OUT_H
+#define KSMSCOPE_SINKS_SCAN_OUT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "lib/json_writer.h"
+#include "sys/ksmstate.h"
+#include "scanner/model.h"
+#include "scanner/scanner.h"
+
+struct scan_report {
+	const struct scanner *s;
+	const struct model_out *m;
+	const struct ksm_state *ksm;
+	const struct metrics *se; /* standard errors of the estimated totals (zeros when exact) */
+	double seconds;
+	uint64_t peak_rss_kb;
+	bool frozen;
+};
+
+/* The metric names of docs/metrics.md, in order (but subpage). */
+struct metric_field {
+	const char *name;
+	size_t off; /* of the double in struct metrics */
+};
+extern const struct metric_field metric_fields[];
+extern const size_t n_metric_fields;
+
+static inline double metric_get(const struct metrics *m, size_t off)
+{
+	return *(const double *)((const char *)m + off);
+}
+
+/* subpage: false leaves the sub-page figures out as null (sampled scans do not estimate them). */
+void metrics_json(struct jw *w, const struct metrics *m, bool subpage);
+void scan_report_json(struct jw *w, const struct scan_report *r);
+/* The members of a `races` object (the caller opens and closes it). */
+void races_fields_json(struct jw *w, const struct scan_races *r);
+/* "<metric>_se" for every metric; se NULL: all null (nothing estimated yet). */
+void standard_errors_json(struct jw *w, const struct metrics *se);
+void scan_report_text(FILE *f, const struct scan_report *r);
+
+#endif

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "sinks/snapshot_out.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "scanner/regions.h"
+#include "sinks/scan_out.h"
+
+const char *top_missed_reason(const struct corr_metrics *c)
+{
+	int best = -1;
+
+	for (int r = 0; r < MISS__MAX; r++)
+		if (c->missed[r] > 0 && (best < 0 || c->missed[r] > c->missed[best]))
+			best = r;
+	return best < 0 ? NULL : miss_names[best];
+}
+
+static void missed_json(struct jw *w, const struct corr_metrics *c)
+{
+	jw_key(w, "missed");
+	jw_obj_begin(w);
+	for (int r = 0; r < MISS__MAX; r++)
+		jw_kdouble(w, miss_names[r], c->missed[r]);
+	jw_kdouble(w, "total", c->missed_total);
+	jw_obj_end(w);
+}
+
+static void latency_json(struct jw *w, const struct latency_hist *h)
+{
+	uint64_t cum = 0;
+
+	jw_key(w, "merge_latency");
+	jw_obj_begin(w);
+	jw_ku64(w, "count", h->count);
+	jw_kdouble(w, "sum", h->sum);
+	/* cumulative, as Prometheus histograms: [upper bound in seconds, observations <= it] */
+	jw_key(w, "buckets");
+	jw_arr_begin(w);
+	for (int b = 0; b <= LAT_BUCKETS; b++) {
+		cum += h->bucket[b];
+		jw_arr_begin(w);
+		if (b < LAT_BUCKETS)
+			jw_double(w, lat_bounds[b]);
+		else
+			jw_str(w, "+Inf");
+		jw_u64(w, cum);
+		jw_arr_end(w);
+	}
+	jw_arr_end(w);
+	jw_obj_end(w);
+}
+
+void snapshot_json(struct jw *w, const struct snapshot *s)
+{
+	jw_reset(w);
+	jw_obj_begin(w);
+	jw_ku64(w, "seq", s->seq);
+	jw_kdouble(w, "time", round(s->time * 1000) / 1000);
+	jw_kdouble(w, "uptime", round(s->uptime * 1000) / 1000);
+	jw_kdouble(w, "interval", round(s->interval * 1000) / 1000);
+	jw_kstr(w, "effectiveness_denominator", "saveable_mergeable");
+	jw_kdouble(w, "actual_age", s->have_pass ? round(s->actual_age * 1000) / 1000 : NAN);
+
+	jw_key(w, "totals");
+	if (s->have_pass) {
+		jw_obj_begin(w);
+		metrics_json(w, &s->total, s->subpage);
+		missed_json(w, &s->ctotal);
+		jw_obj_end(w);
+	} else {
+		jw_null(w); /* no pass finished yet */
+	}
+
+	jw_key(w, "groups");
+	jw_arr_begin(w);
+	for (uint32_t g = 0; g < s->ngroups; g++) {
+		const struct group_live *gl = &s->groups[g];
+
+		jw_obj_begin(w);
+		jw_kstr(w, "key", gl->key);
+		jw_key(w, "pids");
+		jw_arr_begin(w);
+		for (size_t i = 0; i < gl->npids; i++)
+			jw_u64(w, gl->pids[i]);
+		jw_arr_end(w);
+		jw_kstr(w, "comm", gl->comm);
+		metrics_json(w, &gl->m, s->subpage);
+		missed_json(w, &gl->c);
+		jw_ku64(w, "merges", gl->merges);
+		jw_ku64(w, "zero_merges", gl->zero_merges);
+		jw_ku64(w, "unmerges", gl->unmerges);
+		jw_kdouble(w, "merges_per_s", gl->merges_rate);
+		jw_kdouble(w, "unmerges_per_s", gl->unmerges_rate);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+
+	jw_key(w, "regions");
+	if (s->have_pass) {
+		jw_obj_begin(w);
+		for (int k = 0; k < REG__MAX; k++) {
+			jw_key(w, region_names[k]);
+			jw_obj_begin(w);
+			metrics_json(w, &s->regions[k], s->subpage);
+			jw_obj_end(w);
+		}
+		jw_obj_end(w);
+	} else {
+		jw_null(w);
+	}
+
+	jw_key(w, "ksm");
+	ksm_state_json(&s->ksm, w);
+
+	jw_key(w, "sample");
+	jw_obj_begin(w);
+	jw_ku64(w, "n", s->sample);
+	standard_errors_json(w, s->have_pass ? &s->se : NULL);
+	jw_obj_end(w);
+
+	jw_key(w, "pass");
+	jw_obj_begin(w);
+	jw_ku64(w, "completed", s->passes);
+	jw_kdouble(w, "progress", round(s->pass_progress * 1000) / 1000);
+	jw_ku64(w, "pages", s->pass_pages);
+	jw_kdouble(w, "seconds", s->have_pass ? round(s->pass_seconds * 1000) / 1000 : NAN);
+	jw_kdouble(w, "age", s->have_pass ? round(s->pass_age * 1000) / 1000 : NAN);
+	jw_kdouble(w, "scan_rate_mib", s->scan_rate_mib);
+	jw_key(w, "races");
+	jw_obj_begin(w);
+	races_fields_json(w, &s->races);
+	jw_obj_end(w);
+	jw_obj_end(w);
+
+	jw_key(w, "dynamics");
+	jw_obj_begin(w);
+	jw_ku64(w, "merges", s->merges);
+	jw_ku64(w, "zero_merges", s->zero_merges);
+	jw_ku64(w, "unmerges", s->unmerges);
+	jw_kdouble(w, "merges_per_s", s->merges_rate);
+	jw_kdouble(w, "unmerges_per_s", s->unmerges_rate);
+	latency_json(w, &s->latency);
+	jw_ku64(w, "full_scans", s->full_scans);
+	jw_kdouble(w, "full_scan_seconds", s->full_scan_seconds);
+	jw_kdouble(w, "ksmd_cpu_seconds", s->ksmd_cpu_seconds);
+	jw_kdouble(w, "ksmd_cpu_percent", s->ksmd_cpu_percent);
+	jw_kdouble(w, "pages_scanned_per_s", s->pages_scanned_rate);
+	jw_kdouble(w, "saved_per_ksmd_cpu_second", s->saved_per_ksmd_cpu_second);
+	jw_ki64(w, "general_profit", ksm_state_num(&s->ksm, "general_profit"));
+	jw_obj_end(w);
+
+	jw_key(w, "tracer");
+	jw_obj_begin(w);
+	jw_ku64(w, "drops", s->drops);
+	jw_ku64(w, "cow_faults", s->cow_faults);
+	jw_ku64(w, "cow_untracked", s->cow_untracked);
+	jw_obj_end(w);
+
+	jw_key(w, "cost");
+	jw_obj_begin(w);
+	jw_kdouble(w, "cpu_seconds", round(s->self_cpu_seconds * 1000) / 1000);
+	jw_kdouble(w, "cpu_percent", round(s->self_cpu_percent * 100) / 100);
+	jw_ku64(w, "rss_kb", s->self_rss_kb);
+	jw_ku64(w, "sites_tracked", s->corr_sites);
+	jw_obj_end(w);
+	jw_obj_end(w);
+}
+
+static double mib(double pages)
+{
+	return pages * 4096.0 / (1 << 20);
+}
+
+void snapshot_text(FILE *f, const struct snapshot *s)
+{
+	const struct metrics *t = &s->total;
+
+	fprintf(f, "[%8.1fs] KSM saved %.1f MiB, full scans %llu, ksmd %.1f%% CPU; merges %.0f/s, COW breaks %.0f/s\n",
+		s->uptime, mib((double)ksm_state_saved(&s->ksm)), (unsigned long long)s->full_scans,
+		isnan(s->ksmd_cpu_percent) ? 0 : s->ksmd_cpu_percent, s->merges_rate, s->unmerges_rate);
+	if (!s->have_pass) {
+		fprintf(f, "           first pass under way: %.1f MiB examined at %.0f MiB/s\n", mib((double)s->pass_pages),
+			s->scan_rate_mib);
+		return;
+	}
+	fprintf(f, "           saveable %.1f of %.1f MiB (zero %.1f, self %.1f, inter %.1f); mergeable %.1f, "
+		   "KSM saves %.1f",
+		mib(t->saveable), mib(t->sites), mib(t->saveable_zero), mib(t->saveable_self), mib(t->saveable_inter),
+		mib(t->saveable_mergeable), mib(t->ksm_saved + t->ksm_zero_pages));
+	if (!isnan(t->effectiveness))
+		fprintf(f, " (%.0f%% effective)", 100 * t->effectiveness);
+	fprintf(f, "\n           missed %.1f MiB:", mib(s->ctotal.missed_total));
+	for (int r = 0; r < MISS__MAX; r++)
+		if (s->ctotal.missed[r] > 0)
+			fprintf(f, " %s %.1f", miss_names[r], mib(s->ctotal.missed[r]));
+	fprintf(f, "\n");
+}

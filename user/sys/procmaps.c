@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "sys/procmaps.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+void vma_list_free(struct vma_list *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+static struct vma *vma_push(struct vma_list *l)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		struct vma *nv = realloc(l->v, cap * sizeof(*nv));
+
+		if (!nv)
+			return NULL;
+		l->v = nv;
+		l->cap = cap;
+	}
+	memset(&l->v[l->n], 0, sizeof(l->v[0]));
+	return &l->v[l->n++];
+}
+
+/* "start-end perms offset dev inode   path" */
+static int parse_header(const char *line, struct vma *v)
+{
+	int pos = 0;
+	unsigned long long start, end, off;
+	char perms[8];
+	const char *p;
+
+	if (sscanf(line, "%llx-%llx %7s %llx %*s %*u%n", &start, &end, perms, &off, &pos) != 4 || !pos)
+		return -1;
+	if (end <= start || strlen(perms) != 4)
+		return -1;
+	v->start = start;
+	v->end = end;
+	v->offset = off;
+	memcpy(v->perms, perms, 5);
+	v->shared = perms[3] == 's';
+	p = line + pos;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	snprintf(v->path, sizeof(v->path), "%.*s", (int)strcspn(p, "\n"), p);
+	return 0;
+}
+
+static bool is_header(const char *line)
+{
+	/* headers start with a hex address; attribute lines with a capitalised key */
+	const char *dash = strchr(line, '-');
+
+	if (!dash || dash == line)
+		return false;
+	for (const char *p = line; p < dash; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return false;
+	return true;
+}
+
+static bool has_flag(const char *flags, const char *flag)
+{
+	size_t n = strlen(flag);
+
+	for (const char *p = flags; (p = strstr(p, flag)); p += n)
+		if ((p == flags || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\n' || !p[n]))
+			return true;
+	return false;
+}
+
+int smaps_parse(FILE *f, struct vma_list *out)
+{
+	char line[4096];
+	struct vma *cur = NULL;
+	unsigned long long kb;
+	bool tail = false;
+
+	memset(out, 0, sizeof(*out));
+	while (fgets(line, sizeof(line), f)) {
+		/* the rest of a line longer than the buffer (a deep path) is not a line of its own */
+		bool was_tail = tail;
+
+		tail = !strchr(line, '\n');
+		if (was_tail)
+			continue;
+		if (is_header(line)) {
+			cur = vma_push(out);
+			if (!cur)
+				goto nomem;
+			if (parse_header(line, cur))
+				goto bad;
+		} else if (!cur) {
+			goto bad;
+		} else if (!strncmp(line, "VmFlags:", 8)) {
+			cur->mergeable = has_flag(line + 8, "mg");
+		} else if (sscanf(line, "Anonymous: %llu kB", &kb) == 1) {
+			cur->anon_kb = kb;
+		} else if (sscanf(line, "KSM: %llu kB", &kb) == 1) {
+			cur->ksm_kb = kb;
+		}
+	}
+	if (ferror(f)) {
+		int e = errno ? errno : EIO;
+
+		vma_list_free(out);
+		return -e;
+	}
+	return 0;
+bad:
+	vma_list_free(out);
+	return -EINVAL;
+nomem:
+	vma_list_free(out);
+	return -ENOMEM;
+}
+
+int smaps_read(pid_t pid, struct vma_list *out)
+{
+	char path[64];
+	FILE *f;
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	errno = 0;
+	err = smaps_parse(f, out);
+	fclose(f);
+	return err;
+}

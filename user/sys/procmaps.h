@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* /proc/PID/smaps: the VMAs of a process with the flags ksmscope needs. */
+#ifndef KSMSCOPE_SYS_PROCMAPS_H
+#define KSMSCOPE_SYS_PROCMAPS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+struct vma {
+	uint64_t start, end;
+	uint64_t offset;
+	char perms[5];
+	bool mergeable; /* VmFlags "mg": VM_MERGEABLE */
+	bool shared;    /* perms[3] == 's' */
+	uint64_t anon_kb; /* smaps "Anonymous:" */
+	uint64_t ksm_kb;  /* smaps "KSM:" (6.x) */
+	char path[256];
+};
+
+struct vma_list {
+	struct vma *v;
+	size_t n, cap;
+};
+
+/* Parse smaps text from f. Returns 0 or -errno (-EINVAL on malformed input). */
+int smaps_parse(FILE *f, struct vma_list *out);
+/* Read /proc/PID/smaps. -ENOENT/-ESRCH: process gone; -EACCES: no permission. */
+int smaps_read(pid_t pid, struct vma_list *out);
+void vma_list_free(struct vma_list *l);
+
+#endif

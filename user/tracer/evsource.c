@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The tracer as a source of decided events (see evsource.h). */
+#include "tracer/evsource.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sys/pagemap.h"
+#include "tracer/ksmsites.h"
+#include "lib/util.h"
+
+/* Mark a new process's pages that KSM merged before we attached. */
+static void pass_pid(struct evsource *c, uint32_t pid)
+{
+	struct ksmsites_stats st;
+	int err;
+
+	if (kvtab_get(&c->seen_pids, pid, 0))
+		return;
+	kvtab_put(&c->seen_pids, pid, 0, 1, 0);
+	err = ksmsites_scan(&c->trk, c->kpf_fd, pid, &st);
+	if (err == -ESRCH)
+		return; /* exited: nothing of it can be unmerged any more */
+	if (err)
+		ks_warn("pid %u: cannot read its KSM pages: %s", pid, strerror(-err));
+	else if (st.zero_ambiguous)
+		ks_warn("pid %u: %llu zero-page mappings may be KSM zero-page merges; writes to them "
+			"are not reported as unmerges", pid, (unsigned long long)st.zero_ambiguous);
+}
+
+/*
+ * Forget processes that are gone: if their ksm_exit was missed, a new process
+ * reusing the pid must not inherit their KSM sites.
+ */
+static void forget_gone(struct evsource *c)
+{
+	uint32_t gone[256];
+	size_t n = 0;
+	char path[32];
+
+	for (size_t i = 0; i <= c->seen_pids.mask && n < 256; i++) {
+		const struct kv_slot *k = &c->seen_pids.slots[i];
+
+		if (k->k1 == UINT64_MAX)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%u", (uint32_t)k->k1);
+		if (access(path, F_OK))
+			gone[n++] = (uint32_t)k->k1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		tracker_forget_pid(&c->trk, gone[i]);
+		kvtab_del(&c->seen_pids, gone[i], 0);
+		kvtab_del(&c->comms, gone[i], 0);
+		if (c->ops.gone)
+			c->ops.gone(c->ops.ctx, gone[i]);
+	}
+}
+
+/* Processes that may hold KSM pages and have not had their pass yet. */
+static void refresh_targets(struct evsource *c)
+{
+	uint32_t *pids = NULL;
+	size_t n = 0;
+
+	if (c->targets->npids) {
+		for (size_t i = 0; i < c->targets->npids; i++)
+			pass_pid(c, c->targets->pids[i]);
+		return;
+	}
+	if (proc_list(&pids, &n))
+		return;
+	for (size_t i = 0; i < n; i++) {
+		char comm[KS_COMM_LEN], path[64];
+		uint64_t merging = 0, zero = 0;
+
+		if (pids[i] == (uint32_t)getpid() || kvtab_get(&c->seen_pids, pids[i], 0))
+			continue;
+		if (c->targets->has_comm && (proc_comm(pids[i], comm) || !targets_match(c->targets, pids[i], comm)))
+			continue;
+		/* ksm_stat is cheap; only processes with merged pages need the pagemap pass */
+		snprintf(path, sizeof(path), "/proc/%u/ksm_stat", pids[i]);
+		read_keyed_u64(path, "ksm_merging_pages", &merging);
+		read_keyed_u64(path, "ksm_zero_pages", &zero);
+		if (merging || zero)
+			pass_pid(c, pids[i]);
+		else
+			kvtab_put(&c->seen_pids, pids[i], 0, 1, 0); /* later merges arrive as events */
+	}
+	free(pids);
+}
+
+/* Fault records carry no comm (it costs the hot path ~40 ns): name them from what we know. */
+static void fill_comm(struct evsource *c, struct ks_event *e)
+{
+	struct kv_slot *k;
+	char comm[KS_COMM_LEN] = { 0 };
+
+	if (e->flags & KS_F_OWNER_UNKNOWN)
+		return;
+	if (e->comm[0]) {
+		uint64_t v[2];
+
+		memcpy(v, e->comm, sizeof(v));
+		kvtab_put(&c->comms, e->pid, 0, v[0], v[1]);
+		return;
+	}
+	k = kvtab_get(&c->comms, e->pid, 0);
+	if (k) {
+		memcpy(e->comm, &k->v1, 8);
+		memcpy(e->comm + 8, &k->v2, 8);
+	} else if (!proc_comm(e->pid, comm)) {
+		uint64_t v[2];
+
+		memcpy(e->comm, comm, KS_COMM_LEN);
+		memcpy(v, comm, sizeof(v));
+		kvtab_put(&c->comms, e->pid, 0, v[0], v[1]);
+	}
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct evsource *c = ctx;
+	struct ks_event e;
+	struct decision d;
+
+	if (size < sizeof(e))
+		return 0;
+	memcpy(&e, data, sizeof(e));
+	if (e.type == 0 || e.type >= KS_REC__MAX)
+		return 0;
+	if (e.flags & KS_F_JIFFIES) {
+		e.ts_ns = jclock_ns(&c->clock, e.ts_ns);
+		e.flags &= ~KS_F_JIFFIES;
+	}
+	d = tracker_on_event(&c->trk, &e);
+	if (d.kind != OUT_NONE && tracker_has_pid(&e, d.kind))
+		fill_comm(c, &e);
+	if (e.type == KS_REC_KSM_EXIT && !(e.flags & KS_F_OWNER_UNKNOWN)) {
+		kvtab_del(&c->comms, e.pid, 0);
+		kvtab_del(&c->seen_pids, e.pid, 0);
+	}
+	/* a fork child inherits its parent's merged pages: find them before it writes */
+	if (e.type == KS_REC_KSM_ENTER)
+		pass_pid(c, e.pid);
+	c->ops.event(c->ops.ctx, &e, &d);
+	return 0;
+}
+
+/* HZ from two clock pairs 100 ms apart: fault records carry jiffies. */
+static int calibrate_clock(struct evsource *c, const struct loader *l)
+{
+	uint64_t ns0, j0, ns1, j1;
+	struct timespec ts = { 0, 100000000 };
+
+	if (loader_calibrate(l, &ns0, &j0)) {
+		ks_err("cannot run the clock calibration program: %s", strerror(errno));
+		return -1;
+	}
+	nanosleep(&ts, NULL);
+	if (loader_calibrate(l, &ns1, &j1) || jclock_set_hz(&c->clock, ns0, j0, ns1, j1)) {
+		ks_err("cannot calibrate jiffies against the monotonic clock");
+		return -1;
+	}
+	return 0;
+}
+
+int evsource_start(struct evsource *s, struct loader_opts *lo, const struct targets *t,
+		   const struct evsource_ops *ops)
+{
+	memset(s, 0, sizeof(*s));
+	s->kpf_fd = -1;
+	s->targets = t;
+	s->ops = *ops;
+	s->kpf_fd = kpageflags_open();
+	if (s->kpf_fd < 0) {
+		ks_err("cannot open /proc/kpageflags: %s", strerror(-s->kpf_fd));
+		return -1;
+	}
+	if (tracker_init(&s->trk) || kvtab_init(&s->seen_pids, 1024) || kvtab_init(&s->comms, 1024)) {
+		ks_err("out of memory");
+		return -1;
+	}
+	lo->targets = t;
+	/* batch wake-ups: one per quarter of the buffer at most */
+	lo->wakeup_bytes = lo->ringbuf_bytes / 4;
+	if (loader_start(&s->l, lo))
+		return -1;
+	s->rb = ring_buffer__new(loader_ringbuf_fd(&s->l), on_record, s, NULL);
+	if (!s->rb) {
+		ks_err("cannot create ring buffer reader: %s", strerror(errno));
+		return -1;
+	}
+	if (calibrate_clock(s, &s->l))
+		return -1;
+	/* attached first, then the pass: a merge during the pass still arrives as an event */
+	refresh_targets(s);
+	s->next_refresh = now_mono_ns() + 1000000000ULL;
+	return 0;
+}
+
+int evsource_poll(struct evsource *s, int timeout_ms)
+{
+	uint64_t now;
+	int n = ring_buffer__poll(s->rb, timeout_ms);
+
+	if (n == -EINTR)
+		return 0;
+	if (n < 0)
+		return n;
+	/* libbpf 1.1 can time out with records waiting when no wake-up came */
+	if (n == 0)
+		ring_buffer__consume(s->rb);
+	now = now_mono_ns();
+	if (now >= s->next_refresh) {
+		uint64_t kns, kj;
+
+		if (!loader_calibrate(&s->l, &kns, &kj))
+			jclock_anchor(&s->clock, kns, kj);
+		forget_gone(s);
+		refresh_targets(s);
+		s->next_refresh = now + 1000000000ULL;
+	}
+	return 0;
+}
+
+void evsource_drain(struct evsource *s)
+{
+	if (s->rb)
+		ring_buffer__consume(s->rb);
+}
+
+int evsource_counters(const struct evsource *s, uint64_t *drops, uint64_t *cow_faults, uint64_t *cow_untracked,
+		      uint64_t *cow_other)
+{
+	struct ks_counters cnt;
+	int err = loader_counters(&s->l, &cnt);
+
+	if (err)
+		return err;
+	*drops = 0;
+	for (int k = 0; k < KS_REC__MAX; k++)
+		*drops += cnt.drops[k];
+	*cow_faults = cnt.cow_faults;
+	*cow_untracked = cnt.cow_untracked;
+	*cow_other = s->trk.cow_other;
+	return 0;
+}
+
+void evsource_stop(struct evsource *s)
+{
+	if (!s->ops.event)
+		return; /* never started */
+	ring_buffer__free(s->rb);
+	s->rb = NULL;
+	loader_stop(&s->l);
+	if (s->kpf_fd >= 0)
+		close(s->kpf_fd);
+	s->kpf_fd = -1;
+	tracker_free(&s->trk);
+	kvtab_free(&s->seen_pids);
+	kvtab_free(&s->comms);
+}
