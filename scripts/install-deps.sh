@@ -11,6 +11,7 @@ PKGS=(
 	jq util-linux procps python3  # tests: JSON checks, setpriv/unshare, the reference scanner
 	prometheus curl tmux          # tests: promtool and a real server, scrapes, top in a terminal
 	chromium python3-pil           # tests: report --html rendered headless, its screenshot read
+	qemu-system-x86 busybox-static cpio  # tests: guests booting older Debian kernels (tests/guest/)
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -1,0 +1,50 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-only
+# initramfs.sh OUT.cpio.gz RUN [FILE...]: a busybox initramfs for a test guest.
+# /init mounts proc, sys, devtmpfs, debugfs/tracefs and bpffs, then runs RUN (a shell
+# script, copied to /payload/run) with /payload as its directory and prints
+# "GUEST-EXIT <status>" on the console before powering off. RUN "-" makes an idle guest
+# that prints "GUEST-READY" and waits (a VM as a workload). Each FILE is copied into
+# /payload with the shared libraries it needs (ldd), so host binaries run inside.
+set -euo pipefail
+[ $# -ge 2 ] || { echo "usage: initramfs.sh OUT.cpio.gz RUN|- [FILE...]" >&2; exit 2; }
+out=$1 run=$2; shift 2
+bb=/bin/busybox
+[ -x "$bb" ] || { echo "initramfs.sh: needs a static /bin/busybox (busybox-static)" >&2; exit 1; }
+root=$(mktemp -d)
+trap 'rm -rf "$root"' EXIT
+mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,payload,etc,root}
+cp "$bb" "$root/bin/busybox"
+for f in "$@"; do
+	cp -L "$f" "$root/payload/"
+	# shared libraries at the paths the loader looks for them
+	ldd "$f" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done
+done
+if [ "$run" = - ]; then
+	printf '#!/bin/sh\necho GUEST-READY\nexec sleep 1000000\n' > "$root/payload/run"
+else
+	cp "$run" "$root/payload/run"
+fi
+chmod +x "$root/payload/run"
+cat > "$root/init" <<'INIT'
+#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/bin:/sbin:/payload
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mount -t bpf bpf /sys/fs/bpf 2>/dev/null
+mount -t tmpfs tmp /tmp
+cd /payload
+echo
+sh ./run
+echo "GUEST-EXIT $?"
+poweroff -f
+INIT
+chmod +x "$root/init"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out"
