@@ -208,16 +208,9 @@ static void hash_cell(void *ctx, const struct index_cell *c)
 
 	if (ie_key(c->e) == a->zero || a->oom)
 		return;
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 4096;
-		struct hash_rec *r = realloc(a->r, cap * sizeof(*r));
-
-		if (!r) {
-			a->oom = true;
-			return;
-		}
-		a->r = r;
-		a->cap = cap;
+	if (GROW(a->r, a->cap, a->n + 1, 4096)) {
+		a->oom = true;
+		return;
 	}
 	a->r[a->n++] = (struct hash_rec){ ie_key(c->e), PAIR_GROUP(c->pair), c->s };
 }

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util.h"
+
 struct parser {
 	const char *s;
 	size_t len, i;
@@ -87,14 +89,9 @@ static char *string(struct parser *p)
 	for (;;) {
 		unsigned char c;
 
-		if (n + 5 > cap) {
-			char *nb = realloc(out, cap *= 2);
-
-			if (!nb) {
-				p->err = "out of memory";
-				goto bad;
-			}
-			out = nb;
+		if (GROW(out, cap, n + 5, 16)) {
+			p->err = "out of memory";
+			goto bad;
 		}
 		if (p->i >= p->len) {
 			p->err = "unterminated string";

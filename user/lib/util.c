@@ -195,19 +195,9 @@ void sbuf_put(struct sbuf *b, const char *s, size_t n)
 {
 	if (b->oom)
 		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *nb;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		nb = realloc(b->buf, cap);
-		if (!nb) {
-			b->oom = true;
-			return;
-		}
-		b->buf = nb;
-		b->cap = cap;
+	if (n > SIZE_MAX - b->len - 1 || GROW(b->buf, b->cap, b->len + n + 1, 256)) {
+		b->oom = true;
+		return;
 	}
 	memcpy(b->buf + b->len, s, n);
 	b->len += n;
@@ -265,4 +255,26 @@ const char *printable(char *buf, size_t size, const char *s)
 	}
 	buf[i] = '\0';
 	return buf;
+}
+
+int grow_array(void **p, size_t *cap, size_t need, size_t size, size_t min)
+{
+	size_t nc = *cap ? *cap : (min ? min : 1), bytes;
+	void *np;
+
+	if (need <= *cap)
+		return 0;
+	while (nc < need) {
+		if (nc > SIZE_MAX / 2)
+			return -ENOMEM;
+		nc *= 2;
+	}
+	if (__builtin_mul_overflow(nc, size, &bytes))
+		return -ENOMEM;
+	np = realloc(*p, bytes ? bytes : 1);
+	if (!np)
+		return -ENOMEM;
+	*p = np;
+	*cap = nc;
+	return 0;
 }

@@ -142,23 +142,16 @@ static int group_of(struct scanner *s, uint32_t pid, const char *comm, uint32_t 
 		}
 	}
 	if (s->ngroups == s->cap_groups) {
-		uint32_t cap = s->cap_groups ? s->cap_groups * 2 : 16;
-		struct group_info *ng;
-		struct pair_counts *np;
+		/* pairs holds 1 << REGION_BITS counts per group: both grow together */
+		size_t gcap = s->cap_groups, old = (size_t)s->cap_groups << REGION_BITS, pcap = old;
 
-		if (cap >= INDEX_MAX_GROUPS)
+		if ((s->cap_groups ? (size_t)s->cap_groups * 2 : 16) >= INDEX_MAX_GROUPS)
 			return -E2BIG;
-		ng = realloc(s->groups, cap * sizeof(*ng));
-		if (!ng)
+		if (GROW(s->groups, gcap, s->ngroups + 1, 16) ||
+		    GROW(s->pairs, pcap, gcap << REGION_BITS, (size_t)16 << REGION_BITS))
 			return -ENOMEM;
-		s->groups = ng;
-		np = realloc(s->pairs, ((size_t)cap << REGION_BITS) * sizeof(*np));
-		if (!np)
-			return -ENOMEM;
-		memset(np + ((size_t)s->cap_groups << REGION_BITS), 0,
-		       ((size_t)(cap - s->cap_groups) << REGION_BITS) * sizeof(*np));
-		s->pairs = np;
-		s->cap_groups = cap;
+		memset(s->pairs + old, 0, (pcap - old) * sizeof(*s->pairs));
+		s->cap_groups = (uint32_t)(pcap >> REGION_BITS);
 	}
 	*gid = s->ngroups++;
 	g = &s->groups[*gid];

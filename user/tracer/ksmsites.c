@@ -18,15 +18,8 @@ struct addr_vec {
 
 static int vec_push(struct addr_vec *a, uint64_t x)
 {
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 256;
-		uint64_t *nv = realloc(a->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		a->v = nv;
-		a->cap = cap;
-	}
+	if (GROW(a->v, a->cap, a->n + 1, 256))
+		return -ENOMEM;
 	a->v[a->n++] = x;
 	return 0;
 }
