@@ -496,57 +496,6 @@ static int adopt_pass(struct engine *E)
 	return err;
 }
 
-/* ksmd: the kernel thread named ksmd (a child of kthreadd). */
-static int find_ksmd(void)
-{
-	uint32_t *pids = NULL;
-	size_t n = 0;
-	int found = 0;
-
-	if (proc_list(&pids, &n))
-		return 0;
-	for (size_t i = 0; i < n && !found; i++) {
-		char comm[KS_COMM_LEN];
-
-		if (!proc_comm(pids[i], comm) && !strcmp(comm, "ksmd"))
-			found = (int)pids[i];
-	}
-	free(pids);
-	return found;
-}
-
-/* utime + stime of a task, in seconds; < 0 when gone. */
-static double task_cpu_seconds(int pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long ut, st;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (read_small_file(path, buf, sizeof(buf)) < 0)
-		return -1;
-	p = strrchr(buf, ')'); /* comm may hold spaces */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
-		return -1;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
-static double self_cpu_seconds(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-	       (double)ru.ru_stime.tv_usec / 1e6;
-}
-
-static uint64_t self_rss_kb(void)
-{
-	uint64_t kb = 0;
-
-	read_keyed_u64("/proc/self/status", "VmRSS", &kb);
-	return kb;
-}
-
 static void sum_pids(struct engine *E, const uint32_t *pids, size_t n, struct group_live *gl, double dt)
 {
 	uint64_t dm = 0, du = 0;
@@ -701,17 +650,17 @@ static int take_snapshot(struct engine *E, struct snapshot *s, uint64_t seq)
 	s->latency = E->lat;
 	s->full_scans = fs;
 	s->full_scan_seconds = E->full_scan_seconds;
-	kcpu = E->ksmd_pid ? task_cpu_seconds(E->ksmd_pid) : -1;
+	kcpu = E->ksmd_pid ? proc_cpu_seconds((uint32_t)E->ksmd_pid) : -1;
 	s->ksmd_cpu_seconds = kcpu >= 0 ? kcpu : NAN;
 	s->ksmd_cpu_percent = kcpu >= 0 && dt > 0 ? 100.0 * (kcpu - E->ksmd_prev_cpu) / dt : NAN;
 	scanned = ksm_state_num(&s->ksm, "pages_scanned");
 	s->pages_scanned_rate = scanned >= 0 && dt > 0 ? (double)((uint64_t)scanned - E->prev_pages_scanned) / dt : NAN;
 	s->saved_per_ksmd_cpu_second = kcpu > 0 ? (double)ksm_state_saved(&s->ksm) / kcpu : NAN;
 	evsource_counters(&E->src, &s->drops, &s->cow_faults, &s->cow_untracked, &(uint64_t){ 0 });
-	scpu = self_cpu_seconds();
+	scpu = proc_self_cpu_seconds();
 	s->self_cpu_seconds = scpu;
 	s->self_cpu_percent = dt > 0 ? 100.0 * (scpu - E->prev_self_cpu) / dt : NAN;
-	s->self_rss_kb = self_rss_kb();
+	s->self_rss_kb = proc_self_rss_kb();
 
 	E->prev_t = now;
 	E->have_prev = true;
@@ -785,8 +734,8 @@ int engine_run(struct engine_opts *o, engine_sink sink, void *ctx, volatile sig_
 		ks_err("out of memory");
 		goto out;
 	}
-	E->ksmd_pid = find_ksmd();
-	E->ksmd_prev_cpu = E->ksmd_pid ? task_cpu_seconds(E->ksmd_pid) : 0;
+	E->ksmd_pid = (int)proc_find_comm("ksmd"); /* a kernel thread, child of kthreadd */
+	E->ksmd_prev_cpu = E->ksmd_pid ? proc_cpu_seconds((uint32_t)E->ksmd_pid) : 0;
 	if (read_u64_file(KSM_SYSFS "/full_scans", &E->last_full_scans) == 0)
 		atomic_store(&E->full_scans, E->last_full_scans);
 	if (evsource_start(&E->src, &o->lo, &o->sc.t, &ops))
@@ -799,7 +748,7 @@ int engine_run(struct engine_opts *o, engine_sink sink, void *ctx, volatile sig_
 	/* the first snapshot's rates cover the time since attach */
 	E->prev_t = engine_now(E);
 	E->have_prev = true;
-	E->prev_self_cpu = self_cpu_seconds();
+	E->prev_self_cpu = proc_self_cpu_seconds();
 	next_tick = engine_now(E) + o->interval;
 	while (!*stop) {
 		double now = engine_now(E);

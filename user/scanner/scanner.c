@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "sys/pagemap.h"
+#include "sys/proc.h"
 #include "sys/procmaps.h"
 #include "scanner/regions.h"
 #include "sys/targets.h"
@@ -95,24 +96,6 @@ size_t scanner_index_bytes(const struct scanner *s)
 	for (int k = 0; k < SUBPAGE_SIZES; k++)
 		b += index_bytes(&s->chunks[k]);
 	return b;
-}
-
-int proc_cgroup(uint32_t pid, char *out, size_t size)
-{
-	char path[64], buf[4096], *line, *save = NULL;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
-	n = read_small_file(path, buf, sizeof(buf));
-	if (n < 0)
-		return n == -ENOENT ? -ESRCH : (int)n;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, "0::", 3)) { /* the unified (v2) hierarchy */
-			snprintf(out, size, "%s", line + 3);
-			return 0;
-		}
-	}
-	return -ENOENT;
 }
 
 static int group_of(struct scanner *s, uint32_t pid, const char *comm, uint32_t *gid)
@@ -424,7 +407,8 @@ int scanner_scan_pid(struct scanner *s, uint32_t pid)
 {
 	struct proc_scan p = { .pid = pid, .pm_fd = -1, .mem_fd = -1 };
 	struct vma_list vl = { 0 };
-	char comm[KS_COMM_LEN], path[64];
+	struct proc_ksm_stat ks;
+	char comm[KS_COMM_LEN];
 	bool vmm, grouped = false;
 	int err;
 
@@ -444,17 +428,16 @@ int scanner_scan_pid(struct scanner *s, uint32_t pid)
 	if (err)
 		return err;
 	vmm = is_vmm_comm(comm);
-	snprintf(path, sizeof(path), "/proc/%u/ksm_stat", pid);
-	read_keyed_u64(path, "ksm_zero_pages", &p.ksm_zero_left);
+	if (!proc_ksm_stat(pid, &ks))
+		p.ksm_zero_left = ks.zero_pages;
 	p.pm_fd = pagemap_open((pid_t)pid);
 	if (p.pm_fd < 0) {
 		err = p.pm_fd;
 		goto out;
 	}
-	snprintf(path, sizeof(path), "/proc/%u/mem", pid);
-	p.mem_fd = open(path, O_RDONLY | O_CLOEXEC);
+	p.mem_fd = proc_mem_open(pid);
 	if (p.mem_fd < 0) {
-		err = -errno;
+		err = p.mem_fd;
 		goto out;
 	}
 	for (size_t i = 0; i < vl.n && !err; i++) {

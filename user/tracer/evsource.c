@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "sys/pagemap.h"
+#include "sys/proc.h"
 #include "tracer/ksmsites.h"
 #include "lib/util.h"
 
@@ -40,15 +41,13 @@ static void forget_gone(struct evsource *c)
 {
 	uint32_t gone[256];
 	size_t n = 0;
-	char path[32];
 
 	for (size_t i = 0; i <= c->seen_pids.mask && n < 256; i++) {
 		const struct kv_slot *k = &c->seen_pids.slots[i];
 
 		if (k->k1 == UINT64_MAX)
 			continue;
-		snprintf(path, sizeof(path), "/proc/%u", (uint32_t)k->k1);
-		if (access(path, F_OK))
+		if (!proc_alive((uint32_t)k->k1))
 			gone[n++] = (uint32_t)k->k1;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -74,18 +73,16 @@ static void refresh_targets(struct evsource *c)
 	if (proc_list(&pids, &n))
 		return;
 	for (size_t i = 0; i < n; i++) {
-		char comm[KS_COMM_LEN], path[64];
-		uint64_t merging = 0, zero = 0;
+		char comm[KS_COMM_LEN];
+		struct proc_ksm_stat ks;
 
 		if (pids[i] == (uint32_t)getpid() || kvtab_get(&c->seen_pids, pids[i], 0))
 			continue;
 		if (c->targets->has_comm && (proc_comm(pids[i], comm) || !targets_match(c->targets, pids[i], comm)))
 			continue;
 		/* ksm_stat is cheap; only processes with merged pages need the pagemap pass */
-		snprintf(path, sizeof(path), "/proc/%u/ksm_stat", pids[i]);
-		read_keyed_u64(path, "ksm_merging_pages", &merging);
-		read_keyed_u64(path, "ksm_zero_pages", &zero);
-		if (merging || zero)
+		proc_ksm_stat(pids[i], &ks);
+		if (ks.merging_pages || ks.zero_pages)
 			pass_pid(c, pids[i]);
 		else
 			kvtab_put(&c->seen_pids, pids[i], 0, 1, 0); /* later merges arrive as events */
