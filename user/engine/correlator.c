@@ -142,11 +142,12 @@ static struct csite *find_zmerge(struct corr *c, uint32_t pid)
 	return NULL;
 }
 
-static const struct csite *g_sites; /* qsort has no context argument */
-
-static int cmp_by_site(const void *a, const void *b)
+/* Indices into the sites (qsort_r's context) in site order. */
+static int cmp_by_site(const void *a, const void *b, void *sites)
 {
-	return cmp_site(&g_sites[*(const uint32_t *)a], &g_sites[*(const uint32_t *)b]);
+	const struct csite *s = sites;
+
+	return cmp_site(&s[*(const uint32_t *)a], &s[*(const uint32_t *)b]);
 }
 
 static int cmp_hash(const void *a, const void *b)
@@ -414,9 +415,8 @@ int corr_pass_end(struct corr *c, uint32_t ngroups)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->nn; i++)
 		bs[i] = (uint32_t)i;
-	g_sites = c->next;
 	if (c->nn)
-		qsort(bs, c->nn, sizeof(*bs), cmp_by_site);
+		qsort_r(bs, c->nn, sizeof(*bs), cmp_by_site, c->next);
 	free(c->cur);
 	free(c->by_site);
 	c->cur = c->next;
