@@ -11,7 +11,33 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/json_writer.h"
+
 bool json_errors;
+
+/*
+ * {"error": msg} on one line, msg escaped as every JSON string we write (an
+ * argument echoed in it may hold any bytes); control bytes are dropped.
+ */
+static void json_error_line(char *msg)
+{
+	struct jw w;
+	size_t k = 0;
+
+	for (size_t i = 0; msg[i]; i++)
+		if ((unsigned char)msg[i] >= 0x20)
+			msg[k++] = msg[i];
+	msg[k] = '\0';
+	jw_init(&w);
+	jw_obj_begin(&w);
+	jw_kstr(&w, "error", msg);
+	jw_obj_end(&w);
+	if (w.b.oom)
+		fputs("{\"error\": \"out of memory\"}\n", stderr);
+	else
+		jw_emit_line(&w, stderr);
+	jw_free(&w);
+}
 
 static void vmsg(const char *kind, const char *fmt, va_list ap)
 {
@@ -20,14 +46,7 @@ static void vmsg(const char *kind, const char *fmt, va_list ap)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (json_errors && kind[0] == 'e') {
 		/* bpftool-style: errors stay machine-readable in JSON mode */
-		fputs("{\"error\": \"", stderr);
-		for (const char *p = msg; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				fputc('\\', stderr);
-			if ((unsigned char)*p >= 0x20)
-				fputc(*p, stderr);
-		}
-		fputs("\"}\n", stderr);
+		json_error_line(msg);
 		return;
 	}
 	fprintf(stderr, "ksmscope: %s%s\n", kind[0] == 'w' ? "warning: " : "", msg);
