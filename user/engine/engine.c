@@ -72,7 +72,7 @@ struct engine {
 	/* the main thread's */
 	struct pass_result *pass;
 	uint64_t passes;
-	struct kvtab pidev; /* (pid, 0) -> (merges, unmerges); (pid, 1) -> (zero merges, -); (pid, 2) -> previous */
+	struct pidtab pidev; /* struct pid_events: KSM events per process */
 	struct latency_hist lat;
 	uint64_t merges, zero_merges, unmerges, prev_merges, prev_unmerges;
 	int ksmd_pid;
@@ -366,20 +366,18 @@ static void *scan_main(void *arg)
 
 /* ---- the main thread ---- */
 
-static struct kv_slot *pid_counts(struct engine *E, uint32_t pid, uint64_t which)
-{
-	struct kv_slot *k = kvtab_get(&E->pidev, pid, which);
-
-	if (!k && !kvtab_put(&E->pidev, pid, which, 0, 0))
-		k = kvtab_get(&E->pidev, pid, which);
-	return k;
-}
+/* A process's KSM events (pidtab records), for its group's counts and rates. */
+struct pid_events {
+	uint32_t pid;
+	uint64_t merges, unmerges, zero_merges;
+	uint64_t last_merges, last_unmerges; /* at the previous snapshot */
+};
 
 static void on_event(void *ctx, const struct ks_event *e, const struct decision *d)
 {
 	struct engine *E = ctx;
 	struct corr_event ce = { 0 };
-	struct kv_slot *k;
+	struct pid_events *pe;
 	double lat;
 	int err;
 
@@ -389,25 +387,24 @@ static void on_event(void *ctx, const struct ks_event *e, const struct decision 
 		if (e->err)
 			return; /* KSM tried and failed: nothing moved */
 		ce.kind = d->kind == OUT_MERGE ? CEV_MERGE : CEV_ZERO_MERGE;
+		pe = pidtab_add(&E->pidev, e->pid);
 		if (d->kind == OUT_MERGE) {
 			E->merges++;
-			k = pid_counts(E, e->pid, 0);
-			if (k)
-				k->v1++;
+			if (pe)
+				pe->merges++;
 		} else {
 			E->zero_merges++;
-			k = pid_counts(E, e->pid, 1);
-			if (k)
-				k->v1++;
+			if (pe)
+				pe->zero_merges++;
 		}
 		break;
 	case OUT_UNMERGE:
 		ce.kind = CEV_UNMERGE;
 		ce.zero = d->zero;
 		E->unmerges++;
-		k = pid_counts(E, e->pid, 0);
-		if (k)
-			k->v2++;
+		pe = pidtab_add(&E->pidev, e->pid);
+		if (pe)
+			pe->unmerges++;
 		break;
 	case OUT_RMAP_REMOVED:
 		ce.kind = CEV_REMOVED;
@@ -442,8 +439,7 @@ static void on_gone(void *ctx, uint32_t pid)
 	struct engine *E = ctx;
 
 	corr_forget_pid(&E->corr, pid); /* cur is the main thread's */
-	for (uint64_t w = 0; w < 3; w++)
-		kvtab_del(&E->pidev, pid, w);
+	pidtab_del(&E->pidev, pid);
 }
 
 /*
@@ -501,17 +497,15 @@ static void sum_pids(struct engine *E, const uint32_t *pids, size_t n, struct gr
 	uint64_t dm = 0, du = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		struct kv_slot *c = kvtab_get(&E->pidev, pids[i], 0), *z = kvtab_get(&E->pidev, pids[i], 1);
-		struct kv_slot *p = kvtab_get(&E->pidev, pids[i], 2);
+		const struct pid_events *pe = pidtab_get(&E->pidev, pids[i]);
 
-		if (c) {
-			gl->merges += c->v1;
-			gl->unmerges += c->v2;
-			dm += c->v1 - (p ? p->v1 : 0);
-			du += c->v2 - (p ? p->v2 : 0);
-		}
-		if (z)
-			gl->zero_merges += z->v1;
+		if (!pe)
+			continue;
+		gl->merges += pe->merges;
+		gl->unmerges += pe->unmerges;
+		gl->zero_merges += pe->zero_merges;
+		dm += pe->merges - pe->last_merges;
+		du += pe->unmerges - pe->last_unmerges;
 	}
 	gl->merges_rate = dt > 0 ? (double)dm / dt : 0;
 	gl->unmerges_rate = dt > 0 ? (double)du / dt : 0;
@@ -520,12 +514,11 @@ static void sum_pids(struct engine *E, const uint32_t *pids, size_t n, struct gr
 /* Remember every pid's counts for the next interval's rates. */
 static void roll_pid_counts(struct engine *E)
 {
-	for (size_t i = 0; i <= E->pidev.mask; i++) {
-		struct kv_slot *k = &E->pidev.slots[i];
+	for (size_t i = 0; i < E->pidev.n; i++) {
+		struct pid_events *pe = pidtab_at(&E->pidev, i);
 
-		if (k->k1 == UINT64_MAX || k->k2 != 0)
-			continue;
-		kvtab_put(&E->pidev, k->k1, 2, k->v1, k->v2);
+		pe->last_merges = pe->merges;
+		pe->last_unmerges = pe->unmerges;
 	}
 }
 
@@ -729,7 +722,7 @@ int engine_run(struct engine_opts *o, engine_sink sink, void *ctx, volatile sig_
 		ks_err("cannot get random bytes for the hash key");
 		goto out;
 	}
-	if (corr_init(&E->corr, o->sc.sample, o->subpage ? E->h.zero_page : E->h.zero_page_fast) || kvtab_init(&E->pidev, 1024) ||
+	if (corr_init(&E->corr, o->sc.sample, o->subpage ? E->h.zero_page : E->h.zero_page_fast) || pidtab_init(&E->pidev, sizeof(struct pid_events), 1024) ||
 	    kvtab_init(&E->known, 16) || kvtab_init(&E->freed, 16)) {
 		ks_err("out of memory");
 		goto out;
@@ -794,7 +787,7 @@ out:
 	evsource_stop(&E->src);
 	pass_free(E->pass);
 	corr_free(&E->corr);
-	kvtab_free(&E->pidev);
+	pidtab_free(&E->pidev);
 	kvtab_free(&E->known);
 	kvtab_free(&E->freed);
 	free(E->glive);
