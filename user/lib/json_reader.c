@@ -169,23 +169,15 @@ static struct jv *value(struct parser *p, int depth);
 
 static int push(struct parser *p, struct jv *v, char *key, struct jv *item)
 {
-	struct jv **ni = realloc(v->items, (v->n + 1) * sizeof(*ni));
+	size_t ci = v->cap, ck = v->cap; /* keys grow beside items: the same capacity */
 
-	if (!ni) {
+	if (GROW(v->items, ci, v->n + 1, 4) || (v->type == JV_OBJ && GROW(v->keys, ck, v->n + 1, 4))) {
 		p->err = "out of memory";
 		return -1;
 	}
-	v->items = ni;
-	if (v->type == JV_OBJ) {
-		char **nk = realloc(v->keys, (v->n + 1) * sizeof(*nk));
-
-		if (!nk) {
-			p->err = "out of memory";
-			return -1;
-		}
-		v->keys = nk;
+	v->cap = ci;
+	if (v->type == JV_OBJ)
 		v->keys[v->n] = key;
-	}
 	v->items[v->n++] = item;
 	return 0;
 }

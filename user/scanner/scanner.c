@@ -143,14 +143,9 @@ static int group_of(struct scanner *s, uint32_t pid, const char *comm, uint32_t 
 	snprintf(g->comm, sizeof(g->comm), "%s", comm);
 add_pid:
 	g = &s->groups[*gid];
-	{
-		uint32_t *np = realloc(g->pids, (g->npids + 1) * sizeof(*np));
-
-		if (!np)
-			return -ENOMEM;
-		g->pids = np;
-		g->pids[g->npids++] = pid;
-	}
+	if (GROW(g->pids, g->cap_pids, g->npids + 1, 4))
+		return -ENOMEM;
+	g->pids[g->npids++] = pid;
 	return 0;
 }
 

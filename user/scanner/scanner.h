@@ -23,7 +23,7 @@ struct group_info {
 	char key[256]; /* pid, cgroup path or comm */
 	char comm[16]; /* the first process's comm */
 	uint32_t *pids;
-	size_t npids;
+	size_t npids, cap_pids;
 };
 
 /* What a live host did to the scan; counted, never fatal. */

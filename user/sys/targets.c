@@ -43,20 +43,18 @@ int targets_add_pids(struct targets *t, const char *list, const char **bad)
 		return -1;
 	}
 	for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-		uint32_t pid, *np;
+		uint32_t pid;
 
 		if (parse_u32(item, &pid) || pid == 0 || pid >= KS_PID_LIMIT) {
 			*bad = list + (item - copy);
 			err = -1;
 			break;
 		}
-		np = realloc(t->pids, (t->npids + 1) * sizeof(*np));
-		if (!np) {
+		if (GROW(t->pids, t->cap_pids, t->npids + 1, 16)) {
 			err = -1;
 			*bad = list;
 			break;
 		}
-		t->pids = np;
 		t->pids[t->npids++] = pid;
 	}
 	/* a trailing or doubled comma leaves an empty item strtok skips: reject it */

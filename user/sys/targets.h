@@ -12,7 +12,7 @@
 
 struct targets {
 	uint32_t *pids; /* tgids given with --pid (sorted, unique) */
-	size_t npids;
+	size_t npids, cap_pids;
 	bool has_comm;
 	char comm[KS_COMM_LEN];
 };
