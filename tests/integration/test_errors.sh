@@ -36,6 +36,13 @@ expect_error "trace: unknown pid" "no process with pid 4000000" "$KSMSCOPE" trac
 # JSON mode keeps errors machine-readable
 expect_error "trace --json: unknown pid as JSON" '^\{"error": "no process with pid 4000000"\}$' \
 	"$KSMSCOPE" trace --json --pid 4000000
+# an argument that is not UTF-8, echoed in the error: still one valid JSON line
+# (python3 decodes strictly; jq would quietly replace the bad byte)
+expect_error "trace --json: --pid with a non-UTF-8 byte as JSON" '^\{"error": "--pid: ' \
+	"$KSMSCOPE" trace --json --pid $'\xff'
+check "trace --json: that error line parses as JSON" \
+	"$(python3 -c 'import json, sys; print(json.loads(sys.stdin.buffer.read().decode("utf-8"))["error"])' \
+		< "$TMPD/err.err" 2>&1)" "--pid: 'ÿ' is not a list of process ids"
 
 # no privileges: an unprivileged user
 cp "$KSMSCOPE" "$TMPD/ksmscope-copy" && chmod 755 "$TMPD" "$TMPD/ksmscope-copy"

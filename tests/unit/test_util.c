@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "lib/json_reader.h"
 #include "lib/util.h"
 
 static void test_parse_u64(void)
@@ -334,6 +335,15 @@ static void emit_json(void)
 	json_errors = false;
 }
 
+/* An argument echoed in an error may be any bytes: the line stays valid JSON. */
+static void emit_json_bytes(void)
+{
+	json_errors = true;
+	ks_err("--pid: '%s' is not a list of process ids", "\xff");
+	ks_err("--comm: '%s'", "caf\xc3\xa9 \xc3( \xed\xa0\x80");
+	json_errors = false;
+}
+
 static void test_messages(void)
 {
 	char *out = capture_stderr(emit_plain);
@@ -342,6 +352,21 @@ static void test_messages(void)
 	free(out);
 	out = capture_stderr(emit_json);
 	CHECK_STR(out, "{\"error\": \"bad \\\"x\\\" \\\\ arg\"}\nksmscope: warning: warnings stay text\n");
+	free(out);
+	/* bytes >= 0x80 as the JSON writer writes them: UTF-8 kept, anything else \u00XX */
+	out = capture_stderr(emit_json_bytes);
+	CHECK_STR(out, "{\"error\": \"--pid: '\\u00ff' is not a list of process ids\"}\n"
+		       "{\"error\": \"--comm: 'caf\xc3\xa9 \\u00c3( \\u00ed\\u00a0\\u0080'\"}\n");
+	{
+		char *nl = out ? strchr(out, '\n') : NULL;
+		const char *e = NULL;
+		size_t off = 0;
+		struct jv *v = nl ? jv_parse(out, (size_t)(nl - out), &off, &e) : NULL;
+
+		CHECK(v != NULL);
+		CHECK_STR(v ? jv_str(v, "error", NULL) : NULL, "--pid: '\xc3\xbf' is not a list of process ids");
+		jv_free(v);
+	}
 	free(out);
 }
 

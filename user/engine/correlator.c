@@ -5,25 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util.h"
+
 const char *const miss_names[MISS__MAX] = { "not_mergeable", "thp", "pending", "volatile", "unmerged", "other" };
-
-static int grow(void **p, size_t *cap, size_t need, size_t size)
-{
-	size_t nc;
-	void *np;
-
-	if (need <= *cap)
-		return 0;
-	nc = *cap ? *cap * 2 : 1024;
-	while (nc < need)
-		nc *= 2;
-	np = realloc(*p, nc * size);
-	if (!np)
-		return -ENOMEM;
-	*p = np;
-	*cap = nc;
-	return 0;
-}
 
 int corr_init(struct corr *c, uint32_t sample, uint64_t zero_hash)
 {
@@ -71,11 +55,11 @@ void corr_pass_abort(struct corr *c)
 static struct csite *new_next_site(struct corr *c, bool aside)
 {
 	if (aside) {
-		if (grow((void **)&c->nextx, &c->capnx, c->nnx + 1, sizeof(*c->nextx)))
+		if (GROW(c->nextx, c->capnx, c->nnx + 1, 1024))
 			return NULL;
 		return &c->nextx[c->nnx++];
 	}
-	if (grow((void **)&c->next, &c->capn, c->nn + 1, sizeof(*c->next)))
+	if (GROW(c->next, c->capn, c->nn + 1, 1024))
 		return NULL;
 	return &c->next[c->nn++];
 }
@@ -158,11 +142,12 @@ static struct csite *find_zmerge(struct corr *c, uint32_t pid)
 	return NULL;
 }
 
-static const struct csite *g_sites; /* qsort has no context argument */
-
-static int cmp_by_site(const void *a, const void *b)
+/* Indices into the sites (qsort_r's context) in site order. */
+static int cmp_by_site(const void *a, const void *b, void *sites)
 {
-	return cmp_site(&g_sites[*(const uint32_t *)a], &g_sites[*(const uint32_t *)b]);
+	const struct csite *s = sites;
+
+	return cmp_site(&s[*(const uint32_t *)a], &s[*(const uint32_t *)b]);
 }
 
 static int cmp_hash(const void *a, const void *b)
@@ -227,7 +212,7 @@ static struct csite *site_for_event(struct corr *c, uint32_t pid, uint64_t addr,
 		return &c->extra[k->v1];
 	if (!create)
 		return NULL;
-	if (grow((void **)&c->extra, &c->capx, c->nx + 1, sizeof(*c->extra)) ||
+	if (GROW(c->extra, c->capx, c->nx + 1, 1024) ||
 	    kvtab_put(&c->xidx, pid, addr, c->nx, 0)) {
 		*err = -ENOMEM;
 		return NULL;
@@ -430,9 +415,8 @@ int corr_pass_end(struct corr *c, uint32_t ngroups)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->nn; i++)
 		bs[i] = (uint32_t)i;
-	g_sites = c->next;
 	if (c->nn)
-		qsort(bs, c->nn, sizeof(*bs), cmp_by_site);
+		qsort_r(bs, c->nn, sizeof(*bs), cmp_by_site, c->next);
 	free(c->cur);
 	free(c->by_site);
 	c->cur = c->next;
@@ -557,7 +541,7 @@ static int run_frames(const struct csite *run, size_t len, uint64_t **buf, size_
 			first = s->pfn;
 		}
 		several |= s->pfn != first;
-		if (grow((void **)buf, cap, nf + 1, sizeof(**buf)))
+		if (GROW(*buf, *cap, nf + 1, 1024))
 			return -ENOMEM;
 		(*buf)[nf++] = s->pfn;
 	}

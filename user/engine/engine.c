@@ -72,7 +72,7 @@ struct engine {
 	/* the main thread's */
 	struct pass_result *pass;
 	uint64_t passes;
-	struct kvtab pidev; /* (pid, 0) -> (merges, unmerges); (pid, 1) -> (zero merges, -); (pid, 2) -> previous */
+	struct pidtab pidev; /* struct pid_events: KSM events per process */
 	struct latency_hist lat;
 	uint64_t merges, zero_merges, unmerges, prev_merges, prev_unmerges;
 	int ksmd_pid;
@@ -208,16 +208,9 @@ static void hash_cell(void *ctx, const struct index_cell *c)
 
 	if (ie_key(c->e) == a->zero || a->oom)
 		return;
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 4096;
-		struct hash_rec *r = realloc(a->r, cap * sizeof(*r));
-
-		if (!r) {
-			a->oom = true;
-			return;
-		}
-		a->r = r;
-		a->cap = cap;
+	if (GROW(a->r, a->cap, a->n + 1, 4096)) {
+		a->oom = true;
+		return;
 	}
 	a->r[a->n++] = (struct hash_rec){ ie_key(c->e), PAIR_GROUP(c->pair), c->s };
 }
@@ -373,20 +366,18 @@ static void *scan_main(void *arg)
 
 /* ---- the main thread ---- */
 
-static struct kv_slot *pid_counts(struct engine *E, uint32_t pid, uint64_t which)
-{
-	struct kv_slot *k = kvtab_get(&E->pidev, pid, which);
-
-	if (!k && !kvtab_put(&E->pidev, pid, which, 0, 0))
-		k = kvtab_get(&E->pidev, pid, which);
-	return k;
-}
+/* A process's KSM events (pidtab records), for its group's counts and rates. */
+struct pid_events {
+	uint32_t pid;
+	uint64_t merges, unmerges, zero_merges;
+	uint64_t last_merges, last_unmerges; /* at the previous snapshot */
+};
 
 static void on_event(void *ctx, const struct ks_event *e, const struct decision *d)
 {
 	struct engine *E = ctx;
 	struct corr_event ce = { 0 };
-	struct kv_slot *k;
+	struct pid_events *pe;
 	double lat;
 	int err;
 
@@ -396,25 +387,24 @@ static void on_event(void *ctx, const struct ks_event *e, const struct decision 
 		if (e->err)
 			return; /* KSM tried and failed: nothing moved */
 		ce.kind = d->kind == OUT_MERGE ? CEV_MERGE : CEV_ZERO_MERGE;
+		pe = pidtab_add(&E->pidev, e->pid);
 		if (d->kind == OUT_MERGE) {
 			E->merges++;
-			k = pid_counts(E, e->pid, 0);
-			if (k)
-				k->v1++;
+			if (pe)
+				pe->merges++;
 		} else {
 			E->zero_merges++;
-			k = pid_counts(E, e->pid, 1);
-			if (k)
-				k->v1++;
+			if (pe)
+				pe->zero_merges++;
 		}
 		break;
 	case OUT_UNMERGE:
 		ce.kind = CEV_UNMERGE;
 		ce.zero = d->zero;
 		E->unmerges++;
-		k = pid_counts(E, e->pid, 0);
-		if (k)
-			k->v2++;
+		pe = pidtab_add(&E->pidev, e->pid);
+		if (pe)
+			pe->unmerges++;
 		break;
 	case OUT_RMAP_REMOVED:
 		ce.kind = CEV_REMOVED;
@@ -449,8 +439,7 @@ static void on_gone(void *ctx, uint32_t pid)
 	struct engine *E = ctx;
 
 	corr_forget_pid(&E->corr, pid); /* cur is the main thread's */
-	for (uint64_t w = 0; w < 3; w++)
-		kvtab_del(&E->pidev, pid, w);
+	pidtab_del(&E->pidev, pid);
 }
 
 /*
@@ -503,73 +492,20 @@ static int adopt_pass(struct engine *E)
 	return err;
 }
 
-/* ksmd: the kernel thread named ksmd (a child of kthreadd). */
-static int find_ksmd(void)
-{
-	uint32_t *pids = NULL;
-	size_t n = 0;
-	int found = 0;
-
-	if (proc_list(&pids, &n))
-		return 0;
-	for (size_t i = 0; i < n && !found; i++) {
-		char comm[KS_COMM_LEN];
-
-		if (!proc_comm(pids[i], comm) && !strcmp(comm, "ksmd"))
-			found = (int)pids[i];
-	}
-	free(pids);
-	return found;
-}
-
-/* utime + stime of a task, in seconds; < 0 when gone. */
-static double task_cpu_seconds(int pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long ut, st;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	if (read_small_file(path, buf, sizeof(buf)) < 0)
-		return -1;
-	p = strrchr(buf, ')'); /* comm may hold spaces */
-	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
-		return -1;
-	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
-}
-
-static double self_cpu_seconds(void)
-{
-	struct rusage ru;
-
-	getrusage(RUSAGE_SELF, &ru);
-	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
-	       (double)ru.ru_stime.tv_usec / 1e6;
-}
-
-static uint64_t self_rss_kb(void)
-{
-	uint64_t kb = 0;
-
-	read_keyed_u64("/proc/self/status", "VmRSS", &kb);
-	return kb;
-}
-
 static void sum_pids(struct engine *E, const uint32_t *pids, size_t n, struct group_live *gl, double dt)
 {
 	uint64_t dm = 0, du = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		struct kv_slot *c = kvtab_get(&E->pidev, pids[i], 0), *z = kvtab_get(&E->pidev, pids[i], 1);
-		struct kv_slot *p = kvtab_get(&E->pidev, pids[i], 2);
+		const struct pid_events *pe = pidtab_get(&E->pidev, pids[i]);
 
-		if (c) {
-			gl->merges += c->v1;
-			gl->unmerges += c->v2;
-			dm += c->v1 - (p ? p->v1 : 0);
-			du += c->v2 - (p ? p->v2 : 0);
-		}
-		if (z)
-			gl->zero_merges += z->v1;
+		if (!pe)
+			continue;
+		gl->merges += pe->merges;
+		gl->unmerges += pe->unmerges;
+		gl->zero_merges += pe->zero_merges;
+		dm += pe->merges - pe->last_merges;
+		du += pe->unmerges - pe->last_unmerges;
 	}
 	gl->merges_rate = dt > 0 ? (double)dm / dt : 0;
 	gl->unmerges_rate = dt > 0 ? (double)du / dt : 0;
@@ -578,12 +514,11 @@ static void sum_pids(struct engine *E, const uint32_t *pids, size_t n, struct gr
 /* Remember every pid's counts for the next interval's rates. */
 static void roll_pid_counts(struct engine *E)
 {
-	for (size_t i = 0; i <= E->pidev.mask; i++) {
-		struct kv_slot *k = &E->pidev.slots[i];
+	for (size_t i = 0; i < E->pidev.n; i++) {
+		struct pid_events *pe = pidtab_at(&E->pidev, i);
 
-		if (k->k1 == UINT64_MAX || k->k2 != 0)
-			continue;
-		kvtab_put(&E->pidev, k->k1, 2, k->v1, k->v2);
+		pe->last_merges = pe->merges;
+		pe->last_unmerges = pe->unmerges;
 	}
 }
 
@@ -708,17 +643,17 @@ static int take_snapshot(struct engine *E, struct snapshot *s, uint64_t seq)
 	s->latency = E->lat;
 	s->full_scans = fs;
 	s->full_scan_seconds = E->full_scan_seconds;
-	kcpu = E->ksmd_pid ? task_cpu_seconds(E->ksmd_pid) : -1;
+	kcpu = E->ksmd_pid ? proc_cpu_seconds((uint32_t)E->ksmd_pid) : -1;
 	s->ksmd_cpu_seconds = kcpu >= 0 ? kcpu : NAN;
 	s->ksmd_cpu_percent = kcpu >= 0 && dt > 0 ? 100.0 * (kcpu - E->ksmd_prev_cpu) / dt : NAN;
 	scanned = ksm_state_num(&s->ksm, "pages_scanned");
 	s->pages_scanned_rate = scanned >= 0 && dt > 0 ? (double)((uint64_t)scanned - E->prev_pages_scanned) / dt : NAN;
 	s->saved_per_ksmd_cpu_second = kcpu > 0 ? (double)ksm_state_saved(&s->ksm) / kcpu : NAN;
 	evsource_counters(&E->src, &s->drops, &s->cow_faults, &s->cow_untracked, &(uint64_t){ 0 });
-	scpu = self_cpu_seconds();
+	scpu = proc_self_cpu_seconds();
 	s->self_cpu_seconds = scpu;
 	s->self_cpu_percent = dt > 0 ? 100.0 * (scpu - E->prev_self_cpu) / dt : NAN;
-	s->self_rss_kb = self_rss_kb();
+	s->self_rss_kb = proc_self_rss_kb();
 
 	E->prev_t = now;
 	E->have_prev = true;
@@ -787,13 +722,13 @@ int engine_run(struct engine_opts *o, engine_sink sink, void *ctx, volatile sig_
 		ks_err("cannot get random bytes for the hash key");
 		goto out;
 	}
-	if (corr_init(&E->corr, o->sc.sample, o->subpage ? E->h.zero_page : E->h.zero_page_fast) || kvtab_init(&E->pidev, 1024) ||
+	if (corr_init(&E->corr, o->sc.sample, o->subpage ? E->h.zero_page : E->h.zero_page_fast) || pidtab_init(&E->pidev, sizeof(struct pid_events), 1024) ||
 	    kvtab_init(&E->known, 16) || kvtab_init(&E->freed, 16)) {
 		ks_err("out of memory");
 		goto out;
 	}
-	E->ksmd_pid = find_ksmd();
-	E->ksmd_prev_cpu = E->ksmd_pid ? task_cpu_seconds(E->ksmd_pid) : 0;
+	E->ksmd_pid = (int)proc_find_comm("ksmd"); /* a kernel thread, child of kthreadd */
+	E->ksmd_prev_cpu = E->ksmd_pid ? proc_cpu_seconds((uint32_t)E->ksmd_pid) : 0;
 	if (read_u64_file(KSM_SYSFS "/full_scans", &E->last_full_scans) == 0)
 		atomic_store(&E->full_scans, E->last_full_scans);
 	if (evsource_start(&E->src, &o->lo, &o->sc.t, &ops))
@@ -806,7 +741,7 @@ int engine_run(struct engine_opts *o, engine_sink sink, void *ctx, volatile sig_
 	/* the first snapshot's rates cover the time since attach */
 	E->prev_t = engine_now(E);
 	E->have_prev = true;
-	E->prev_self_cpu = self_cpu_seconds();
+	E->prev_self_cpu = proc_self_cpu_seconds();
 	next_tick = engine_now(E) + o->interval;
 	while (!*stop) {
 		double now = engine_now(E);
@@ -852,7 +787,7 @@ out:
 	evsource_stop(&E->src);
 	pass_free(E->pass);
 	corr_free(&E->corr);
-	kvtab_free(&E->pidev);
+	pidtab_free(&E->pidev);
 	kvtab_free(&E->known);
 	kvtab_free(&E->freed);
 	free(E->glive);

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util.h"
+
 struct parser {
 	const char *s;
 	size_t len, i;
@@ -87,14 +89,9 @@ static char *string(struct parser *p)
 	for (;;) {
 		unsigned char c;
 
-		if (n + 5 > cap) {
-			char *nb = realloc(out, cap *= 2);
-
-			if (!nb) {
-				p->err = "out of memory";
-				goto bad;
-			}
-			out = nb;
+		if (GROW(out, cap, n + 5, 16)) {
+			p->err = "out of memory";
+			goto bad;
 		}
 		if (p->i >= p->len) {
 			p->err = "unterminated string";
@@ -172,23 +169,15 @@ static struct jv *value(struct parser *p, int depth);
 
 static int push(struct parser *p, struct jv *v, char *key, struct jv *item)
 {
-	struct jv **ni = realloc(v->items, (v->n + 1) * sizeof(*ni));
+	size_t ci = v->cap, ck = v->cap; /* keys grow beside items: the same capacity */
 
-	if (!ni) {
+	if (GROW(v->items, ci, v->n + 1, 4) || (v->type == JV_OBJ && GROW(v->keys, ck, v->n + 1, 4))) {
 		p->err = "out of memory";
 		return -1;
 	}
-	v->items = ni;
-	if (v->type == JV_OBJ) {
-		char **nk = realloc(v->keys, (v->n + 1) * sizeof(*nk));
-
-		if (!nk) {
-			p->err = "out of memory";
-			return -1;
-		}
-		v->keys = nk;
+	v->cap = ci;
+	if (v->type == JV_OBJ)
 		v->keys[v->n] = key;
-	}
 	v->items[v->n++] = item;
 	return 0;
 }

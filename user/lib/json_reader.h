@@ -21,7 +21,7 @@ struct jv {
 	char *str;          /* JV_STR: unescaped, NUL-terminated (embedded NULs are refused) */
 	char **keys;        /* JV_OBJ: one per item */
 	struct jv **items;  /* JV_ARR, JV_OBJ */
-	size_t n;
+	size_t n, cap;      /* items (and keys) allocated: cap */
 };
 
 #define JV_MAX_DEPTH 64

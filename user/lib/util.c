@@ -11,7 +11,33 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/json_writer.h"
+
 bool json_errors;
+
+/*
+ * {"error": msg} on one line, msg escaped as every JSON string we write (an
+ * argument echoed in it may hold any bytes); control bytes are dropped.
+ */
+static void json_error_line(char *msg)
+{
+	struct jw w;
+	size_t k = 0;
+
+	for (size_t i = 0; msg[i]; i++)
+		if ((unsigned char)msg[i] >= 0x20)
+			msg[k++] = msg[i];
+	msg[k] = '\0';
+	jw_init(&w);
+	jw_obj_begin(&w);
+	jw_kstr(&w, "error", msg);
+	jw_obj_end(&w);
+	if (w.b.oom)
+		fputs("{\"error\": \"out of memory\"}\n", stderr);
+	else
+		jw_emit_line(&w, stderr);
+	jw_free(&w);
+}
 
 static void vmsg(const char *kind, const char *fmt, va_list ap)
 {
@@ -20,14 +46,7 @@ static void vmsg(const char *kind, const char *fmt, va_list ap)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (json_errors && kind[0] == 'e') {
 		/* bpftool-style: errors stay machine-readable in JSON mode */
-		fputs("{\"error\": \"", stderr);
-		for (const char *p = msg; *p; p++) {
-			if (*p == '"' || *p == '\\')
-				fputc('\\', stderr);
-			if ((unsigned char)*p >= 0x20)
-				fputc(*p, stderr);
-		}
-		fputs("\"}\n", stderr);
+		json_error_line(msg);
 		return;
 	}
 	fprintf(stderr, "ksmscope: %s%s\n", kind[0] == 'w' ? "warning: " : "", msg);
@@ -195,19 +214,9 @@ void sbuf_put(struct sbuf *b, const char *s, size_t n)
 {
 	if (b->oom)
 		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *nb;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		nb = realloc(b->buf, cap);
-		if (!nb) {
-			b->oom = true;
-			return;
-		}
-		b->buf = nb;
-		b->cap = cap;
+	if (n > SIZE_MAX - b->len - 1 || GROW(b->buf, b->cap, b->len + n + 1, 256)) {
+		b->oom = true;
+		return;
 	}
 	memcpy(b->buf + b->len, s, n);
 	b->len += n;
@@ -265,4 +274,26 @@ const char *printable(char *buf, size_t size, const char *s)
 	}
 	buf[i] = '\0';
 	return buf;
+}
+
+int grow_array(void **p, size_t *cap, size_t need, size_t size, size_t min)
+{
+	size_t nc = *cap ? *cap : (min ? min : 1), bytes;
+	void *np;
+
+	if (need <= *cap)
+		return 0;
+	while (nc < need) {
+		if (nc > SIZE_MAX / 2)
+			return -ENOMEM;
+		nc *= 2;
+	}
+	if (__builtin_mul_overflow(nc, size, &bytes))
+		return -ENOMEM;
+	np = realloc(*p, bytes ? bytes : 1);
+	if (!np)
+		return -ENOMEM;
+	*p = np;
+	*cap = nc;
+	return 0;
 }

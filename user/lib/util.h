@@ -33,6 +33,21 @@ int read_keyed_u64(const char *path, const char *key, uint64_t *out);
 
 uint64_t now_mono_ns(void);
 
+/*
+ * Room for need elements of size bytes in the array *p of capacity *cap: the
+ * capacity doubles (from min when it is 0) until it holds need. Returns 0, or
+ * -ENOMEM (also when the size would overflow) with *p and *cap unchanged.
+ */
+int grow_array(void **p, size_t *cap, size_t need, size_t size, size_t min);
+/* grow_array on a typed pointer and its size_t capacity: if (GROW(v, cap, n + 1, 16)) ... */
+#define GROW(ptr, cap, need, min)                                                              \
+	({                                                                                     \
+		void *grow_p_ = (ptr);                                                         \
+		int grow_r_ = grow_array(&grow_p_, &(cap), (need), sizeof(*(ptr)), (min));     \
+		(ptr) = grow_p_;                                                               \
+		grow_r_;                                                                       \
+	})
+
 /* A growable NUL-terminated string; on allocation failure it stops growing and sets oom. */
 struct sbuf {
 	char *buf;

@@ -34,19 +34,16 @@ static size_t run_end(const struct fingerprint *f, size_t i)
 	return j;
 }
 
-int compare_fingerprints(const struct fingerprint *a, const struct fingerprint *b, struct cmp_result *out,
-			 char *why, size_t whylen)
+/* Can a and b be compared? Their sample, or -1 with why[] filled. */
+static int comparable(const struct fingerprint *a, const struct fingerprint *b, uint32_t *sample, char *why,
+		      size_t whylen)
 {
-	const struct jv *ga = fp_groups(a), *gb = fp_groups(b);
 	const struct jv *ka = jv_get(a->meta, "key_check"), *kb = jv_get(b->meta, "key_check");
 	const struct jv *ha = jv_get(a->meta, "hash"), *hb = jv_get(b->meta, "hash");
 	double sa = jv_num(a->meta, "sample", NAN), sb = jv_num(b->meta, "sample", NAN);
-	uint32_t *pair = NULL;
-	size_t i = 0, j = 0;
 
-	memset(out, 0, sizeof(*out));
-	if (!ga || !gb || !ka || !kb || ka->type != JV_STR || kb->type != JV_STR || !ha || !hb || ha->type != JV_STR ||
-	    hb->type != JV_STR || !(sa >= 1) || !(sb >= 1)) {
+	if (!fp_groups(a) || !fp_groups(b) || !ka || !kb || ka->type != JV_STR || kb->type != JV_STR || !ha ||
+	    !hb || ha->type != JV_STR || hb->type != JV_STR || !(sa >= 1) || !(sb >= 1)) {
 		snprintf(why, whylen, "a fingerprint without its description");
 		return -1;
 	}
@@ -66,55 +63,73 @@ int compare_fingerprints(const struct fingerprint *a, const struct fingerprint *
 		snprintf(why, whylen, "they were sampled differently (--sample %.0f and %.0f)", sa, sb);
 		return -1;
 	}
-	out->sample = (uint32_t)sa;
+	*sample = (uint32_t)sa;
+	return 0;
+}
+
+/* One row per group of A, named; and the A x B pair counts when there are few enough pairs. */
+static int cmp_alloc(struct cmp_result *out, const struct jv *ga, const struct jv *gb, uint32_t **pair)
+{
+	*pair = NULL;
 	out->a.ngroups = (uint32_t)ga->n;
 	out->b.ngroups = (uint32_t)gb->n;
 	out->ngroups = (uint32_t)ga->n;
 	out->groups = calloc(ga->n ? ga->n : 1, sizeof(*out->groups));
 	out->closest_done = ga->n * gb->n <= CMP_MAX_PAIRS;
 	if (out->closest_done && ga->n && gb->n)
-		pair = calloc(ga->n * gb->n, sizeof(*pair));
-	if (!out->groups || (out->closest_done && ga->n && gb->n && !pair)) {
-		free(pair);
-		cmp_result_free(out);
+		*pair = calloc(ga->n * gb->n, sizeof(**pair));
+	if (!out->groups || (out->closest_done && ga->n && gb->n && !*pair))
 		return -ENOMEM;
-	}
 	for (size_t g = 0; g < ga->n; g++) {
 		out->groups[g].key = jv_str(ga->items[g], "key", "?");
 		out->groups[g].comm = jv_str(ga->items[g], "comm", "?");
 		out->groups[g].closest = -1;
 	}
-	/* both sorted by (hash, group): one merge walk */
+	return 0;
+}
+
+/* A's records [i, ie) of one content; [j, je) are B's records of it when both hold it. */
+static void count_a(struct cmp_result *out, const struct fingerprint *a, size_t i, size_t ie,
+		    const struct fingerprint *b, size_t j, size_t je, bool both, uint32_t *pair, size_t nb)
+{
+	/* a content of one group only: that group, moved alone beside B, saves its frame */
+	if (both && ie - i == 1 && a->r[i].group < out->ngroups)
+		out->groups[a->r[i].group].placement_saving++;
+	out->a.distinct++;
+	for (size_t k = i; k < ie; k++) {
+		struct cmp_group *g = a->r[k].group < out->ngroups ? &out->groups[a->r[k].group] : NULL;
+
+		out->a.pages += a->r[k].sites;
+		if (both)
+			out->a_common_pages += a->r[k].sites;
+		if (!g)
+			continue;
+		g->distinct++;
+		g->pages += a->r[k].sites;
+		if (both) {
+			g->common_distinct++;
+			g->common_pages += a->r[k].sites;
+		}
+		for (size_t l = j; both && pair && l < je; l++)
+			if (b->r[l].group < nb)
+				pair[a->r[k].group * nb + b->r[l].group]++;
+	}
+}
+
+/* Both sorted by (hash, group): one merge walk counts every content. */
+static void walk(struct cmp_result *out, const struct fingerprint *a, const struct fingerprint *b, uint32_t *pair,
+		 size_t nb)
+{
+	size_t i = 0, j = 0;
+
 	while (i < a->n || j < b->n) {
 		size_t ie = i < a->n ? run_end(a, i) : i, je = j < b->n ? run_end(b, j) : j;
 		bool in_a = i < a->n && (j >= b->n || a->r[i].hash <= b->r[j].hash);
 		bool in_b = j < b->n && (i >= a->n || b->r[j].hash <= a->r[i].hash);
 		bool both = in_a && in_b;
 
-		if (in_a) {
-			/* a content of one group only: that group, moved alone beside B, saves its frame */
-			if (both && ie - i == 1 && a->r[i].group < out->ngroups)
-				out->groups[a->r[i].group].placement_saving++;
-			out->a.distinct++;
-			for (size_t k = i; k < ie; k++) {
-				struct cmp_group *g = a->r[k].group < out->ngroups ? &out->groups[a->r[k].group] : NULL;
-
-				out->a.pages += a->r[k].sites;
-				if (both)
-					out->a_common_pages += a->r[k].sites;
-				if (!g)
-					continue;
-				g->distinct++;
-				g->pages += a->r[k].sites;
-				if (both) {
-					g->common_distinct++;
-					g->common_pages += a->r[k].sites;
-				}
-				for (size_t l = j; both && pair && l < je; l++)
-					if (b->r[l].group < gb->n)
-						pair[a->r[k].group * gb->n + b->r[l].group]++;
-			}
-		}
+		if (in_a)
+			count_a(out, a, i, ie, b, j, je, both, pair, nb);
 		if (in_b) {
 			out->b.distinct++;
 			for (size_t l = j; l < je; l++) {
@@ -129,33 +144,61 @@ int compare_fingerprints(const struct fingerprint *a, const struct fingerprint *
 		if (in_b)
 			j = je;
 	}
-	for (size_t g = 0; pair && g < ga->n; g++)
-		for (size_t h = 0; h < gb->n; h++)
-			if (pair[g * gb->n + h] > out->groups[g].closest_common) {
-				out->groups[g].closest_common = pair[g * gb->n + h];
+}
+
+/* For each group of A, the group of B it shares most contents with. */
+static void pick_closest(struct cmp_result *out, const uint32_t *pair, size_t na, size_t nb)
+{
+	for (size_t g = 0; pair && g < na; g++)
+		for (size_t h = 0; h < nb; h++)
+			if (pair[g * nb + h] > out->groups[g].closest_common) {
+				out->groups[g].closest_common = pair[g * nb + h];
 				out->groups[g].closest = (int64_t)h;
 			}
-	free(pair);
-	/* sampled: every count stands for sample of its kind */
-	if (out->sample > 1) {
-		double s = out->sample;
+}
 
-		out->a.pages *= s;
-		out->a.distinct *= s;
-		out->b.pages *= s;
-		out->b.distinct *= s;
-		out->common_distinct *= s;
-		out->a_common_pages *= s;
-		out->b_common_pages *= s;
-		for (size_t g = 0; g < ga->n; g++) {
-			out->groups[g].pages *= s;
-			out->groups[g].distinct *= s;
-			out->groups[g].common_distinct *= s;
-			out->groups[g].common_pages *= s;
-			out->groups[g].closest_common *= s;
-			out->groups[g].placement_saving *= s;
-		}
+/* Sampled: every count stands for sample of its kind. */
+static void scale_sampled(struct cmp_result *out)
+{
+	double s = out->sample;
+
+	if (out->sample <= 1)
+		return;
+	out->a.pages *= s;
+	out->a.distinct *= s;
+	out->b.pages *= s;
+	out->b.distinct *= s;
+	out->common_distinct *= s;
+	out->a_common_pages *= s;
+	out->b_common_pages *= s;
+	for (size_t g = 0; g < out->ngroups; g++) {
+		out->groups[g].pages *= s;
+		out->groups[g].distinct *= s;
+		out->groups[g].common_distinct *= s;
+		out->groups[g].common_pages *= s;
+		out->groups[g].closest_common *= s;
+		out->groups[g].placement_saving *= s;
 	}
+}
+
+int compare_fingerprints(const struct fingerprint *a, const struct fingerprint *b, struct cmp_result *out,
+			 char *why, size_t whylen)
+{
+	const struct jv *ga = fp_groups(a), *gb = fp_groups(b);
+	uint32_t *pair;
+
+	memset(out, 0, sizeof(*out));
+	if (comparable(a, b, &out->sample, why, whylen))
+		return -1;
+	if (cmp_alloc(out, ga, gb, &pair)) {
+		free(pair);
+		cmp_result_free(out);
+		return -ENOMEM;
+	}
+	walk(out, a, b, pair, gb->n);
+	pick_closest(out, pair, ga->n, gb->n);
+	free(pair);
+	scale_sampled(out);
 	return 0;
 }
 

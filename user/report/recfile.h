@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The recording format (`ksmscope record`), version 1. Little-endian.
+ * The recording format (`ksmscope record`), version 2 (version 1 files, which
+ * have no compressed blocks, are read too). Little-endian.
  *
  *   file  := magic "KSMSREC\0" (8 bytes), u32 version, u32 flags (0)
  *            block*

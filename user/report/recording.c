@@ -81,18 +81,8 @@ static int take_hashes(struct recording *r, const struct rec_block_view *b)
 	} else {
 		jv_free(meta);
 	}
-	if (f->n + k > f->cap) {
-		size_t cap = f->cap ? f->cap : 4096;
-		struct fp_rec *nr;
-
-		while (cap < f->n + k)
-			cap *= 2;
-		nr = realloc(f->r, cap * sizeof(*nr));
-		if (!nr)
-			return -ENOMEM;
-		f->r = nr;
-		f->cap = cap;
-	}
+	if (GROW(f->r, f->cap, f->n + k, 4096))
+		return -ENOMEM;
 	for (size_t i = 0; i < k; i++) {
 		const uint8_t *q = b->payload + 4 + jl + i * REC_HASH_BYTES;
 		struct fp_rec x = { rec_get64(q), rec_get32(q + 8), rec_get32(q + 12) };
@@ -156,16 +146,9 @@ static int take_block(void *ctx, const struct rec_block_view *b)
 	if (b->type == REC_HEADER && !r->header) {
 		r->header = v;
 	} else if (b->type == REC_SNAPSHOT) {
-		if (r->n == r->cap) {
-			size_t cap = r->cap ? r->cap * 2 : 64;
-			struct rec_point *np = realloc(r->series, cap * sizeof(*np));
-
-			if (!np) {
-				jv_free(v);
-				return -ENOMEM;
-			}
-			r->series = np;
-			r->cap = cap;
+		if (GROW(r->series, r->cap, r->n + 1, 64)) {
+			jv_free(v);
+			return -ENOMEM;
 		}
 		r->series[r->n++] = rec_point_of(v);
 		jv_free(r->last);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util.h"
 #include "scanner/regions.h"
 
 #define SERIES_ROWS 24 /* the series table shows at most this many snapshots (JSON has all) */
@@ -23,15 +24,14 @@ static void rt_start(struct rtable *t, const char *id, const char *title, size_t
 /* Append a row of ncol cells (printf formats; NULL leaves a cell empty). */
 static void rt_row(struct rtable *t, ...)
 {
-	char **c = realloc(t->cell, (t->nrow + 1) * t->ncol * sizeof(*c));
 	va_list ap;
+	char **c;
 
-	if (!c) {
+	if (GROW(t->cell, t->cap, (t->nrow + 1) * t->ncol, 64)) {
 		t->oom = true;
 		return;
 	}
-	t->cell = c;
-	c += t->nrow * t->ncol;
+	c = t->cell + t->nrow * t->ncol;
 	va_start(ap, t);
 	for (size_t i = 0; i < t->ncol; i++) {
 		const char *s = va_arg(ap, const char *);

@@ -15,6 +15,7 @@ struct rtable {
 	const char *id, *title, *note; /* note: what the figures mean, or NULL */
 	size_t ncol, nrow;             /* row 0 holds the headers */
 	char **cell;                   /* [nrow * ncol], NULL: empty */
+	size_t cap;                    /* cells allocated */
 	bool oom;
 };
 

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "scanner/freeze.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -12,6 +11,7 @@
 #include <unistd.h>
 
 #include "lib/util.h"
+#include "sys/proc.h"
 
 /* What the fatal-signal handler resumes: only async-signal-safe reads there. */
 static uint32_t *volatile crash_pids;
@@ -25,29 +25,16 @@ static void on_fatal(int sig)
 	raise(sig);
 }
 
-/* The state letter of /proc/PID[/task/TID]/stat, or -1 if gone; *flags from field 9. */
-static int stat_state(const char *path, unsigned long *flags)
+/* The state letter of /proc/PID[/task/TID]/stat, or -1 if gone; *flags its PF_* flags. */
+static int proc_state(uint32_t pid, uint32_t tid, unsigned long *flags)
 {
-	char buf[1024], *p;
-	unsigned long fl = 0;
+	struct proc_stat st;
 
-	if (read_small_file(path, buf, sizeof(buf)) < 0)
+	if (proc_stat(pid, tid, &st))
 		return -1;
-	p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
-	if (!p || p[1] != ' ')
-		return -1;
-	/* after ") ": state ppid pgrp session tty_nr tpgid flags */
-	if (flags && sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %lu", &fl) == 1)
-		*flags = fl;
-	return p[2];
-}
-
-static int proc_state(uint32_t pid, unsigned long *flags)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
-	return stat_state(path, flags);
+	if (flags)
+		*flags = st.flags;
+	return (unsigned char)st.state;
 }
 
 #define PF_KTHREAD_ 0x00200000UL /* include/linux/sched.h */
@@ -55,25 +42,19 @@ static int proc_state(uint32_t pid, unsigned long *flags)
 /* Every thread stopped (or dead)? SIGSTOP stops a whole group, one thread at a time. */
 static bool all_stopped(uint32_t pid)
 {
-	char path[320];
-	struct dirent *de;
+	uint32_t *tids = NULL;
+	size_t n = 0;
 	bool all = true;
-	DIR *d;
+	int err = proc_threads(pid, &tids, &n);
 
-	snprintf(path, sizeof(path), "/proc/%u/task", pid);
-	d = opendir(path);
-	if (!d)
-		return true; /* gone */
-	while (all && (de = readdir(d))) {
-		int st;
+	if (err)
+		return err != -ENOMEM; /* gone (or unreadable: nothing to wait for) */
+	for (size_t i = 0; all && i < n; i++) {
+		int st = proc_state(pid, tids[i], NULL);
 
-		if (de->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/proc/%u/task/%s/stat", pid, de->d_name);
-		st = stat_state(path, NULL);
 		all = st < 0 || st == 'T' || st == 't' || st == 'Z' || st == 'X';
 	}
-	closedir(d);
+	free(tids);
 	return all;
 }
 
@@ -99,7 +80,7 @@ int freezer_stop(struct freezer *f, const uint32_t *pids, size_t n)
 		signal(fatal_signals[i], on_fatal);
 	for (size_t i = 0; i < n; i++) {
 		unsigned long flags = 0;
-		int st = proc_state(pids[i], &flags);
+		int st = proc_state(pids[i], 0, &flags);
 
 		if (st < 0 || st == 'T' || st == 't')
 			continue; /* gone, or stopped by someone else: leave it as it is */

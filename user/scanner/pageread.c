@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "sys/pagemap.h"
+#include "sys/proc.h"
 #include "pageread.skel.h"
 
 static int run_prog(int fd, struct pageread *r, unsigned slot, size_t n)
@@ -27,30 +28,6 @@ static int run_prog(int fd, struct pageread *r, unsigned slot, size_t n)
 static int run(struct pageread *r, unsigned slot, size_t n)
 {
 	return run_prog(r->prog_fd, r, slot, n);
-}
-
-/* The address of a kernel symbol from /proc/kallsyms, or 0. */
-static uint64_t kallsyms(const char *name)
-{
-	FILE *f = fopen("/proc/kallsyms", "re");
-	char line[512], sym[256];
-	unsigned long long addr;
-	char type;
-	uint64_t found = 0;
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		/* match the name before parsing: there are ~100k lines */
-		if (!strstr(line, name))
-			continue;
-		if (sscanf(line, "%llx %c %255s", &addr, &type, sym) == 3 && !strcmp(sym, name)) {
-			found = addr;
-			break;
-		}
-	}
-	fclose(f);
-	return found;
 }
 
 /* Does reading our own page through base give back its bytes? */
@@ -85,8 +62,8 @@ int pageread_open(struct pageread *r)
 		pageread_close(r);
 		return -ENOMEM;
 	}
-	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || pread(fd, &pm, 8, (off_t)((uintptr_t)page / 4096 * 8)) != 8 || !(pm & PM_PFN_MASK)) {
+	fd = pagemap_open(getpid());
+	if (fd < 0 || pagemap_read(fd, (uintptr_t)page, 1, &pm) != 1 || !(pm & PM_PFN_MASK)) {
 		err = -EACCES;
 	} else {
 		/* the fixed bases first: /proc/kallsyms is slow to read */
@@ -94,7 +71,7 @@ int pageread_open(struct pageread *r)
 			if (base_works(r, candidates[i], pm & PM_PFN_MASK, page))
 				err = 0;
 		/* with KASLR the base lives in page_offset_base: read it the same way */
-		sym = err ? kallsyms("page_offset_base") : 0;
+		sym = err ? proc_kallsyms("page_offset_base") : 0;
 		if (sym) {
 			r->skel->bss->direct_map = 0;
 			r->skel->bss->offset = sym & 4095;

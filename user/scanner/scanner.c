@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "sys/pagemap.h"
+#include "sys/proc.h"
 #include "sys/procmaps.h"
 #include "scanner/regions.h"
 #include "sys/targets.h"
@@ -97,24 +98,6 @@ size_t scanner_index_bytes(const struct scanner *s)
 	return b;
 }
 
-int proc_cgroup(uint32_t pid, char *out, size_t size)
-{
-	char path[64], buf[4096], *line, *save = NULL;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%u/cgroup", pid);
-	n = read_small_file(path, buf, sizeof(buf));
-	if (n < 0)
-		return n == -ENOENT ? -ESRCH : (int)n;
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, "0::", 3)) { /* the unified (v2) hierarchy */
-			snprintf(out, size, "%s", line + 3);
-			return 0;
-		}
-	}
-	return -ENOENT;
-}
-
 static int group_of(struct scanner *s, uint32_t pid, const char *comm, uint32_t *gid)
 {
 	char key[256];
@@ -142,23 +125,16 @@ static int group_of(struct scanner *s, uint32_t pid, const char *comm, uint32_t 
 		}
 	}
 	if (s->ngroups == s->cap_groups) {
-		uint32_t cap = s->cap_groups ? s->cap_groups * 2 : 16;
-		struct group_info *ng;
-		struct pair_counts *np;
+		/* pairs holds 1 << REGION_BITS counts per group: both grow together */
+		size_t gcap = s->cap_groups, old = (size_t)s->cap_groups << REGION_BITS, pcap = old;
 
-		if (cap >= INDEX_MAX_GROUPS)
+		if ((s->cap_groups ? (size_t)s->cap_groups * 2 : 16) >= INDEX_MAX_GROUPS)
 			return -E2BIG;
-		ng = realloc(s->groups, cap * sizeof(*ng));
-		if (!ng)
+		if (GROW(s->groups, gcap, s->ngroups + 1, 16) ||
+		    GROW(s->pairs, pcap, gcap << REGION_BITS, (size_t)16 << REGION_BITS))
 			return -ENOMEM;
-		s->groups = ng;
-		np = realloc(s->pairs, ((size_t)cap << REGION_BITS) * sizeof(*np));
-		if (!np)
-			return -ENOMEM;
-		memset(np + ((size_t)s->cap_groups << REGION_BITS), 0,
-		       ((size_t)(cap - s->cap_groups) << REGION_BITS) * sizeof(*np));
-		s->pairs = np;
-		s->cap_groups = cap;
+		memset(s->pairs + old, 0, (pcap - old) * sizeof(*s->pairs));
+		s->cap_groups = (uint32_t)(pcap >> REGION_BITS);
 	}
 	*gid = s->ngroups++;
 	g = &s->groups[*gid];
@@ -167,14 +143,9 @@ static int group_of(struct scanner *s, uint32_t pid, const char *comm, uint32_t 
 	snprintf(g->comm, sizeof(g->comm), "%s", comm);
 add_pid:
 	g = &s->groups[*gid];
-	{
-		uint32_t *np = realloc(g->pids, (g->npids + 1) * sizeof(*np));
-
-		if (!np)
-			return -ENOMEM;
-		g->pids = np;
-		g->pids[g->npids++] = pid;
-	}
+	if (GROW(g->pids, g->cap_pids, g->npids + 1, 4))
+		return -ENOMEM;
+	g->pids[g->npids++] = pid;
 	return 0;
 }
 
@@ -431,7 +402,8 @@ int scanner_scan_pid(struct scanner *s, uint32_t pid)
 {
 	struct proc_scan p = { .pid = pid, .pm_fd = -1, .mem_fd = -1 };
 	struct vma_list vl = { 0 };
-	char comm[KS_COMM_LEN], path[64];
+	struct proc_ksm_stat ks;
+	char comm[KS_COMM_LEN];
 	bool vmm, grouped = false;
 	int err;
 
@@ -451,17 +423,16 @@ int scanner_scan_pid(struct scanner *s, uint32_t pid)
 	if (err)
 		return err;
 	vmm = is_vmm_comm(comm);
-	snprintf(path, sizeof(path), "/proc/%u/ksm_stat", pid);
-	read_keyed_u64(path, "ksm_zero_pages", &p.ksm_zero_left);
+	if (!proc_ksm_stat(pid, &ks))
+		p.ksm_zero_left = ks.zero_pages;
 	p.pm_fd = pagemap_open((pid_t)pid);
 	if (p.pm_fd < 0) {
 		err = p.pm_fd;
 		goto out;
 	}
-	snprintf(path, sizeof(path), "/proc/%u/mem", pid);
-	p.mem_fd = open(path, O_RDONLY | O_CLOEXEC);
+	p.mem_fd = proc_mem_open(pid);
 	if (p.mem_fd < 0) {
-		err = -errno;
+		err = p.mem_fd;
 		goto out;
 	}
 	for (size_t i = 0; i < vl.n && !err; i++) {

@@ -23,7 +23,7 @@ struct group_info {
 	char key[256]; /* pid, cgroup path or comm */
 	char comm[16]; /* the first process's comm */
 	uint32_t *pids;
-	size_t npids;
+	size_t npids, cap_pids;
 };
 
 /* What a live host did to the scan; counted, never fatal. */
@@ -99,8 +99,6 @@ int scanner_init(struct scanner *s, enum group_by gb, uint32_t sample, bool live
 void scanner_free(struct scanner *s);
 /* Scan one process. 0, or -ESRCH (gone) / -EACCES (not readable): both also counted in races. */
 int scanner_scan_pid(struct scanner *s, uint32_t pid);
-/* The group key of a process under a grouping, e.g. for --cgroup filtering. 0 or -errno. */
-int proc_cgroup(uint32_t pid, char *out, size_t size);
 size_t scanner_index_bytes(const struct scanner *s);
 /* Stop the reader threads (every job was collected by scanner_scan_pid). Call before the model. */
 void scanner_finish(struct scanner *s);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "lib/util.h"
+#include "sys/proc.h"
 
 static bool under_cgroup(const char *cg, const char *want)
 {
@@ -59,25 +60,6 @@ static int select_targets(struct targets *t, bool *resolved, const char *cgroup,
 	*out = sel;
 	*n = k;
 	return 0;
-}
-
-/* Where the unified (v2) hierarchy is mounted: /sys/fs/cgroup, or .../unified on hybrid hosts. */
-static int cgroup2_mount(char *out, size_t size)
-{
-	FILE *f = fopen("/proc/self/mounts", "re");
-	char line[1024], dev[256], dir[256], type[64];
-	int err = -ENOENT;
-
-	if (!f)
-		return -errno;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%255s %255s %63s", dev, dir, type) == 3 && !strcmp(type, "cgroup2")) {
-			snprintf(out, size, "%s", dir);
-			err = 0;
-			break;
-		}
-	fclose(f);
-	return err;
 }
 
 void scope_init(struct scope *sc)

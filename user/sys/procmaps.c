@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util.h"
+
 void vma_list_free(struct vma_list *l)
 {
 	free(l->v);
@@ -14,15 +16,8 @@ void vma_list_free(struct vma_list *l)
 
 static struct vma *vma_push(struct vma_list *l)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		struct vma *nv = realloc(l->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return NULL;
-		l->v = nv;
-		l->cap = cap;
-	}
+	if (GROW(l->v, l->cap, l->n + 1, 64))
+		return NULL;
 	memset(&l->v[l->n], 0, sizeof(l->v[0]));
 	return &l->v[l->n++];
 }

@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "sys/targets.h"
 
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/util.h"
+#include "sys/proc.h"
 
 static int cmp_u32(const void *a, const void *b)
 {
@@ -44,20 +43,18 @@ int targets_add_pids(struct targets *t, const char *list, const char **bad)
 		return -1;
 	}
 	for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
-		uint32_t pid, *np;
+		uint32_t pid;
 
 		if (parse_u32(item, &pid) || pid == 0 || pid >= KS_PID_LIMIT) {
 			*bad = list + (item - copy);
 			err = -1;
 			break;
 		}
-		np = realloc(t->pids, (t->npids + 1) * sizeof(*np));
-		if (!np) {
+		if (GROW(t->pids, t->cap_pids, t->npids + 1, 16)) {
 			err = -1;
 			*bad = list;
 			break;
 		}
-		t->pids = np;
 		t->pids[t->npids++] = pid;
 	}
 	/* a trailing or doubled comma leaves an empty item strtok skips: reject it */
@@ -101,72 +98,6 @@ bool targets_match(const struct targets *t, uint32_t tgid, const char *comm)
 	if (t->has_comm && strncmp(comm, t->comm, KS_COMM_LEN))
 		return false;
 	return true;
-}
-
-int proc_tgid(uint32_t pid, uint32_t *tgid)
-{
-	char path[64];
-	uint64_t v;
-	int err;
-
-	snprintf(path, sizeof(path), "/proc/%u/status", pid);
-	err = read_keyed_u64(path, "Tgid", &v);
-	if (err == -ENOENT)
-		return -ESRCH;
-	if (err)
-		return err;
-	*tgid = (uint32_t)v;
-	return 0;
-}
-
-int proc_comm(uint32_t pid, char comm[KS_COMM_LEN])
-{
-	char path[64], buf[64];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
-	n = read_small_file(path, buf, sizeof(buf));
-	if (n < 0)
-		return n == -ENOENT ? -ESRCH : (int)n;
-	if (n > 0 && buf[n - 1] == '\n')
-		buf[--n] = '\0';
-	memset(comm, 0, KS_COMM_LEN);
-	memcpy(comm, buf, (size_t)n < KS_COMM_LEN - 1 ? (size_t)n : KS_COMM_LEN - 1);
-	return 0;
-}
-
-int proc_list(uint32_t **out, size_t *n)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	uint32_t *v = NULL;
-	size_t cnt = 0, cap = 0;
-
-	if (!d)
-		return -errno;
-	while ((de = readdir(d))) {
-		uint32_t pid;
-
-		if (!isdigit((unsigned char)de->d_name[0]) || parse_u32(de->d_name, &pid))
-			continue;
-		if (cnt == cap) {
-			uint32_t *nv;
-
-			cap = cap ? cap * 2 : 256;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				free(v);
-				closedir(d);
-				return -ENOMEM;
-			}
-			v = nv;
-		}
-		v[cnt++] = pid;
-	}
-	closedir(d);
-	*out = v;
-	*n = cnt;
-	return 0;
 }
 
 int targets_option(struct targets *t, int opt, const char *arg)

@@ -8,10 +8,11 @@
 #include <stdint.h>
 
 #include "bpf/events.h"
+#include "sys/proc.h" /* the /proc lookups targets are resolved with */
 
 struct targets {
 	uint32_t *pids; /* tgids given with --pid (sorted, unique) */
-	size_t npids;
+	size_t npids, cap_pids;
 	bool has_comm;
 	char comm[KS_COMM_LEN];
 };
@@ -30,11 +31,5 @@ bool targets_match(const struct targets *t, uint32_t tgid, const char *comm);
 int targets_option(struct targets *t, int opt, const char *arg);
 /* Map every --pid to its process (a thread id names its process); one line and -1 if one does not exist. */
 int targets_resolve(struct targets *t);
-
-/* /proc lookups. Return 0 or -errno (-ESRCH when the process is gone). */
-int proc_tgid(uint32_t pid, uint32_t *tgid);
-int proc_comm(uint32_t pid, char comm[KS_COMM_LEN]);
-/* Every process (tgid) now in /proc. Caller frees *out. */
-int proc_list(uint32_t **out, size_t *n);
 
 #endif

@@ -10,18 +10,21 @@
 #include <unistd.h>
 
 #include "sys/pagemap.h"
+#include "sys/proc.h"
 #include "tracer/ksmsites.h"
 #include "lib/util.h"
 
 /* Mark a new process's pages that KSM merged before we attached. */
 static void pass_pid(struct evsource *c, uint32_t pid)
 {
+	struct evsource_proc *p = pidtab_add(&c->procs, pid);
 	struct ksmsites_stats st;
 	int err;
 
-	if (kvtab_get(&c->seen_pids, pid, 0))
+	if (p && p->passed)
 		return;
-	kvtab_put(&c->seen_pids, pid, 0, 1, 0);
+	if (p)
+		p->passed = true;
 	err = ksmsites_scan(&c->trk, c->kpf_fd, pid, &st);
 	if (err == -ESRCH)
 		return; /* exited: nothing of it can be unmerged any more */
@@ -34,27 +37,22 @@ static void pass_pid(struct evsource *c, uint32_t pid)
 
 /*
  * Forget processes that are gone: if their ksm_exit was missed, a new process
- * reusing the pid must not inherit their KSM sites.
+ * reusing the pid must not inherit their KSM sites (nor their comm).
  */
 static void forget_gone(struct evsource *c)
 {
 	uint32_t gone[256];
 	size_t n = 0;
-	char path[32];
 
-	for (size_t i = 0; i <= c->seen_pids.mask && n < 256; i++) {
-		const struct kv_slot *k = &c->seen_pids.slots[i];
+	for (size_t i = 0; i < c->procs.n && n < 256; i++) {
+		const struct evsource_proc *p = pidtab_at(&c->procs, i);
 
-		if (k->k1 == UINT64_MAX)
-			continue;
-		snprintf(path, sizeof(path), "/proc/%u", (uint32_t)k->k1);
-		if (access(path, F_OK))
-			gone[n++] = (uint32_t)k->k1;
+		if (!proc_alive(p->pid))
+			gone[n++] = p->pid;
 	}
 	for (size_t i = 0; i < n; i++) {
 		tracker_forget_pid(&c->trk, gone[i]);
-		kvtab_del(&c->seen_pids, gone[i], 0);
-		kvtab_del(&c->comms, gone[i], 0);
+		pidtab_del(&c->procs, gone[i]);
 		if (c->ops.gone)
 			c->ops.gone(c->ops.ctx, gone[i]);
 	}
@@ -74,21 +72,21 @@ static void refresh_targets(struct evsource *c)
 	if (proc_list(&pids, &n))
 		return;
 	for (size_t i = 0; i < n; i++) {
-		char comm[KS_COMM_LEN], path[64];
-		uint64_t merging = 0, zero = 0;
+		const struct evsource_proc *p = pidtab_get(&c->procs, pids[i]);
+		char comm[KS_COMM_LEN];
+		struct proc_ksm_stat ks;
+		struct evsource_proc *np;
 
-		if (pids[i] == (uint32_t)getpid() || kvtab_get(&c->seen_pids, pids[i], 0))
+		if (pids[i] == (uint32_t)getpid() || (p && p->passed))
 			continue;
 		if (c->targets->has_comm && (proc_comm(pids[i], comm) || !targets_match(c->targets, pids[i], comm)))
 			continue;
 		/* ksm_stat is cheap; only processes with merged pages need the pagemap pass */
-		snprintf(path, sizeof(path), "/proc/%u/ksm_stat", pids[i]);
-		read_keyed_u64(path, "ksm_merging_pages", &merging);
-		read_keyed_u64(path, "ksm_zero_pages", &zero);
-		if (merging || zero)
+		proc_ksm_stat(pids[i], &ks);
+		if (ks.merging_pages || ks.zero_pages)
 			pass_pid(c, pids[i]);
-		else
-			kvtab_put(&c->seen_pids, pids[i], 0, 1, 0); /* later merges arrive as events */
+		else if ((np = pidtab_add(&c->procs, pids[i])))
+			np->passed = true; /* later merges arrive as events */
 	}
 	free(pids);
 }
@@ -96,28 +94,23 @@ static void refresh_targets(struct evsource *c)
 /* Fault records carry no comm (it costs the hot path ~40 ns): name them from what we know. */
 static void fill_comm(struct evsource *c, struct ks_event *e)
 {
-	struct kv_slot *k;
-	char comm[KS_COMM_LEN] = { 0 };
+	struct evsource_proc *p;
 
 	if (e->flags & KS_F_OWNER_UNKNOWN)
 		return;
 	if (e->comm[0]) {
-		uint64_t v[2];
-
-		memcpy(v, e->comm, sizeof(v));
-		kvtab_put(&c->comms, e->pid, 0, v[0], v[1]);
+		p = pidtab_add(&c->procs, e->pid);
+		if (p)
+			memcpy(p->comm, e->comm, KS_COMM_LEN);
 		return;
 	}
-	k = kvtab_get(&c->comms, e->pid, 0);
-	if (k) {
-		memcpy(e->comm, &k->v1, 8);
-		memcpy(e->comm + 8, &k->v2, 8);
-	} else if (!proc_comm(e->pid, comm)) {
-		uint64_t v[2];
-
-		memcpy(e->comm, comm, KS_COMM_LEN);
-		memcpy(v, comm, sizeof(v));
-		kvtab_put(&c->comms, e->pid, 0, v[0], v[1]);
+	p = pidtab_get(&c->procs, e->pid);
+	if (p && p->comm[0]) {
+		memcpy(e->comm, p->comm, KS_COMM_LEN);
+	} else if (!proc_comm(e->pid, e->comm)) {
+		p = pidtab_add(&c->procs, e->pid);
+		if (p)
+			memcpy(p->comm, e->comm, KS_COMM_LEN);
 	}
 }
 
@@ -140,8 +133,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	if (d.kind != OUT_NONE && tracker_has_pid(&e, d.kind))
 		fill_comm(c, &e);
 	if (e.type == KS_REC_KSM_EXIT && !(e.flags & KS_F_OWNER_UNKNOWN)) {
-		kvtab_del(&c->comms, e.pid, 0);
-		kvtab_del(&c->seen_pids, e.pid, 0);
+		pidtab_del(&c->procs, e.pid);
 	}
 	/* a fork child inherits its parent's merged pages: find them before it writes */
 	if (e.type == KS_REC_KSM_ENTER)
@@ -180,7 +172,7 @@ int evsource_start(struct evsource *s, struct loader_opts *lo, const struct targ
 		ks_err("cannot open /proc/kpageflags: %s", strerror(-s->kpf_fd));
 		return -1;
 	}
-	if (tracker_init(&s->trk) || kvtab_init(&s->seen_pids, 1024) || kvtab_init(&s->comms, 1024)) {
+	if (tracker_init(&s->trk) || pidtab_init(&s->procs, sizeof(struct evsource_proc), 1024)) {
 		ks_err("out of memory");
 		return -1;
 	}
@@ -261,6 +253,5 @@ void evsource_stop(struct evsource *s)
 		close(s->kpf_fd);
 	s->kpf_fd = -1;
 	tracker_free(&s->trk);
-	kvtab_free(&s->seen_pids);
-	kvtab_free(&s->comms);
+	pidtab_free(&s->procs);
 }

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "tracer/jclock.h"
-#include "lib/kvtab.h"
+#include "lib/pidtab.h"
 #include "tracer/loader.h"
 #include "sys/targets.h"
 #include "tracer/tracker.h"
@@ -26,13 +26,19 @@ struct evsource_ops {
 	void (*gone)(void *ctx, uint32_t pid);
 };
 
+/* What the source knows of a process (pidtab records). */
+struct evsource_proc {
+	uint32_t pid;
+	bool passed;            /* had its pagemap pass, or needs none (no merged pages then) */
+	char comm[KS_COMM_LEN]; /* "" until known: fault records carry none */
+};
+
 struct evsource {
 	struct loader l;
 	struct ring_buffer *rb;
 	struct tracker trk;
 	const struct targets *targets;
-	struct kvtab seen_pids; /* pids already given their pagemap pass */
-	struct kvtab comms;     /* pid -> comm (16 bytes in v1, v2): fault records carry none */
+	struct pidtab procs; /* struct evsource_proc: the processes met */
 	struct jclock clock;
 	struct evsource_ops ops;
 	uint64_t next_refresh;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "sys/pagemap.h"
+#include "sys/proc.h"
 #include "sys/procmaps.h"
 #include "lib/util.h"
 
@@ -18,15 +19,8 @@ struct addr_vec {
 
 static int vec_push(struct addr_vec *a, uint64_t x)
 {
-	if (a->n == a->cap) {
-		size_t cap = a->cap ? a->cap * 2 : 256;
-		uint64_t *nv = realloc(a->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		a->v = nv;
-		a->cap = cap;
-	}
+	if (GROW(a->v, a->cap, a->n + 1, 256))
+		return -ENOMEM;
 	a->v[a->n++] = x;
 	return 0;
 }
@@ -93,8 +87,7 @@ int ksmsites_scan(struct tracker *t, int kpf_fd, uint32_t pid, struct ksmsites_s
 {
 	struct vma_list vl;
 	struct addr_vec zero = { 0 };
-	char path[64];
-	uint64_t ksm_zero = 0;
+	struct proc_ksm_stat ks;
 	int pm_fd, err;
 
 	memset(st, 0, sizeof(*st));
@@ -122,9 +115,8 @@ int ksmsites_scan(struct tracker *t, int kpf_fd, uint32_t pid, struct ksmsites_s
 	 * pagemap cannot tell KSM's zero-page merges from read faults of never
 	 * written pages. Mark them only when ksm_stat accounts for all of them.
 	 */
-	snprintf(path, sizeof(path), "/proc/%u/ksm_stat", pid);
-	if (!err && zero.n && !read_keyed_u64(path, "ksm_zero_pages", &ksm_zero) && ksm_zero) {
-		if (ksm_zero == zero.n) {
+	if (!err && zero.n && !proc_ksm_stat(pid, &ks) && ks.zero_pages) {
+		if (ks.zero_pages == zero.n) {
 			for (size_t i = 0; i < zero.n && !err; i++)
 				err = tracker_add_site(t, pid, zero.v[i], 0, true) ? -ENOMEM : 0;
 			st->zero = zero.n;

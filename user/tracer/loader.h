@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Preflight checks, feature probes and the skeleton lifecycle:
- * open -> configure (rodata, map sizes, autoload) -> load -> attach,
- * with one cleanup path.
+ * Feature probes and the skeleton lifecycle: which hooks this kernel has
+ * (tp_btf types in its BTF, else classic tracepoints in tracefs, mounted if
+ * need be), then open -> configure (rodata, map sizes, autoload, the fault
+ * filter) -> load -> attach, with one cleanup path. Privileges, BTF and KSM
+ * itself are checked before, by the commands' preflight() (sys/preflight.h).
  */
 #ifndef KSMSCOPE_TRACER_LOADER_H
 #define KSMSCOPE_TRACER_LOADER_H
