@@ -8,20 +8,11 @@
 
 #include "scanner/regions.h"
 
-#define F(x) { #x, offsetof(struct metrics, x) }
-const struct metric_field metric_fields[] = {
-	F(sites), F(frames), F(contents), F(zero_sites), F(zero_mapped), F(swapped),
-	F(saveable), F(saveable_self), F(saveable_inter), F(saveable_zero),
-	F(mergeable_sites), F(saveable_mergeable), F(ksm_sites), F(ksm_frames), F(ksm_saved),
-	F(ksm_zero_pages), F(achievable), F(effectiveness), F(thp_sites),
-};
-#undef F
-const size_t n_metric_fields = sizeof(metric_fields) / sizeof(metric_fields[0]);
-
 void metrics_json(struct jw *w, const struct metrics *m, bool subpage)
 {
-	for (size_t i = 0; i < n_metric_fields; i++)
-		jw_kdouble(w, metric_fields[i].name, metric_get(m, metric_fields[i].off));
+#define MEMBER(name, ...) jw_kdouble(w, #name, m->name);
+	KS_METRICS(MEMBER)
+#undef MEMBER
 	jw_key(w, "subpage");
 	jw_obj_begin(w);
 	for (int k = 0; k < SUBPAGE_SIZES; k++) {
@@ -117,12 +108,9 @@ void races_fields_json(struct jw *w, const struct scan_races *r)
 
 void standard_errors_json(struct jw *w, const struct metrics *se)
 {
-	for (size_t i = 0; i < n_metric_fields; i++) {
-		char name[64];
-
-		snprintf(name, sizeof(name), "%s_se", metric_fields[i].name);
-		jw_kdouble(w, name, se ? metric_get(se, metric_fields[i].off) : NAN);
-	}
+#define MEMBER_SE(name, ...) jw_kdouble(w, #name "_se", se ? se->name : NAN);
+	KS_METRICS(MEMBER_SE)
+#undef MEMBER_SE
 }
 
 static double pct(double part, double whole)

@@ -3,7 +3,6 @@
 #ifndef KSMSCOPE_SINKS_SCAN_OUT_H
 #define KSMSCOPE_SINKS_SCAN_OUT_H
 
-#include <stddef.h>
 #include <stdio.h>
 
 #include "lib/json_writer.h"
@@ -20,19 +19,6 @@ struct scan_report {
 	uint64_t peak_rss_kb;
 	bool frozen;
 };
-
-/* The metric names of docs/metrics.md, in order (but subpage). */
-struct metric_field {
-	const char *name;
-	size_t off; /* of the double in struct metrics */
-};
-extern const struct metric_field metric_fields[];
-extern const size_t n_metric_fields;
-
-static inline double metric_get(const struct metrics *m, size_t off)
-{
-	return *(const double *)((const char *)m + off);
-}
 
 /* subpage: false leaves the sub-page figures out as null (sampled scans do not estimate them). */
 void metrics_json(struct jw *w, const struct metrics *m, bool subpage);
