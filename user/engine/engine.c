@@ -594,8 +594,7 @@ static void overlay(struct metrics *m, const struct corr_metrics *c)
 	m->ksm_frames = c->ksm_frames;
 	m->ksm_saved = c->ksm_saved;
 	m->ksm_zero_pages = c->ksm_zero_pages;
-	m->effectiveness = m->saveable_mergeable > 0 ? (m->ksm_saved + m->ksm_zero_pages) / m->saveable_mergeable
-						     : NAN;
+	m->effectiveness = metrics_effectiveness(m);
 }
 
 /*

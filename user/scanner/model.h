@@ -98,6 +98,8 @@ struct model_out {
 	struct metrics regions[REG__MAX];
 };
 
+/* (ksm_saved + ksm_zero_pages) / saveable_mergeable; NaN when nothing mergeable is saveable. */
+double metrics_effectiveness(const struct metrics *m);
 /* 0 or -ENOMEM. */
 int model_compute(const struct model_input *in, struct model_out *out);
 /*
