@@ -176,25 +176,6 @@ static int on_site(void *ctx, const struct site_rec *r)
 	return err;
 }
 
-static int model_of(struct scanner *s, struct pass_result *p, const struct ksm_state *ksm, uint32_t sample)
-{
-	int64_t mps = ksm_state_num(ksm, "max_page_sharing");
-	struct model_input mi = {
-		.contents = &s->contents, .frames = &s->frames,
-		.chunks = { &s->chunks[0], &s->chunks[1], &s->chunks[2], &s->chunks[3] },
-		.pairs = s->pairs, .ngroups = s->ngroups,
-		.max_page_sharing = mps > 0 ? (uint64_t)mps : 256,
-		.use_zero_pages = ksm_state_num(ksm, "use_zero_pages") == 1,
-		.weight = sample,
-		.classes = &s->classes,
-	};
-
-	p->mo.groups = calloc(s->ngroups ? s->ngroups : 1, sizeof(*p->mo.groups));
-	if (!p->mo.groups || model_compute(&mi, &p->mo) || model_standard_errors(&mi, &p->se))
-		return -ENOMEM;
-	return 0;
-}
-
 struct hash_acc {
 	struct hash_rec *r;
 	size_t n, cap;
@@ -308,7 +289,7 @@ static int run_pass(struct engine *E)
 		err = ksm_state_read(KSM_SYSFS, &ksm);
 	if (!err) {
 		p = calloc(1, sizeof(*p));
-		err = p ? model_of(&s, p, &ksm, sc->sample) : -ENOMEM;
+		err = p ? scanner_model(&s, &ksm, &p->mo, &p->se) : -ENOMEM;
 	}
 	if (!err) {
 		/* the groups go with the pass */

@@ -10,6 +10,7 @@
 
 #include "sys/pagemap.h"
 #include "sys/procmaps.h"
+#include "sys/ksmstate.h"
 #include "scanner/regions.h"
 #include "sys/targets.h"
 #include "lib/util.h"
@@ -95,6 +96,25 @@ size_t scanner_index_bytes(const struct scanner *s)
 	for (int k = 0; k < SUBPAGE_SIZES; k++)
 		b += index_bytes(&s->chunks[k]);
 	return b;
+}
+
+int scanner_model(const struct scanner *s, const struct ksm_state *ksm, struct model_out *mo, struct metrics *se)
+{
+	int64_t mps = ksm_state_num(ksm, "max_page_sharing");
+	const struct model_input mi = {
+		.contents = &s->contents, .frames = &s->frames,
+		.chunks = { &s->chunks[0], &s->chunks[1], &s->chunks[2], &s->chunks[3] },
+		.pairs = s->pairs, .ngroups = s->ngroups,
+		.max_page_sharing = mps > 0 ? (uint64_t)mps : 256, /* the kernel's default */
+		.use_zero_pages = ksm_state_num(ksm, "use_zero_pages") == 1,
+		.weight = s->sample,
+		.classes = &s->classes,
+	};
+
+	mo->groups = calloc(s->ngroups ? s->ngroups : 1, sizeof(*mo->groups));
+	if (!mo->groups || model_compute(&mi, mo) || model_standard_errors(&mi, se))
+		return -ENOMEM;
+	return 0;
 }
 
 int proc_cgroup(uint32_t pid, char *out, size_t size)
