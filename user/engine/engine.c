@@ -215,7 +215,7 @@ static int by_hash_group(const void *a, const void *b)
 /* The pass's fingerprint to the on_hashes hook: (content, group, sites), sorted. */
 static int give_hashes(struct engine *E, struct scanner *s)
 {
-	struct hash_acc a = { .zero = s->subpage ? s->h.zero_page : s->h.zero_page_fast };
+	struct hash_acc a = { .zero = hasher_zero(&s->h, s->subpage) };
 	size_t m = 0;
 	int err;
 
@@ -767,7 +767,7 @@ int engine_run(struct engine_opts *o, engine_sink sink, void *ctx, volatile sig_
 		ks_err("cannot get random bytes for the hash key");
 		goto out;
 	}
-	if (corr_init(&E->corr, o->sc.sample, o->subpage ? E->h.zero_page : E->h.zero_page_fast) || kvtab_init(&E->pidev, 1024) ||
+	if (corr_init(&E->corr, o->sc.sample, hasher_zero(&E->h, o->subpage)) || kvtab_init(&E->pidev, 1024) ||
 	    kvtab_init(&E->known, 16) || kvtab_init(&E->freed, 16)) {
 		ks_err("out of memory");
 		goto out;

@@ -206,11 +206,6 @@ struct proc_scan {
 	bool gone, denied;
 };
 
-static inline uint64_t zero_hash(const struct scanner *s)
-{
-	return s->subpage ? s->h.zero_page : s->h.zero_page_fast;
-}
-
 /*
  * Index one page's content (hash h) and chunks. Sampled scans (klass: the
  * page's prefix hash, or 0 for an all-zero prefix) index contents only: the
@@ -221,7 +216,7 @@ static inline uint64_t zero_hash(const struct scanner *s)
 static int index_page(struct scanner *s, uint64_t h, const uint64_t *chunks, uint32_t pair, bool mergeable,
 		      uint64_t klass)
 {
-	bool zero = h == zero_hash(s);
+	bool zero = h == hasher_zero(&s->h, s->subpage);
 	const struct index_entry *e;
 	int err;
 
@@ -247,7 +242,7 @@ static int index_page(struct scanner *s, uint64_t h, const uint64_t *chunks, uin
 /* A site KSM merged into the zero page: an all-zero page in a mergeable range. */
 static int index_add_zero(struct scanner *s, uint32_t pair)
 {
-	return index_page(s, zero_hash(s), s->h.zero_chunks, pair, true, 0);
+	return index_page(s, hasher_zero(&s->h, s->subpage), s->h.zero_chunks, pair, true, 0);
 }
 
 /*
@@ -338,7 +333,7 @@ static int collect_job(struct scanner *s, struct pool_job *j)
 			err = err < 0 ? err : 0;
 			if (!err && s->hooks) {
 				struct site_rec r = { .pid = p->pid, .group = PAIR_GROUP(j->pair),
-						      .region = PAIR_REGION(j->pair), .hash = zero_hash(s),
+						      .region = PAIR_REGION(j->pair), .hash = hasher_zero(&s->h, s->subpage),
 						      .flags = SITE_MERGEABLE | SITE_ZMERGE | SITE_HASHED };
 
 				err = s->hooks->site(s->hooks->ctx, &r);
