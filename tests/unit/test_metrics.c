@@ -135,10 +135,20 @@ static void test_prom_gauges(void)
 	sbuf_free(&o);
 }
 
+static void test_effectiveness(void)
+{
+	struct metrics m = { .ksm_saved = 3, .ksm_zero_pages = 1, .saveable_mergeable = 8 };
+
+	CHECK(metrics_effectiveness(&m) == 0.5);
+	m.saveable_mergeable = 0;
+	CHECK(isnan(metrics_effectiveness(&m)));
+}
+
 int main(void)
 {
 	RUN(test_json_names);
 	RUN(test_json_unestimated);
 	RUN(test_prom_gauges);
+	RUN(test_effectiveness);
 	RESULT();
 }
