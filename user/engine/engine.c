@@ -246,6 +246,62 @@ static int give_hashes(struct engine *E, struct scanner *s)
 	return err ? -ECANCELED : 0;
 }
 
+/* Every target into the scanner's indexes, paced. 0, -EINTR when stopped, other -errno. */
+static int scan_targets(struct engine *E, struct scanner *s, const uint32_t *pids, size_t n)
+{
+	int err = 0;
+
+	atomic_store(&E->pass_pages, 0);
+	pthread_mutex_lock(&E->mu);
+	corr_pass_begin(&E->corr);
+	pthread_mutex_unlock(&E->mu);
+	for (size_t i = 0; i < n && !E->scan_stop; i++) {
+		uint64_t examined = s->cost.pages;
+
+		err = scanner_scan_pid(s, pids[i]);
+		/* processes with memory pay for their smaps walk too; kernel threads have none */
+		if (s->cost.pages > examined)
+			take_tokens(E, PROC_COST_PAGES);
+		if (err == -ESRCH || err == -EACCES)
+			err = 0; /* counted in races */
+		if (err && err != -ENOMEM && err != -EINTR) {
+			/* one odd process (an I/O error reading it) must not stop the engine */
+			ks_warn("pid %u: %s: left out of this pass", pids[i], strerror(-err));
+			err = 0;
+		}
+		if (err)
+			break;
+	}
+	scanner_finish(s);
+	return !err && E->scan_stop ? -EINTR : err;
+}
+
+/*
+ * The finished pass, with the scanner's groups, to the main thread, which
+ * adopts it (and the correlator's new sites) before the next pass begins.
+ */
+static void hand_over(struct engine *E, struct scanner *s, struct pass_result *p, double t0)
+{
+	p->groups = s->groups;
+	p->ngroups = s->ngroups;
+	s->groups = NULL;
+	s->ngroups = 0;
+	p->races = s->races;
+	p->pages = atomic_load(&E->pass_pages);
+	p->ended = engine_now(E);
+	p->seconds = p->ended - t0;
+	pthread_mutex_lock(&E->mu);
+	E->incoming = p;
+	while (E->incoming && !E->closing)
+		pthread_cond_wait(&E->cv, &E->mu);
+	if (E->incoming) { /* closing: never adopted */
+		E->incoming = NULL;
+		corr_pass_abort(&E->corr);
+		pass_free(p);
+	}
+	pthread_mutex_unlock(&E->mu);
+}
+
 /* One walk of the targets. 0, -EINTR when stopped, other -errno. */
 static int run_pass(struct engine *E)
 {
@@ -262,36 +318,13 @@ static int run_pass(struct engine *E)
 	if (scope_select(sc, &pids, &n))
 		return -EINVAL;
 	err = scanner_init(&s, sc->gb, sc->sample, true);
-	if (err)
-		goto out;
-	s.h = E->h;
-	s.subpage = E->o->subpage;
-	s.stop = &E->scan_stop;
-	s.hooks = &hooks;
-	atomic_store(&E->pass_pages, 0);
-	pthread_mutex_lock(&E->mu);
-	corr_pass_begin(&E->corr);
-	pthread_mutex_unlock(&E->mu);
-	for (size_t i = 0; i < n && !E->scan_stop; i++) {
-		uint64_t examined = s.cost.pages;
-
-		err = scanner_scan_pid(&s, pids[i]);
-		/* processes with memory pay for their smaps walk too; kernel threads have none */
-		if (s.cost.pages > examined)
-			take_tokens(E, PROC_COST_PAGES);
-		if (err == -ESRCH || err == -EACCES)
-			err = 0; /* counted in races */
-		if (err && err != -ENOMEM && err != -EINTR) {
-			/* one odd process (an I/O error reading it) must not stop the engine */
-			ks_warn("pid %u: %s: left out of this pass", pids[i], strerror(-err));
-			err = 0;
-		}
-		if (err)
-			break;
+	if (!err) {
+		s.h = E->h;
+		s.subpage = E->o->subpage;
+		s.stop = &E->scan_stop;
+		s.hooks = &hooks;
+		err = scan_targets(E, &s, pids, n);
 	}
-	scanner_finish(&s);
-	if (!err && E->scan_stop)
-		err = -EINTR;
 	if (!err && E->o->on_hashes)
 		err = give_hashes(E, &s);
 	if (!err)
@@ -301,30 +334,9 @@ static int run_pass(struct engine *E)
 		err = p ? scanner_model(&s, &ksm, &p->mo, &p->se) : -ENOMEM;
 	}
 	if (!err) {
-		/* the groups go with the pass */
-		p->groups = s.groups;
-		p->ngroups = s.ngroups;
-		s.groups = NULL;
-		s.ngroups = 0;
-		p->races = s.races;
-		p->pages = atomic_load(&E->pass_pages);
-		p->ended = engine_now(E);
-		p->seconds = p->ended - t0;
-		pthread_mutex_lock(&E->mu);
-		/* the main thread adopts it (and the correlator's new sites) before the next pass begins */
-		E->incoming = p;
-		while (E->incoming && !E->closing)
-			pthread_cond_wait(&E->cv, &E->mu);
-		if (E->incoming) { /* closing: never adopted */
-			E->incoming = NULL;
-			corr_pass_abort(&E->corr);
-			pass_free(p);
-		}
-		pthread_mutex_unlock(&E->mu);
+		hand_over(E, &s, p, t0);
 		p = NULL;
-	}
-out:
-	if (err) {
+	} else {
 		pthread_mutex_lock(&E->mu);
 		corr_pass_abort(&E->corr);
 		pthread_mutex_unlock(&E->mu);
