@@ -98,7 +98,7 @@ static void add_counts(struct metrics *m, const struct pair_counts *p)
 
 double metrics_effectiveness(const struct metrics *m)
 {
-	return m->saveable_mergeable > 0 ? (m->ksm_saved + m->ksm_zero_pages) / m->saveable_mergeable : NAN;
+	return m->saveable_mergeable > 0 ? metrics_saved(m) / m->saveable_mergeable : NAN;
 }
 
 static void finish(struct metrics *m)

@@ -98,8 +98,20 @@ struct model_out {
 	struct metrics regions[REG__MAX];
 };
 
+/* What KSM saves: ksm_saved + ksm_zero_pages (zero-page merges count as saved). */
+static inline double metrics_saved(const struct metrics *m)
+{
+	return m->ksm_saved + m->ksm_zero_pages;
+}
+
 /* (ksm_saved + ksm_zero_pages) / saveable_mergeable; NaN when nothing mergeable is saveable. */
 double metrics_effectiveness(const struct metrics *m);
+
+/* The metrics count 4 KiB pages: in MiB. */
+static inline double pages_mib(double pages)
+{
+	return pages * 4096.0 / (1 << 20);
+}
 /* 0 or -ENOMEM. */
 int model_compute(const struct model_input *in, struct model_out *out);
 /*

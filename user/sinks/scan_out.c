@@ -118,10 +118,6 @@ static double pct(double part, double whole)
 	return whole > 0 ? 100.0 * part / whole : 0.0;
 }
 
-static double mib(double pages)
-{
-	return pages * 4096.0 / (1 << 20);
-}
 
 static const struct metrics *sort_base;
 
@@ -142,9 +138,9 @@ static void row(FILE *f, const char *name, const char *comm, const struct metric
 		snprintf(eff, sizeof(eff), "%.0f%%", 100 * m->effectiveness);
 	fprintf(f, "%-12.12s %-16.16s %9.1f %6.1f%% %6.1f%% %6.1f%% %6.1f%% %9.1f %9.1f %6s\n", printable(nb, sizeof(nb), name),
 		printable(cb, sizeof(cb), comm),
-		mib(m->sites), pct(m->saveable, m->sites), pct(m->saveable_self, m->sites),
-		pct(m->saveable_inter, m->sites), pct(m->saveable_zero, m->sites), mib(m->ksm_saved + m->ksm_zero_pages),
-		mib(m->saveable_mergeable), eff);
+		pages_mib(m->sites), pct(m->saveable, m->sites), pct(m->saveable_self, m->sites),
+		pct(m->saveable_inter, m->sites), pct(m->saveable_zero, m->sites), pages_mib(metrics_saved(m)),
+		pages_mib(m->saveable_mergeable), eff);
 }
 
 void scan_report_text(FILE *f, const struct scan_report *r)
@@ -154,20 +150,20 @@ void scan_report_text(FILE *f, const struct scan_report *r)
 	uint32_t *order = calloc(s->ngroups ? s->ngroups : 1, sizeof(*order));
 
 	fprintf(f, "Scanned %u group(s), %.1f MiB of private anonymous memory in %.2f s%s%s\n", s->ngroups,
-		mib(t->sites), r->seconds, r->frozen ? " (frozen)" : " (live)",
+		pages_mib(t->sites), r->seconds, r->frozen ? " (frozen)" : " (live)",
 		s->sample > 1 ? " (sampled: estimates)" : "");
 	if (s->sample > 1)
 		fprintf(f, "Sample 1/%u: saveable %.1f MiB +- %.1f MiB (1 standard error)\n", s->sample,
-			mib(t->saveable), mib(r->se->saveable));
+			pages_mib(t->saveable), pages_mib(r->se->saveable));
 	fprintf(f, "Saveable: %.1f MiB (%.1f%% of %.1f MiB): zero %.1f%%, self %.1f%%, inter %.1f%%\n",
-		mib(t->saveable), pct(t->saveable, t->sites), mib(t->sites), pct(t->saveable_zero, t->sites),
+		pages_mib(t->saveable), pct(t->saveable, t->sites), pages_mib(t->sites), pct(t->saveable_zero, t->sites),
 		pct(t->saveable_self, t->sites), pct(t->saveable_inter, t->sites));
 	fprintf(f, "Contents: %.0f distinct, %.0f zero-filled sites, %.0f frames, %.0f zero-mapped, %.0f swapped, %.0f THP\n",
 		t->contents, t->zero_sites, t->frames, t->zero_mapped, t->swapped, t->thp_sites);
 	fprintf(f, "Mergeable: %.1f MiB, saveable %.1f MiB, achievable %.1f MiB; KSM saves %.1f MiB "
 		   "(%.0f sites on %.0f KSM pages, %.0f zero-page merges)",
-		mib(t->mergeable_sites), mib(t->saveable_mergeable), mib(t->achievable),
-		mib(t->ksm_saved + t->ksm_zero_pages), t->ksm_sites, t->ksm_frames, t->ksm_zero_pages);
+		pages_mib(t->mergeable_sites), pages_mib(t->saveable_mergeable), pages_mib(t->achievable),
+		pages_mib(metrics_saved(t)), t->ksm_sites, t->ksm_frames, t->ksm_zero_pages);
 	if (!isnan(t->effectiveness))
 		fprintf(f, ": effectiveness %.1f%% of saveable_mergeable", 100 * t->effectiveness);
 	if (s->subpage)

@@ -168,32 +168,28 @@ void snapshot_json(struct jw *w, const struct snapshot *s)
 	jw_obj_end(w);
 }
 
-static double mib(double pages)
-{
-	return pages * 4096.0 / (1 << 20);
-}
 
 void snapshot_text(FILE *f, const struct snapshot *s)
 {
 	const struct metrics *t = &s->total;
 
 	fprintf(f, "[%8.1fs] KSM saved %.1f MiB, full scans %llu, ksmd %.1f%% CPU; merges %.0f/s, COW breaks %.0f/s\n",
-		s->uptime, mib((double)ksm_state_saved(&s->ksm)), (unsigned long long)s->full_scans,
+		s->uptime, pages_mib((double)ksm_state_saved(&s->ksm)), (unsigned long long)s->full_scans,
 		isnan(s->ksmd_cpu_percent) ? 0 : s->ksmd_cpu_percent, s->merges_rate, s->unmerges_rate);
 	if (!s->have_pass) {
-		fprintf(f, "           first pass under way: %.1f MiB examined at %.0f MiB/s\n", mib((double)s->pass_pages),
+		fprintf(f, "           first pass under way: %.1f MiB examined at %.0f MiB/s\n", pages_mib((double)s->pass_pages),
 			s->scan_rate_mib);
 		return;
 	}
 	fprintf(f, "           saveable %.1f of %.1f MiB (zero %.1f, self %.1f, inter %.1f); mergeable %.1f, "
 		   "KSM saves %.1f",
-		mib(t->saveable), mib(t->sites), mib(t->saveable_zero), mib(t->saveable_self), mib(t->saveable_inter),
-		mib(t->saveable_mergeable), mib(t->ksm_saved + t->ksm_zero_pages));
+		pages_mib(t->saveable), pages_mib(t->sites), pages_mib(t->saveable_zero), pages_mib(t->saveable_self),
+		pages_mib(t->saveable_inter), pages_mib(t->saveable_mergeable), pages_mib(metrics_saved(t)));
 	if (!isnan(t->effectiveness))
 		fprintf(f, " (%.0f%% effective)", 100 * t->effectiveness);
-	fprintf(f, "\n           missed %.1f MiB:", mib(s->ctotal.missed_total));
+	fprintf(f, "\n           missed %.1f MiB:", pages_mib(s->ctotal.missed_total));
 	for (int r = 0; r < MISS__MAX; r++)
 		if (s->ctotal.missed[r] > 0)
-			fprintf(f, " %s %.1f", miss_names[r], mib(s->ctotal.missed[r]));
+			fprintf(f, " %s %.1f", miss_names[r], pages_mib(s->ctotal.missed[r]));
 	fprintf(f, "\n");
 }
