@@ -24,6 +24,29 @@ void metrics_json(struct jw *w, const struct metrics *m, bool subpage)
 	jw_obj_end(w);
 }
 
+void group_names_json(struct jw *w, const char *key, const uint32_t *pids, size_t npids, const char *comm)
+{
+	jw_kstr(w, "key", key);
+	jw_key(w, "pids");
+	jw_arr_begin(w);
+	for (size_t i = 0; i < npids; i++)
+		jw_u64(w, pids[i]);
+	jw_arr_end(w);
+	jw_kstr(w, "comm", comm);
+}
+
+void regions_json(struct jw *w, const struct metrics *regions, bool subpage)
+{
+	jw_obj_begin(w);
+	for (int k = 0; k < REG__MAX; k++) {
+		jw_key(w, region_names[k]);
+		jw_obj_begin(w);
+		metrics_json(w, &regions[k], subpage);
+		jw_obj_end(w);
+	}
+	jw_obj_end(w);
+}
+
 void scan_report_json(struct jw *w, const struct scan_report *r)
 {
 	const struct scanner *s = r->s;
@@ -38,28 +61,17 @@ void scan_report_json(struct jw *w, const struct scan_report *r)
 	jw_key(w, "groups");
 	jw_arr_begin(w);
 	for (uint32_t g = 0; g < s->ngroups; g++) {
+		const struct group_info *gi = &s->groups[g];
+
 		jw_obj_begin(w);
-		jw_kstr(w, "key", s->groups[g].key);
-		jw_key(w, "pids");
-		jw_arr_begin(w);
-		for (size_t i = 0; i < s->groups[g].npids; i++)
-			jw_u64(w, s->groups[g].pids[i]);
-		jw_arr_end(w);
-		jw_kstr(w, "comm", s->groups[g].comm);
+		group_names_json(w, gi->key, gi->pids, gi->npids, gi->comm);
 		metrics_json(w, &r->m->groups[g], s->subpage);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
 
 	jw_key(w, "regions");
-	jw_obj_begin(w);
-	for (int k = 0; k < REG__MAX; k++) {
-		jw_key(w, region_names[k]);
-		jw_obj_begin(w);
-		metrics_json(w, &r->m->regions[k], s->subpage);
-		jw_obj_end(w);
-	}
-	jw_obj_end(w);
+	regions_json(w, r->m->regions, s->subpage);
 
 	jw_key(w, "ksm");
 	ksm_state_json(r->ksm, w);

@@ -22,6 +22,10 @@ struct scan_report {
 
 /* subpage: false leaves the sub-page figures out as null (sampled scans do not estimate them). */
 void metrics_json(struct jw *w, const struct metrics *m, bool subpage);
+/* The members that name a group: key, pids, comm. */
+void group_names_json(struct jw *w, const char *key, const uint32_t *pids, size_t npids, const char *comm);
+/* An object of one metrics object per region type (regions[REG__MAX]), named as region_names. */
+void regions_json(struct jw *w, const struct metrics *regions, bool subpage);
 void scan_report_json(struct jw *w, const struct scan_report *r);
 /* The members of a `races` object (the caller opens and closes it). */
 void races_fields_json(struct jw *w, const struct scan_races *r);

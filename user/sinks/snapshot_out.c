@@ -4,7 +4,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "scanner/regions.h"
 #include "sinks/scan_out.h"
 
 const char *top_missed_reason(const struct corr_metrics *c)
@@ -79,13 +78,7 @@ void snapshot_json(struct jw *w, const struct snapshot *s)
 		const struct group_live *gl = &s->groups[g];
 
 		jw_obj_begin(w);
-		jw_kstr(w, "key", gl->key);
-		jw_key(w, "pids");
-		jw_arr_begin(w);
-		for (size_t i = 0; i < gl->npids; i++)
-			jw_u64(w, gl->pids[i]);
-		jw_arr_end(w);
-		jw_kstr(w, "comm", gl->comm);
+		group_names_json(w, gl->key, gl->pids, gl->npids, gl->comm);
 		metrics_json(w, &gl->m, s->subpage);
 		missed_json(w, &gl->c);
 		jw_ku64(w, "merges", gl->merges);
@@ -98,18 +91,10 @@ void snapshot_json(struct jw *w, const struct snapshot *s)
 	jw_arr_end(w);
 
 	jw_key(w, "regions");
-	if (s->have_pass) {
-		jw_obj_begin(w);
-		for (int k = 0; k < REG__MAX; k++) {
-			jw_key(w, region_names[k]);
-			jw_obj_begin(w);
-			metrics_json(w, &s->regions[k], s->subpage);
-			jw_obj_end(w);
-		}
-		jw_obj_end(w);
-	} else {
+	if (s->have_pass)
+		regions_json(w, s->regions, s->subpage);
+	else
 		jw_null(w);
-	}
 
 	jw_key(w, "ksm");
 	ksm_state_json(&s->ksm, w);
