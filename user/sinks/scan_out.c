@@ -155,6 +155,13 @@ static void row(FILE *f, const char *name, const char *comm, const struct metric
 		pages_mib(m->saveable_mergeable), eff);
 }
 
+/* The columns of row(), after a blank line. */
+static void header(FILE *f, const char *name, const char *comm)
+{
+	fprintf(f, "\n%-12s %-16s %9s %7s %7s %7s %7s %9s %9s %6s\n", name, comm, "ANON_MiB", "SAVE%", "SELF%", "INTER%",
+		"ZERO%", "KSM_MiB", "MERG_MiB", "EFF");
+}
+
 void scan_report_text(FILE *f, const struct scan_report *r)
 {
 	const struct scanner *s = r->s;
@@ -189,8 +196,7 @@ void scan_report_text(FILE *f, const struct scan_report *r)
 			   " pages vanished, %" PRIu64 " changed during the read\n",
 			s->races.exited, s->races.unreadable, s->races.vanished_pages, s->races.changed_pages);
 
-	fprintf(f, "\n%-12s %-16s %9s %7s %7s %7s %7s %9s %9s %6s\n", "GROUP", "COMM", "ANON_MiB", "SAVE%",
-		"SELF%", "INTER%", "ZERO%", "KSM_MiB", "MERG_MiB", "EFF");
+	header(f, "GROUP", "COMM");
 	if (order) {
 		for (uint32_t g = 0; g < s->ngroups; g++)
 			order[g] = g;
@@ -200,8 +206,7 @@ void scan_report_text(FILE *f, const struct scan_report *r)
 			row(f, s->groups[order[i]].key, s->groups[order[i]].comm, &r->m->groups[order[i]]);
 		free(order);
 	}
-	fprintf(f, "\n%-12s %-16s %9s %7s %7s %7s %7s %9s %9s %6s\n", "REGION", "", "ANON_MiB", "SAVE%",
-		"SELF%", "INTER%", "ZERO%", "KSM_MiB", "MERG_MiB", "EFF");
+	header(f, "REGION", "");
 	for (int k = 0; k < REG__MAX; k++)
 		row(f, region_names[k], "", &r->m->regions[k]);
 	fprintf(f, "\nSAVE%% = saveable/sites; EFF = (ksm_saved + ksm_zero_pages) / saveable_mergeable\n");
