@@ -38,7 +38,7 @@ struct pair_counts {
  *   kind         the value of the family's `kind` label, or NULL for none
  *   help         the family's HELP text, or NULL for a further kind of a family already described
  */
-#define KS_METRICS(X)                                                                                                 \
+#define KS_METRICS(X)                                                                                                \
 	X(sites, 0, "ksmscope_sites_pages", NULL,                                                                    \
 	  "Present private anonymous pages of the targets (sites), from the last pass.")                             \
 	X(frames, 1, "ksmscope_frames_pages", NULL, "Distinct physical frames behind the sites.")                    \
@@ -61,7 +61,8 @@ struct pair_counts {
 	  "Pages KSM saves (ksm_sites - ksm_frames), live; zero-page merges not included.")                          \
 	X(ksm_zero_pages, 17, "ksmscope_ksm_zero_pages", NULL,                                                       \
 	  "Sites KSM merged into the zero page (use_zero_pages=1), live.")                                           \
-	X(achievable, 12, "ksmscope_achievable_pages", NULL, "Mergeable saving KSM can make under max_page_sharing.") \
+	X(achievable, 12, "ksmscope_achievable_pages", NULL,                                                         \
+	  "Mergeable saving KSM can make under max_page_sharing.")                                                   \
 	X(effectiveness, 18, "ksmscope_effectiveness_ratio", NULL,                                                   \
 	  "(ksm_saved + ksm_zero_pages) / mergeable saveable pages; NaN when nothing mergeable is saveable.")        \
 	X(thp_sites, 13, "ksmscope_thp_sites_pages", NULL, "Sites inside transparent huge pages.")
@@ -112,6 +113,7 @@ static inline double pages_mib(double pages)
 {
 	return pages * 4096.0 / (1 << 20);
 }
+
 /* 0 or -ENOMEM. */
 int model_compute(const struct model_input *in, struct model_out *out);
 /*
