@@ -262,6 +262,10 @@ static void test_hash_chunks(void)
 	memset(a, 0, sizeof(a));
 	CHECK(hash_page(&h, a, ca) == h.zero_page);
 	CHECK(ca[chunk_slot(2, 4)] == h.zero_chunks[chunk_slot(2, 0)]);
+	/* the zero page as each kind of scan hashes it */
+	CHECK(hasher_zero(&h, true) == hash_page(&h, a, NULL));
+	CHECK(hasher_zero(&h, false) == hash_page_fast(&h, a));
+	CHECK(hasher_zero(&h, true) != hasher_zero(&h, false));
 	/* another key, other hashes */
 	{
 		struct hasher h2;

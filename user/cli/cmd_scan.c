@@ -69,7 +69,6 @@ int cmd_scan(int argc, char **argv)
 	struct ksm_state ksm;
 	struct model_out mo = { 0 };
 	struct metrics se = { 0 };
-	struct model_input mi;
 	uint32_t sample, *pids = NULL;
 	size_t npids = 0;
 	bool json = false, freeze = false, subpage = false, scanner_ready = false;
@@ -167,26 +166,7 @@ int cmd_scan(int argc, char **argv)
 		goto out;
 	}
 
-	mo.groups = calloc(s.ngroups ? s.ngroups : 1, sizeof(*mo.groups));
-	if (!mo.groups) {
-		ks_err("out of memory");
-		goto out;
-	}
-	mi = (struct model_input){
-		.contents = &s.contents, .frames = &s.frames,
-		.chunks = { &s.chunks[0], &s.chunks[1], &s.chunks[2], &s.chunks[3] },
-		.pairs = s.pairs, .ngroups = s.ngroups,
-		.max_page_sharing = ksm_state_num(&ksm, "max_page_sharing") > 0
-					    ? (uint64_t)ksm_state_num(&ksm, "max_page_sharing") : 256,
-		.use_zero_pages = ksm_state_num(&ksm, "use_zero_pages") == 1,
-		.weight = sample,
-		.classes = &s.classes,
-	};
-	if (model_compute(&mi, &mo)) {
-		ks_err("out of memory");
-		goto out;
-	}
-	if (model_standard_errors(&mi, &se)) {
+	if (scanner_model(&s, &ksm, &mo, &se)) {
 		ks_err("out of memory");
 		goto out;
 	}

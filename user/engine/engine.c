@@ -44,6 +44,15 @@ struct pass_result {
 	double seconds, ended; /* engine seconds */
 };
 
+/* The counters an interval's rates are differences of: read at each snapshot, kept for the next. */
+struct readings {
+	double t;                  /* engine seconds */
+	uint64_t merges, unmerges; /* the tracer's */
+	double ksmd_cpu;           /* ksmd's CPU seconds; < 0 unknown */
+	int64_t pages_scanned;     /* KSM's pages_scanned; < 0 unknown (kept as 0) */
+	double self_cpu;           /* our CPU seconds */
+};
+
 struct engine {
 	struct engine_opts *o;
 	struct evsource src;
@@ -74,11 +83,11 @@ struct engine {
 	uint64_t passes;
 	struct pidtab pidev; /* struct pid_events: KSM events per process */
 	struct latency_hist lat;
-	uint64_t merges, zero_merges, unmerges, prev_merges, prev_unmerges;
+	uint64_t merges, zero_merges, unmerges;
+	struct readings prev; /* at the last snapshot (or the start) */
 	int ksmd_pid;
-	double ksmd_prev_cpu, prev_t, prev_self_cpu, last_scan_change_t, full_scan_seconds;
-	uint64_t prev_pages_scanned, last_full_scans, full_scans_base;
-	bool have_prev;
+	double last_scan_change_t, full_scan_seconds;
+	uint64_t last_full_scans, full_scans_base;
 	/* the scan thread's */
 	double tokens, refill_t;
 	/* the correlator's last results: recomputed when something changed, within a CPU budget */
@@ -176,25 +185,6 @@ static int on_site(void *ctx, const struct site_rec *r)
 	return err;
 }
 
-static int model_of(struct scanner *s, struct pass_result *p, const struct ksm_state *ksm, uint32_t sample)
-{
-	int64_t mps = ksm_state_num(ksm, "max_page_sharing");
-	struct model_input mi = {
-		.contents = &s->contents, .frames = &s->frames,
-		.chunks = { &s->chunks[0], &s->chunks[1], &s->chunks[2], &s->chunks[3] },
-		.pairs = s->pairs, .ngroups = s->ngroups,
-		.max_page_sharing = mps > 0 ? (uint64_t)mps : 256,
-		.use_zero_pages = ksm_state_num(ksm, "use_zero_pages") == 1,
-		.weight = sample,
-		.classes = &s->classes,
-	};
-
-	p->mo.groups = calloc(s->ngroups ? s->ngroups : 1, sizeof(*p->mo.groups));
-	if (!p->mo.groups || model_compute(&mi, &p->mo) || model_standard_errors(&mi, &p->se))
-		return -ENOMEM;
-	return 0;
-}
-
 struct hash_acc {
 	struct hash_rec *r;
 	size_t n, cap;
@@ -227,7 +217,7 @@ static int by_hash_group(const void *a, const void *b)
 /* The pass's fingerprint to the on_hashes hook: (content, group, sites), sorted. */
 static int give_hashes(struct engine *E, struct scanner *s)
 {
-	struct hash_acc a = { .zero = s->subpage ? s->h.zero_page : s->h.zero_page_fast };
+	struct hash_acc a = { .zero = hasher_zero(&s->h, s->subpage) };
 	size_t m = 0;
 	int err;
 
@@ -249,6 +239,62 @@ static int give_hashes(struct engine *E, struct scanner *s)
 	return err ? -ECANCELED : 0;
 }
 
+/* Every target into the scanner's indexes, paced. 0, -EINTR when stopped, other -errno. */
+static int scan_targets(struct engine *E, struct scanner *s, const uint32_t *pids, size_t n)
+{
+	int err = 0;
+
+	atomic_store(&E->pass_pages, 0);
+	pthread_mutex_lock(&E->mu);
+	corr_pass_begin(&E->corr);
+	pthread_mutex_unlock(&E->mu);
+	for (size_t i = 0; i < n && !E->scan_stop; i++) {
+		uint64_t examined = s->cost.pages;
+
+		err = scanner_scan_pid(s, pids[i]);
+		/* processes with memory pay for their smaps walk too; kernel threads have none */
+		if (s->cost.pages > examined)
+			take_tokens(E, PROC_COST_PAGES);
+		if (err == -ESRCH || err == -EACCES)
+			err = 0; /* counted in races */
+		if (err && err != -ENOMEM && err != -EINTR) {
+			/* one odd process (an I/O error reading it) must not stop the engine */
+			ks_warn("pid %u: %s: left out of this pass", pids[i], strerror(-err));
+			err = 0;
+		}
+		if (err)
+			break;
+	}
+	scanner_finish(s);
+	return !err && E->scan_stop ? -EINTR : err;
+}
+
+/*
+ * The finished pass, with the scanner's groups, to the main thread, which
+ * adopts it (and the correlator's new sites) before the next pass begins.
+ */
+static void hand_over(struct engine *E, struct scanner *s, struct pass_result *p, double t0)
+{
+	p->groups = s->groups;
+	p->ngroups = s->ngroups;
+	s->groups = NULL;
+	s->ngroups = 0;
+	p->races = s->races;
+	p->pages = atomic_load(&E->pass_pages);
+	p->ended = engine_now(E);
+	p->seconds = p->ended - t0;
+	pthread_mutex_lock(&E->mu);
+	E->incoming = p;
+	while (E->incoming && !E->closing)
+		pthread_cond_wait(&E->cv, &E->mu);
+	if (E->incoming) { /* closing: never adopted */
+		E->incoming = NULL;
+		corr_pass_abort(&E->corr);
+		pass_free(p);
+	}
+	pthread_mutex_unlock(&E->mu);
+}
+
 /* One walk of the targets. 0, -EINTR when stopped, other -errno. */
 static int run_pass(struct engine *E)
 {
@@ -265,69 +311,25 @@ static int run_pass(struct engine *E)
 	if (scope_select(sc, &pids, &n))
 		return -EINVAL;
 	err = scanner_init(&s, sc->gb, sc->sample, true);
-	if (err)
-		goto out;
-	s.h = E->h;
-	s.subpage = E->o->subpage;
-	s.stop = &E->scan_stop;
-	s.hooks = &hooks;
-	atomic_store(&E->pass_pages, 0);
-	pthread_mutex_lock(&E->mu);
-	corr_pass_begin(&E->corr);
-	pthread_mutex_unlock(&E->mu);
-	for (size_t i = 0; i < n && !E->scan_stop; i++) {
-		uint64_t examined = s.cost.pages;
-
-		err = scanner_scan_pid(&s, pids[i]);
-		/* processes with memory pay for their smaps walk too; kernel threads have none */
-		if (s.cost.pages > examined)
-			take_tokens(E, PROC_COST_PAGES);
-		if (err == -ESRCH || err == -EACCES)
-			err = 0; /* counted in races */
-		if (err && err != -ENOMEM && err != -EINTR) {
-			/* one odd process (an I/O error reading it) must not stop the engine */
-			ks_warn("pid %u: %s: left out of this pass", pids[i], strerror(-err));
-			err = 0;
-		}
-		if (err)
-			break;
+	if (!err) {
+		s.h = E->h;
+		s.subpage = E->o->subpage;
+		s.stop = &E->scan_stop;
+		s.hooks = &hooks;
+		err = scan_targets(E, &s, pids, n);
 	}
-	scanner_finish(&s);
-	if (!err && E->scan_stop)
-		err = -EINTR;
 	if (!err && E->o->on_hashes)
 		err = give_hashes(E, &s);
 	if (!err)
 		err = ksm_state_read(KSM_SYSFS, &ksm);
 	if (!err) {
 		p = calloc(1, sizeof(*p));
-		err = p ? model_of(&s, p, &ksm, sc->sample) : -ENOMEM;
+		err = p ? scanner_model(&s, &ksm, &p->mo, &p->se) : -ENOMEM;
 	}
 	if (!err) {
-		/* the groups go with the pass */
-		p->groups = s.groups;
-		p->ngroups = s.ngroups;
-		s.groups = NULL;
-		s.ngroups = 0;
-		p->races = s.races;
-		p->pages = atomic_load(&E->pass_pages);
-		p->ended = engine_now(E);
-		p->seconds = p->ended - t0;
-		pthread_mutex_lock(&E->mu);
-		/* the main thread adopts it (and the correlator's new sites) before the next pass begins */
-		E->incoming = p;
-		while (E->incoming && !E->closing)
-			pthread_cond_wait(&E->cv, &E->mu);
-		if (E->incoming) { /* closing: never adopted */
-			E->incoming = NULL;
-			corr_pass_abort(&E->corr);
-			pass_free(p);
-		}
-		pthread_mutex_unlock(&E->mu);
+		hand_over(E, &s, p, t0);
 		p = NULL;
-	}
-out:
-	if (err) {
+	} else {
 		pthread_mutex_lock(&E->mu);
 		corr_pass_abort(&E->corr);
 		pthread_mutex_unlock(&E->mu);
@@ -529,8 +531,7 @@ static void overlay(struct metrics *m, const struct corr_metrics *c)
 	m->ksm_frames = c->ksm_frames;
 	m->ksm_saved = c->ksm_saved;
 	m->ksm_zero_pages = c->ksm_zero_pages;
-	m->effectiveness = m->saveable_mergeable > 0 ? (m->ksm_saved + m->ksm_zero_pages) / m->saveable_mergeable
-						     : NAN;
+	m->effectiveness = metrics_effectiveness(m);
 }
 
 /*
@@ -562,106 +563,149 @@ static int correlate(struct engine *E, uint64_t fs, double now)
 	return 0;
 }
 
-static int take_snapshot(struct engine *E, struct snapshot *s, uint64_t seq)
+/* The snapshot's clock, and what it was taken under. */
+static void snapshot_head(const struct engine *E, struct snapshot *s, uint64_t seq, double now)
 {
-	double now = engine_now(E), dt = E->have_prev ? now - E->prev_t : 0;
-	struct pass_result *p = E->pass;
-	uint64_t fs = atomic_load(&E->full_scans);
-	int64_t scanned;
-	double kcpu, scpu;
-	int err = 0;
+	struct timespec ts;
 
-	memset(s, 0, sizeof(*s));
+	clock_gettime(CLOCK_REALTIME, &ts);
 	s->seq = seq;
-	{
-		struct timespec ts;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		s->time = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-	}
+	s->time = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 	s->uptime = now;
-	s->interval = dt;
+	s->interval = now - E->prev.t;
 	s->sample = E->o->sc.sample;
 	s->scan_rate_mib = E->o->scan_rate_mib;
 	s->passes = E->passes;
 	s->pass_pages = atomic_load(&E->pass_pages);
-	if (p) {
-		s->pass_progress = p->pages ? fmin(1.0, (double)s->pass_pages / (double)p->pages) : 0;
-		s->have_pass = true;
-		s->pass_seconds = p->seconds;
-		s->pass_age = now - p->ended;
-		s->races = p->races;
-		s->total = p->mo.total;
-		s->subpage = E->o->subpage;
-		s->se = p->se;
-		memcpy(s->regions, p->mo.regions, sizeof(s->regions));
-		s->ngroups = p->ngroups;
-		if (p->ngroups > E->cap_live || !E->glive) {
-			uint32_t cap = p->ngroups ? p->ngroups : 1; /* a pass may find no process at all */
-
-			free(E->glive);
-			free(E->cgroups);
-			E->glive = calloc(cap, sizeof(*E->glive));
-			E->cgroups = calloc(cap, sizeof(*E->cgroups));
-			if (!E->glive || !E->cgroups) {
-				E->cap_live = 0;
-				return -ENOMEM;
-			}
-			E->cap_live = cap;
-			E->adopted = true; /* fresh arrays: fill them */
-		}
-		memset(E->glive, 0, p->ngroups * sizeof(*E->glive));
-		err = correlate(E, fs, now);
-		if (err)
-			return err;
-		s->ctotal = E->ctotal;
-		s->actual_age = now - E->computed_t;
-		overlay(&s->total, &s->ctotal);
-		s->groups = E->glive;
-		for (uint32_t g = 0; g < p->ngroups; g++) {
-			struct group_live *gl = &E->glive[g];
-
-			gl->key = p->groups[g].key;
-			gl->comm = p->groups[g].comm;
-			gl->pids = p->groups[g].pids;
-			gl->npids = p->groups[g].npids;
-			gl->m = p->mo.groups[g];
-			gl->c = E->cgroups[g];
-			overlay(&gl->m, &gl->c);
-			sum_pids(E, gl->pids, gl->npids, gl, dt);
-		}
-	}
+	s->full_scans = atomic_load(&E->full_scans);
 	s->corr_sites = E->corr.n + E->corr.nx;
-	err = ksm_state_read(KSM_SYSFS, &s->ksm);
+}
+
+/* The last pass's potential, as the model computed it. */
+static void snapshot_potential(const struct engine *E, const struct pass_result *p, struct snapshot *s)
+{
+	s->have_pass = true;
+	s->subpage = E->o->subpage;
+	s->pass_progress = p->pages ? fmin(1.0, (double)s->pass_pages / (double)p->pages) : 0;
+	s->pass_seconds = p->seconds;
+	s->pass_age = s->uptime - p->ended;
+	s->races = p->races;
+	s->total = p->mo.total;
+	s->se = p->se;
+	memcpy(s->regions, p->mo.regions, sizeof(s->regions));
+	s->ngroups = p->ngroups;
+}
+
+/* Room for n groups' live figures, zeroed; fresh arrays are to be filled at once. 0 or -ENOMEM. */
+static int live_room(struct engine *E, uint32_t n)
+{
+	if (n > E->cap_live || !E->glive) {
+		uint32_t cap = n ? n : 1; /* a pass may find no process at all */
+
+		free(E->glive);
+		free(E->cgroups);
+		E->glive = calloc(cap, sizeof(*E->glive));
+		E->cgroups = calloc(cap, sizeof(*E->cgroups));
+		if (!E->glive || !E->cgroups) {
+			E->cap_live = 0;
+			return -ENOMEM;
+		}
+		E->cap_live = cap;
+		E->adopted = true; /* fresh arrays: fill them */
+	}
+	memset(E->glive, 0, n * sizeof(*E->glive));
+	return 0;
+}
+
+/* The actual saving and missed reasons over the pass's potential, in total and per group. 0 or -ENOMEM. */
+static int snapshot_actual(struct engine *E, const struct pass_result *p, struct snapshot *s)
+{
+	double dt = s->interval;
+	int err = live_room(E, p->ngroups);
+
+	if (!err)
+		err = correlate(E, s->full_scans, s->uptime);
 	if (err)
 		return err;
+	s->ctotal = E->ctotal;
+	s->actual_age = s->uptime - E->computed_t;
+	overlay(&s->total, &s->ctotal);
+	s->groups = E->glive;
+	for (uint32_t g = 0; g < p->ngroups; g++) {
+		struct group_live *gl = &E->glive[g];
+
+		gl->key = p->groups[g].key;
+		gl->comm = p->groups[g].comm;
+		gl->pids = p->groups[g].pids;
+		gl->npids = p->groups[g].npids;
+		gl->m = p->mo.groups[g];
+		gl->c = E->cgroups[g];
+		overlay(&gl->m, &gl->c);
+		sum_pids(E, gl->pids, gl->npids, gl, dt);
+	}
+	return 0;
+}
+
+/* KSM's state, the tracer's counters and the CPU counters the rates come from. 0 or -errno. */
+static int read_counters(struct engine *E, struct snapshot *s, struct readings *r)
+{
+	int err = ksm_state_read(KSM_SYSFS, &s->ksm);
+
+	if (err)
+		return err;
+	r->merges = E->merges;
+	r->unmerges = E->unmerges;
+	r->ksmd_cpu = E->ksmd_pid ? proc_cpu_seconds((uint32_t)E->ksmd_pid) : -1;
+	r->pages_scanned = ksm_state_num(&s->ksm, "pages_scanned");
+	evsource_counters(&E->src, &s->drops, &s->cow_faults, &s->cow_untracked, &(uint64_t){ 0 });
+	r->self_cpu = proc_self_cpu_seconds();
+	s->self_rss_kb = proc_self_rss_kb();
+	return 0;
+}
+
+/* What the tracer, KSM and ksmd did over the interval (r against the last readings), and at what cost. */
+static void snapshot_rates(const struct engine *E, struct snapshot *s, const struct readings *r)
+{
+	const struct readings *p = &E->prev;
+	double dt = s->interval;
+
 	s->merges = E->merges;
 	s->zero_merges = E->zero_merges;
 	s->unmerges = E->unmerges;
-	s->merges_rate = dt > 0 ? (double)(E->merges - E->prev_merges) / dt : 0;
-	s->unmerges_rate = dt > 0 ? (double)(E->unmerges - E->prev_unmerges) / dt : 0;
+	s->merges_rate = dt > 0 ? (double)(r->merges - p->merges) / dt : 0;
+	s->unmerges_rate = dt > 0 ? (double)(r->unmerges - p->unmerges) / dt : 0;
 	s->latency = E->lat;
-	s->full_scans = fs;
 	s->full_scan_seconds = E->full_scan_seconds;
-	kcpu = E->ksmd_pid ? proc_cpu_seconds((uint32_t)E->ksmd_pid) : -1;
-	s->ksmd_cpu_seconds = kcpu >= 0 ? kcpu : NAN;
-	s->ksmd_cpu_percent = kcpu >= 0 && dt > 0 ? 100.0 * (kcpu - E->ksmd_prev_cpu) / dt : NAN;
-	scanned = ksm_state_num(&s->ksm, "pages_scanned");
-	s->pages_scanned_rate = scanned >= 0 && dt > 0 ? (double)((uint64_t)scanned - E->prev_pages_scanned) / dt : NAN;
-	s->saved_per_ksmd_cpu_second = kcpu > 0 ? (double)ksm_state_saved(&s->ksm) / kcpu : NAN;
-	evsource_counters(&E->src, &s->drops, &s->cow_faults, &s->cow_untracked, &(uint64_t){ 0 });
-	scpu = proc_self_cpu_seconds();
-	s->self_cpu_seconds = scpu;
-	s->self_cpu_percent = dt > 0 ? 100.0 * (scpu - E->prev_self_cpu) / dt : NAN;
-	s->self_rss_kb = proc_self_rss_kb();
+	s->ksmd_cpu_seconds = r->ksmd_cpu >= 0 ? r->ksmd_cpu : NAN;
+	s->ksmd_cpu_percent = r->ksmd_cpu >= 0 && dt > 0 ? 100.0 * (r->ksmd_cpu - p->ksmd_cpu) / dt : NAN;
+	s->pages_scanned_rate = r->pages_scanned >= 0 && dt > 0
+					? (double)((uint64_t)r->pages_scanned - (uint64_t)p->pages_scanned) / dt
+					: NAN;
+	s->saved_per_ksmd_cpu_second = r->ksmd_cpu > 0 ? (double)ksm_state_saved(&s->ksm) / r->ksmd_cpu : NAN;
+	s->self_cpu_seconds = r->self_cpu;
+	s->self_cpu_percent = dt > 0 ? 100.0 * (r->self_cpu - p->self_cpu) / dt : NAN;
+}
 
-	E->prev_t = now;
-	E->have_prev = true;
-	E->prev_merges = E->merges;
-	E->prev_unmerges = E->unmerges;
-	E->ksmd_prev_cpu = kcpu;
-	E->prev_pages_scanned = scanned >= 0 ? (uint64_t)scanned : 0;
-	E->prev_self_cpu = scpu;
+static int take_snapshot(struct engine *E, struct snapshot *s, uint64_t seq)
+{
+	struct readings r = { .t = engine_now(E) };
+	int err = 0;
+
+	memset(s, 0, sizeof(*s));
+	snapshot_head(E, s, seq, r.t);
+	if (E->pass) {
+		snapshot_potential(E, E->pass, s);
+		err = snapshot_actual(E, E->pass, s);
+	}
+	if (!err)
+		err = read_counters(E, s, &r);
+	if (err)
+		return err;
+	snapshot_rates(E, s, &r);
+	/* the next interval's rates are taken from here */
+	E->prev = r;
+	if (E->prev.pages_scanned < 0)
+		E->prev.pages_scanned = 0;
 	roll_pid_counts(E);
 	return 0;
 }
@@ -690,92 +734,36 @@ static void watch_full_scans(struct engine *E)
 	atomic_store(&E->full_scans, mono);
 }
 
-int engine_run(struct engine_opts *o, engine_sink sink, void *ctx, volatile sig_atomic_t *stop)
+/* Everything but the threads: the hash key, the correlator, ksmd, the counters' first readings. 0 or -1 (said). */
+static int engine_init(struct engine *E, struct engine_opts *o)
 {
-	struct engine *E = calloc(1, sizeof(*E));
-	const struct evsource_ops ops = { E, on_event, on_gone };
-	struct snapshot snap;
-	uint64_t seq = 0;
-	double next_tick;
-	int ret = -1, err;
-
-	if (!E) {
-		ks_err("out of memory");
-		return -1;
-	}
-	/*
-	 * Every pass allocates and frees arrays of tens of MiB. glibc raises its mmap
-	 * threshold after the first such free, then serves them from a heap that
-	 * fragments: RSS grew by a pass's size every pass (measured: 45 -> 222 MiB in
-	 * 14 passes of 1 GiB). A fixed threshold keeps big arrays in mmap: flat.
-	 */
-	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	E->o = o;
 	E->t0_ns = now_mono_ns();
 	E->full_scan_seconds = NAN;
 	pthread_mutex_init(&E->mu, NULL);
 	pthread_cond_init(&E->cv, NULL);
 	/* one key for the whole run: passes are joined by their hashes */
-	if (o->have_key)
+	if (o->have_key) {
 		hasher_init_key(&E->h, o->key);
-	else if (hasher_init(&E->h)) {
+	} else if (hasher_init(&E->h)) {
 		ks_err("cannot get random bytes for the hash key");
-		goto out;
+		return -1;
 	}
-	if (corr_init(&E->corr, o->sc.sample, o->subpage ? E->h.zero_page : E->h.zero_page_fast) || pidtab_init(&E->pidev, sizeof(struct pid_events), 1024) ||
+	if (corr_init(&E->corr, o->sc.sample, hasher_zero(&E->h, o->subpage)) || pidtab_init(&E->pidev, sizeof(struct pid_events), 1024) ||
 	    kvtab_init(&E->known, 16) || kvtab_init(&E->freed, 16)) {
 		ks_err("out of memory");
-		goto out;
+		return -1;
 	}
 	E->ksmd_pid = (int)proc_find_comm("ksmd"); /* a kernel thread, child of kthreadd */
-	E->ksmd_prev_cpu = E->ksmd_pid ? proc_cpu_seconds((uint32_t)E->ksmd_pid) : 0;
+	E->prev.ksmd_cpu = E->ksmd_pid ? proc_cpu_seconds((uint32_t)E->ksmd_pid) : 0;
 	if (read_u64_file(KSM_SYSFS "/full_scans", &E->last_full_scans) == 0)
 		atomic_store(&E->full_scans, E->last_full_scans);
-	if (evsource_start(&E->src, &o->lo, &o->sc.t, &ops))
-		goto out;
-	if (pthread_create(&E->th, NULL, scan_main, E)) {
-		ks_err("cannot start the scan thread");
-		goto out;
-	}
-	E->th_started = true;
-	/* the first snapshot's rates cover the time since attach */
-	E->prev_t = engine_now(E);
-	E->have_prev = true;
-	E->prev_self_cpu = proc_self_cpu_seconds();
-	next_tick = engine_now(E) + o->interval;
-	while (!*stop) {
-		double now = engine_now(E);
-		int wait = (int)((next_tick - now) * 1000);
+	return 0;
+}
 
-		err = evsource_poll(&E->src, wait < 0 ? 0 : wait > 50 ? 50 : wait);
-		if (err) {
-			ks_err("ring buffer poll: %s", strerror(-err));
-			goto out;
-		}
-		watch_full_scans(E);
-		pthread_mutex_lock(&E->mu);
-		err = E->scan_err;
-		pthread_mutex_unlock(&E->mu);
-		if (err) {
-			if (err != -ECANCELED) /* a hook that said why */
-				ks_err("scan: %s", strerror(-err));
-			goto out;
-		}
-		if (engine_now(E) < next_tick)
-			continue;
-		evsource_drain(&E->src);
-		if (adopt_pass(E) || take_snapshot(E, &snap, seq++)) {
-			ks_err("out of memory");
-			goto out;
-		}
-		if (sink(ctx, &snap))
-			break;
-		next_tick += o->interval;
-		if (next_tick < engine_now(E))
-			next_tick = engine_now(E) + o->interval; /* fell behind: skip, do not burst */
-	}
-	ret = 0;
-out:
+/* The scan thread stopped and joined, everything freed. */
+static void engine_free(struct engine *E)
+{
 	E->scan_stop = 1;
 	pthread_mutex_lock(&E->mu);
 	E->closing = true;
@@ -795,5 +783,84 @@ out:
 	pthread_mutex_destroy(&E->mu);
 	pthread_cond_destroy(&E->cv);
 	free(E);
+}
+
+/* The scan thread's error, said; 0 while it runs. */
+static int scan_failed(struct engine *E)
+{
+	int err;
+
+	pthread_mutex_lock(&E->mu);
+	err = E->scan_err;
+	pthread_mutex_unlock(&E->mu);
+	if (err && err != -ECANCELED) /* a hook that said why */
+		ks_err("scan: %s", strerror(-err));
+	return err;
+}
+
+/* Events as they come; every interval, a snapshot to the sink. 0 when stopped, -1 (said) on an error. */
+static int engine_loop(struct engine *E, engine_sink sink, void *ctx, volatile sig_atomic_t *stop)
+{
+	double interval = E->o->interval, next_tick = engine_now(E) + interval;
+	struct snapshot snap;
+	uint64_t seq = 0;
+
+	while (!*stop) {
+		int wait = (int)((next_tick - engine_now(E)) * 1000);
+		int err = evsource_poll(&E->src, wait < 0 ? 0 : wait > 50 ? 50 : wait);
+
+		if (err) {
+			ks_err("ring buffer poll: %s", strerror(-err));
+			return -1;
+		}
+		watch_full_scans(E);
+		if (scan_failed(E))
+			return -1;
+		if (engine_now(E) < next_tick)
+			continue;
+		evsource_drain(&E->src);
+		if (adopt_pass(E) || take_snapshot(E, &snap, seq++)) {
+			ks_err("out of memory");
+			return -1;
+		}
+		if (sink(ctx, &snap))
+			break;
+		next_tick += interval;
+		if (next_tick < engine_now(E))
+			next_tick = engine_now(E) + interval; /* fell behind: skip, do not burst */
+	}
+	return 0;
+}
+
+int engine_run(struct engine_opts *o, engine_sink sink, void *ctx, volatile sig_atomic_t *stop)
+{
+	struct engine *E = calloc(1, sizeof(*E));
+	const struct evsource_ops ops = { E, on_event, on_gone };
+	int ret = -1;
+
+	if (!E) {
+		ks_err("out of memory");
+		return -1;
+	}
+	/*
+	 * Every pass allocates and frees arrays of tens of MiB. glibc raises its mmap
+	 * threshold after the first such free, then serves them from a heap that
+	 * fragments: RSS grew by a pass's size every pass (measured: 45 -> 222 MiB in
+	 * 14 passes of 1 GiB). A fixed threshold keeps big arrays in mmap: flat.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	if (engine_init(E, o) || evsource_start(&E->src, &o->lo, &o->sc.t, &ops))
+		goto out;
+	if (pthread_create(&E->th, NULL, scan_main, E)) {
+		ks_err("cannot start the scan thread");
+		goto out;
+	}
+	E->th_started = true;
+	/* the first snapshot's rates cover the time since attach */
+	E->prev.t = engine_now(E);
+	E->prev.self_cpu = proc_self_cpu_seconds();
+	ret = engine_loop(E, sink, ctx, stop);
+out:
+	engine_free(E);
 	return ret;
 }

@@ -96,12 +96,16 @@ static void add_counts(struct metrics *m, const struct pair_counts *p)
 	m->frames += p->excl_frames;
 }
 
+double metrics_effectiveness(const struct metrics *m)
+{
+	return m->saveable_mergeable > 0 ? metrics_saved(m) / m->saveable_mergeable : NAN;
+}
+
 static void finish(struct metrics *m)
 {
 	m->saveable_self = m->isites - m->contents;
 	m->saveable_inter = m->saveable - m->saveable_self;
-	m->effectiveness = m->saveable_mergeable > 0 ? (m->ksm_saved + m->ksm_zero_pages) / m->saveable_mergeable
-						     : NAN;
+	m->effectiveness = metrics_effectiveness(m);
 }
 
 /* Totals straight from the entries: exact integers, no shares involved. */
@@ -149,8 +153,7 @@ static void totals(const struct model_input *in, struct model_out *out)
 	for (uint32_t g = 0; g < in->ngroups; g++)
 		t->saveable_self += out->groups[g].saveable_self;
 	t->saveable_inter = t->saveable - t->saveable_self;
-	t->effectiveness = t->saveable_mergeable > 0 ? (t->ksm_saved + t->ksm_zero_pages) / t->saveable_mergeable
-						     : NAN;
+	t->effectiveness = metrics_effectiveness(t);
 }
 
 int model_compute(const struct model_input *in, struct model_out *out)

@@ -29,13 +29,48 @@ struct pair_counts {
 	uint64_t excl_frames;     /* sites on a frame mapped only there (no frame index entry) */
 };
 
+/*
+ * The metrics of docs/metrics.md, each once, in the order of their JSON members:
+ * X(name, prom_rank, prom_family, kind, help)
+ *   name         its member of struct metrics and its JSON name (its standard error: name_se)
+ *   prom_rank    its place among the Prometheus gauges, from 0
+ *   prom_family  its Prometheus family
+ *   kind         the value of the family's `kind` label, or NULL for none
+ *   help         the family's HELP text, or NULL for a further kind of a family already described
+ */
+#define KS_METRICS(X)                                                                                                \
+	X(sites, 0, "ksmscope_sites_pages", NULL,                                                                    \
+	  "Present private anonymous pages of the targets (sites), from the last pass.")                             \
+	X(frames, 1, "ksmscope_frames_pages", NULL, "Distinct physical frames behind the sites.")                    \
+	X(contents, 2, "ksmscope_contents_pages", NULL, "Distinct page contents among the sites.")                   \
+	X(zero_sites, 3, "ksmscope_zero_sites_pages", NULL, "Sites whose content is all zero bytes.")                \
+	X(zero_mapped, 4, "ksmscope_zero_mapped_pages", NULL,                                                        \
+	  "Mappings of the shared zero page (already free; not KSM's).")                                             \
+	X(swapped, 5, "ksmscope_swapped_pages", NULL, "Swapped-out pages of the targets.")                           \
+	X(saveable, 6, "ksmscope_saveable_pages", "total",                                                           \
+	  "Pages identical contents could save (sites - contents), by kind.")                                        \
+	X(saveable_self, 7, "ksmscope_saveable_pages", "self", NULL)                                                 \
+	X(saveable_inter, 8, "ksmscope_saveable_pages", "inter", NULL)                                               \
+	X(saveable_zero, 9, "ksmscope_saveable_pages", "zero", NULL)                                                 \
+	X(mergeable_sites, 10, "ksmscope_mergeable_sites_pages", NULL, "Sites in VM_MERGEABLE ranges.")              \
+	X(saveable_mergeable, 11, "ksmscope_mergeable_saveable_pages", NULL,                                         \
+	  "Saveable pages within VM_MERGEABLE ranges.")                                                              \
+	X(ksm_sites, 14, "ksmscope_ksm_sites_pages", NULL, "Sites on KSM pages, live.")                              \
+	X(ksm_frames, 15, "ksmscope_ksm_frames_pages", NULL, "KSM pages behind those sites, live.")                  \
+	X(ksm_saved, 16, "ksmscope_ksm_saved_pages", NULL,                                                           \
+	  "Pages KSM saves (ksm_sites - ksm_frames), live; zero-page merges not included.")                          \
+	X(ksm_zero_pages, 17, "ksmscope_ksm_zero_pages", NULL,                                                       \
+	  "Sites KSM merged into the zero page (use_zero_pages=1), live.")                                           \
+	X(achievable, 12, "ksmscope_achievable_pages", NULL,                                                         \
+	  "Mergeable saving KSM can make under max_page_sharing.")                                                   \
+	X(effectiveness, 18, "ksmscope_effectiveness_ratio", NULL,                                                   \
+	  "(ksm_saved + ksm_zero_pages) / mergeable saveable pages; NaN when nothing mergeable is saveable.")        \
+	X(thp_sites, 13, "ksmscope_thp_sites_pages", NULL, "Sites inside transparent huge pages.")
+
 struct metrics {
-	double sites, frames, contents, zero_sites, zero_mapped, swapped;
-	double saveable, saveable_self, saveable_inter, saveable_zero;
-	double mergeable_sites, saveable_mergeable;
-	double ksm_sites, ksm_frames, ksm_saved, ksm_zero_pages;
-	double achievable, effectiveness; /* effectiveness: NaN when nothing is mergeable-saveable */
-	double thp_sites;
+#define KS_METRIC_MEMBER(name, ...) double name;
+	KS_METRICS(KS_METRIC_MEMBER)
+#undef KS_METRIC_MEMBER
 	double subpage[SUBPAGE_SIZES]; /* bytes */
 	/* sites seen in the content index (the sample): saveable_self's base */
 	double isites;
@@ -63,6 +98,21 @@ struct model_out {
 	struct metrics *groups; /* [ngroups], caller-allocated */
 	struct metrics regions[REG__MAX];
 };
+
+/* What KSM saves: ksm_saved + ksm_zero_pages (zero-page merges count as saved). */
+static inline double metrics_saved(const struct metrics *m)
+{
+	return m->ksm_saved + m->ksm_zero_pages;
+}
+
+/* (ksm_saved + ksm_zero_pages) / saveable_mergeable; NaN when nothing mergeable is saveable. */
+double metrics_effectiveness(const struct metrics *m);
+
+/* The metrics count 4 KiB pages: in MiB. */
+static inline double pages_mib(double pages)
+{
+	return pages * 4096.0 / (1 << 20);
+}
 
 /* 0 or -ENOMEM. */
 int model_compute(const struct model_input *in, struct model_out *out);

@@ -39,6 +39,14 @@ uint64_t hasher_key_of(const void *secret, size_t len);
 uint64_t hash_page(const struct hasher *h, const void *page, uint64_t *chunks);
 /* The page hash alone, one XXH3 pass: for scans without sub-page counting. Never 0. */
 uint64_t hash_page_fast(const struct hasher *h, const void *page);
+/*
+ * The hash of an all-zero page as a scan hashes its pages: hash_page's when
+ * it counts sub-page sharing, else hash_page_fast's (computed once, by hasher_init).
+ */
+static inline uint64_t hasher_zero(const struct hasher *h, bool subpage)
+{
+	return subpage ? h->zero_page : h->zero_page_fast;
+}
 /* Index into the chunk array of hash_page for size slot k and chunk i. */
 static inline int chunk_slot(int k, int i)
 {

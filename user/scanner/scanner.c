@@ -11,6 +11,7 @@
 #include "sys/pagemap.h"
 #include "sys/proc.h"
 #include "sys/procmaps.h"
+#include "sys/ksmstate.h"
 #include "scanner/regions.h"
 #include "sys/targets.h"
 #include "lib/util.h"
@@ -98,6 +99,25 @@ size_t scanner_index_bytes(const struct scanner *s)
 	return b;
 }
 
+int scanner_model(const struct scanner *s, const struct ksm_state *ksm, struct model_out *mo, struct metrics *se)
+{
+	int64_t mps = ksm_state_num(ksm, "max_page_sharing");
+	const struct model_input mi = {
+		.contents = &s->contents, .frames = &s->frames,
+		.chunks = { &s->chunks[0], &s->chunks[1], &s->chunks[2], &s->chunks[3] },
+		.pairs = s->pairs, .ngroups = s->ngroups,
+		.max_page_sharing = mps > 0 ? (uint64_t)mps : 256, /* the kernel's default */
+		.use_zero_pages = ksm_state_num(ksm, "use_zero_pages") == 1,
+		.weight = s->sample,
+		.classes = &s->classes,
+	};
+
+	mo->groups = calloc(s->ngroups ? s->ngroups : 1, sizeof(*mo->groups));
+	if (!mo->groups || model_compute(&mi, mo) || model_standard_errors(&mi, se))
+		return -ENOMEM;
+	return 0;
+}
+
 static int group_of(struct scanner *s, uint32_t pid, const char *comm, uint32_t *gid)
 {
 	char key[256];
@@ -157,11 +177,6 @@ struct proc_scan {
 	bool gone, denied;
 };
 
-static inline uint64_t zero_hash(const struct scanner *s)
-{
-	return s->subpage ? s->h.zero_page : s->h.zero_page_fast;
-}
-
 /*
  * Index one page's content (hash h) and chunks. Sampled scans (klass: the
  * page's prefix hash, or 0 for an all-zero prefix) index contents only: the
@@ -172,7 +187,7 @@ static inline uint64_t zero_hash(const struct scanner *s)
 static int index_page(struct scanner *s, uint64_t h, const uint64_t *chunks, uint32_t pair, bool mergeable,
 		      uint64_t klass)
 {
-	bool zero = h == zero_hash(s);
+	bool zero = h == hasher_zero(&s->h, s->subpage);
 	const struct index_entry *e;
 	int err;
 
@@ -198,7 +213,7 @@ static int index_page(struct scanner *s, uint64_t h, const uint64_t *chunks, uin
 /* A site KSM merged into the zero page: an all-zero page in a mergeable range. */
 static int index_add_zero(struct scanner *s, uint32_t pair)
 {
-	return index_page(s, zero_hash(s), s->h.zero_chunks, pair, true, 0);
+	return index_page(s, hasher_zero(&s->h, s->subpage), s->h.zero_chunks, pair, true, 0);
 }
 
 /*
@@ -289,7 +304,7 @@ static int collect_job(struct scanner *s, struct pool_job *j)
 			err = err < 0 ? err : 0;
 			if (!err && s->hooks) {
 				struct site_rec r = { .pid = p->pid, .group = PAIR_GROUP(j->pair),
-						      .region = PAIR_REGION(j->pair), .hash = zero_hash(s),
+						      .region = PAIR_REGION(j->pair), .hash = hasher_zero(&s->h, s->subpage),
 						      .flags = SITE_MERGEABLE | SITE_ZMERGE | SITE_HASHED };
 
 				err = s->hooks->site(s->hooks->ctx, &r);

@@ -17,6 +17,8 @@
 #include "scanner/pageread.h"
 #include "scanner/readpool.h"
 
+struct ksm_state;
+
 enum group_by { GROUP_PROCESS, GROUP_CGROUP, GROUP_COMM };
 
 struct group_info {
@@ -102,5 +104,12 @@ int scanner_scan_pid(struct scanner *s, uint32_t pid);
 size_t scanner_index_bytes(const struct scanner *s);
 /* Stop the reader threads (every job was collected by scanner_scan_pid). Call before the model. */
 void scanner_finish(struct scanner *s);
+/*
+ * The sharing model of a finished scan, under KSM's settings (max_page_sharing,
+ * use_zero_pages): the metrics into mo (mo->groups allocated here, [ngroups]:
+ * the caller frees it) and the standard errors of the estimates into se.
+ * 0 or -ENOMEM.
+ */
+int scanner_model(const struct scanner *s, const struct ksm_state *ksm, struct model_out *mo, struct metrics *se);
 
 #endif

@@ -65,40 +65,20 @@ static void sample(struct sbuf *o, const char *name, const struct who *w, const 
 	sbuf_put(o, "\n", 1);
 }
 
-/* One gauge of struct metrics, or of struct corr_metrics, per group and in total. */
+/* One gauge of struct metrics, per group and in total: its family, help and kind from KS_METRICS. */
 struct gauge {
-	const char *name, *help;
+	const char *name, *kind, *help; /* help NULL: a further kind of the family above */
 	size_t off;
-	bool corr;            /* a field of struct corr_metrics, not struct metrics */
-	const char *ek, *ev;  /* an extra label */
 };
 
-#define MG(n, f, h) { n, h, offsetof(struct metrics, f), false, NULL, NULL }
-#define MK(n, f, k, h) { n, h, offsetof(struct metrics, f), false, "kind", k }
-static const struct gauge gauges[] = {
-	MG("ksmscope_sites_pages", sites, "Present private anonymous pages of the targets (sites), from the last pass."),
-	MG("ksmscope_frames_pages", frames, "Distinct physical frames behind the sites."),
-	MG("ksmscope_contents_pages", contents, "Distinct page contents among the sites."),
-	MG("ksmscope_zero_sites_pages", zero_sites, "Sites whose content is all zero bytes."),
-	MG("ksmscope_zero_mapped_pages", zero_mapped, "Mappings of the shared zero page (already free; not KSM's)."),
-	MG("ksmscope_swapped_pages", swapped, "Swapped-out pages of the targets."),
-	MK("ksmscope_saveable_pages", saveable, "total", "Pages identical contents could save (sites - contents), by kind."),
-	MK("ksmscope_saveable_pages", saveable_self, "self", NULL),
-	MK("ksmscope_saveable_pages", saveable_inter, "inter", NULL),
-	MK("ksmscope_saveable_pages", saveable_zero, "zero", NULL),
-	MG("ksmscope_mergeable_sites_pages", mergeable_sites, "Sites in VM_MERGEABLE ranges."),
-	MG("ksmscope_mergeable_saveable_pages", saveable_mergeable, "Saveable pages within VM_MERGEABLE ranges."),
-	MG("ksmscope_achievable_pages", achievable, "Mergeable saving KSM can make under max_page_sharing."),
-	MG("ksmscope_thp_sites_pages", thp_sites, "Sites inside transparent huge pages."),
-	MG("ksmscope_ksm_sites_pages", ksm_sites, "Sites on KSM pages, live."),
-	MG("ksmscope_ksm_frames_pages", ksm_frames, "KSM pages behind those sites, live."),
-	MG("ksmscope_ksm_saved_pages", ksm_saved, "Pages KSM saves (ksm_sites - ksm_frames), live; zero-page merges not included."),
-	MG("ksmscope_ksm_zero_pages", ksm_zero_pages, "Sites KSM merged into the zero page (use_zero_pages=1), live."),
-	MG("ksmscope_effectiveness_ratio", effectiveness,
-	   "(ksm_saved + ksm_zero_pages) / mergeable saveable pages; NaN when nothing mergeable is saveable."),
-};
-#undef MG
-#undef MK
+/* in the order of their ranks */
+#define GAUGE(field, rank, family, k, h) [rank] = { family, k, h, offsetof(struct metrics, field) },
+static const struct gauge gauges[] = { KS_METRICS(GAUGE) };
+#undef GAUGE
+/* every rank once: a rank twice would not compile (-Woverride-init), a gap changes the count */
+#define ONE(...) +1
+_Static_assert(sizeof(gauges) / sizeof(gauges[0]) == 0 KS_METRICS(ONE), "KS_METRICS: prom ranks 0..n-1");
+#undef ONE
 
 static double gauge_of(const struct gauge *gg, const struct metrics *m)
 {
@@ -113,11 +93,11 @@ static void potential(struct sbuf *o, const struct snapshot *s, bool by_process)
 
 		if (gg->help)
 			family(o, gg->name, "gauge", gg->help);
-		sample(o, gg->name, &all, gg->ek, gg->ev, gauge_of(gg, &s->total));
+		sample(o, gg->name, &all, gg->kind ? "kind" : NULL, gg->kind, gauge_of(gg, &s->total));
 		for (uint32_t g = 0; g < s->ngroups; g++) {
 			struct who w = { &s->groups[g], by_process };
 
-			sample(o, gg->name, &w, gg->ek, gg->ev, gauge_of(gg, &s->groups[g].m));
+			sample(o, gg->name, &w, gg->kind ? "kind" : NULL, gg->kind, gauge_of(gg, &s->groups[g].m));
 		}
 	}
 	family(o, "ksmscope_missed_pages", "gauge",

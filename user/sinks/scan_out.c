@@ -8,20 +8,11 @@
 
 #include "scanner/regions.h"
 
-#define F(x) { #x, offsetof(struct metrics, x) }
-const struct metric_field metric_fields[] = {
-	F(sites), F(frames), F(contents), F(zero_sites), F(zero_mapped), F(swapped),
-	F(saveable), F(saveable_self), F(saveable_inter), F(saveable_zero),
-	F(mergeable_sites), F(saveable_mergeable), F(ksm_sites), F(ksm_frames), F(ksm_saved),
-	F(ksm_zero_pages), F(achievable), F(effectiveness), F(thp_sites),
-};
-#undef F
-const size_t n_metric_fields = sizeof(metric_fields) / sizeof(metric_fields[0]);
-
 void metrics_json(struct jw *w, const struct metrics *m, bool subpage)
 {
-	for (size_t i = 0; i < n_metric_fields; i++)
-		jw_kdouble(w, metric_fields[i].name, metric_get(m, metric_fields[i].off));
+#define MEMBER(name, ...) jw_kdouble(w, #name, m->name);
+	KS_METRICS(MEMBER)
+#undef MEMBER
 	jw_key(w, "subpage");
 	jw_obj_begin(w);
 	for (int k = 0; k < SUBPAGE_SIZES; k++) {
@@ -29,6 +20,29 @@ void metrics_json(struct jw *w, const struct metrics *m, bool subpage)
 
 		snprintf(name, sizeof(name), "%u", subpage_sizes[k]);
 		jw_kdouble(w, name, subpage ? m->subpage[k] : NAN);
+	}
+	jw_obj_end(w);
+}
+
+void group_names_json(struct jw *w, const char *key, const uint32_t *pids, size_t npids, const char *comm)
+{
+	jw_kstr(w, "key", key);
+	jw_key(w, "pids");
+	jw_arr_begin(w);
+	for (size_t i = 0; i < npids; i++)
+		jw_u64(w, pids[i]);
+	jw_arr_end(w);
+	jw_kstr(w, "comm", comm);
+}
+
+void regions_json(struct jw *w, const struct metrics *regions, bool subpage)
+{
+	jw_obj_begin(w);
+	for (int k = 0; k < REG__MAX; k++) {
+		jw_key(w, region_names[k]);
+		jw_obj_begin(w);
+		metrics_json(w, &regions[k], subpage);
+		jw_obj_end(w);
 	}
 	jw_obj_end(w);
 }
@@ -47,28 +61,17 @@ void scan_report_json(struct jw *w, const struct scan_report *r)
 	jw_key(w, "groups");
 	jw_arr_begin(w);
 	for (uint32_t g = 0; g < s->ngroups; g++) {
+		const struct group_info *gi = &s->groups[g];
+
 		jw_obj_begin(w);
-		jw_kstr(w, "key", s->groups[g].key);
-		jw_key(w, "pids");
-		jw_arr_begin(w);
-		for (size_t i = 0; i < s->groups[g].npids; i++)
-			jw_u64(w, s->groups[g].pids[i]);
-		jw_arr_end(w);
-		jw_kstr(w, "comm", s->groups[g].comm);
+		group_names_json(w, gi->key, gi->pids, gi->npids, gi->comm);
 		metrics_json(w, &r->m->groups[g], s->subpage);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
 
 	jw_key(w, "regions");
-	jw_obj_begin(w);
-	for (int k = 0; k < REG__MAX; k++) {
-		jw_key(w, region_names[k]);
-		jw_obj_begin(w);
-		metrics_json(w, &r->m->regions[k], s->subpage);
-		jw_obj_end(w);
-	}
-	jw_obj_end(w);
+	regions_json(w, r->m->regions, s->subpage);
 
 	jw_key(w, "ksm");
 	ksm_state_json(r->ksm, w);
@@ -117,12 +120,9 @@ void races_fields_json(struct jw *w, const struct scan_races *r)
 
 void standard_errors_json(struct jw *w, const struct metrics *se)
 {
-	for (size_t i = 0; i < n_metric_fields; i++) {
-		char name[64];
-
-		snprintf(name, sizeof(name), "%s_se", metric_fields[i].name);
-		jw_kdouble(w, name, se ? metric_get(se, metric_fields[i].off) : NAN);
-	}
+#define MEMBER_SE(name, ...) jw_kdouble(w, #name "_se", se ? se->name : NAN);
+	KS_METRICS(MEMBER_SE)
+#undef MEMBER_SE
 }
 
 static double pct(double part, double whole)
@@ -130,10 +130,6 @@ static double pct(double part, double whole)
 	return whole > 0 ? 100.0 * part / whole : 0.0;
 }
 
-static double mib(double pages)
-{
-	return pages * 4096.0 / (1 << 20);
-}
 
 static const struct metrics *sort_base;
 
@@ -154,9 +150,16 @@ static void row(FILE *f, const char *name, const char *comm, const struct metric
 		snprintf(eff, sizeof(eff), "%.0f%%", 100 * m->effectiveness);
 	fprintf(f, "%-12.12s %-16.16s %9.1f %6.1f%% %6.1f%% %6.1f%% %6.1f%% %9.1f %9.1f %6s\n", printable(nb, sizeof(nb), name),
 		printable(cb, sizeof(cb), comm),
-		mib(m->sites), pct(m->saveable, m->sites), pct(m->saveable_self, m->sites),
-		pct(m->saveable_inter, m->sites), pct(m->saveable_zero, m->sites), mib(m->ksm_saved + m->ksm_zero_pages),
-		mib(m->saveable_mergeable), eff);
+		pages_mib(m->sites), pct(m->saveable, m->sites), pct(m->saveable_self, m->sites),
+		pct(m->saveable_inter, m->sites), pct(m->saveable_zero, m->sites), pages_mib(metrics_saved(m)),
+		pages_mib(m->saveable_mergeable), eff);
+}
+
+/* The columns of row(), after a blank line. */
+static void header(FILE *f, const char *name, const char *comm)
+{
+	fprintf(f, "\n%-12s %-16s %9s %7s %7s %7s %7s %9s %9s %6s\n", name, comm, "ANON_MiB", "SAVE%", "SELF%", "INTER%",
+		"ZERO%", "KSM_MiB", "MERG_MiB", "EFF");
 }
 
 void scan_report_text(FILE *f, const struct scan_report *r)
@@ -166,20 +169,20 @@ void scan_report_text(FILE *f, const struct scan_report *r)
 	uint32_t *order = calloc(s->ngroups ? s->ngroups : 1, sizeof(*order));
 
 	fprintf(f, "Scanned %u group(s), %.1f MiB of private anonymous memory in %.2f s%s%s\n", s->ngroups,
-		mib(t->sites), r->seconds, r->frozen ? " (frozen)" : " (live)",
+		pages_mib(t->sites), r->seconds, r->frozen ? " (frozen)" : " (live)",
 		s->sample > 1 ? " (sampled: estimates)" : "");
 	if (s->sample > 1)
 		fprintf(f, "Sample 1/%u: saveable %.1f MiB +- %.1f MiB (1 standard error)\n", s->sample,
-			mib(t->saveable), mib(r->se->saveable));
+			pages_mib(t->saveable), pages_mib(r->se->saveable));
 	fprintf(f, "Saveable: %.1f MiB (%.1f%% of %.1f MiB): zero %.1f%%, self %.1f%%, inter %.1f%%\n",
-		mib(t->saveable), pct(t->saveable, t->sites), mib(t->sites), pct(t->saveable_zero, t->sites),
+		pages_mib(t->saveable), pct(t->saveable, t->sites), pages_mib(t->sites), pct(t->saveable_zero, t->sites),
 		pct(t->saveable_self, t->sites), pct(t->saveable_inter, t->sites));
 	fprintf(f, "Contents: %.0f distinct, %.0f zero-filled sites, %.0f frames, %.0f zero-mapped, %.0f swapped, %.0f THP\n",
 		t->contents, t->zero_sites, t->frames, t->zero_mapped, t->swapped, t->thp_sites);
 	fprintf(f, "Mergeable: %.1f MiB, saveable %.1f MiB, achievable %.1f MiB; KSM saves %.1f MiB "
 		   "(%.0f sites on %.0f KSM pages, %.0f zero-page merges)",
-		mib(t->mergeable_sites), mib(t->saveable_mergeable), mib(t->achievable),
-		mib(t->ksm_saved + t->ksm_zero_pages), t->ksm_sites, t->ksm_frames, t->ksm_zero_pages);
+		pages_mib(t->mergeable_sites), pages_mib(t->saveable_mergeable), pages_mib(t->achievable),
+		pages_mib(metrics_saved(t)), t->ksm_sites, t->ksm_frames, t->ksm_zero_pages);
 	if (!isnan(t->effectiveness))
 		fprintf(f, ": effectiveness %.1f%% of saveable_mergeable", 100 * t->effectiveness);
 	if (s->subpage)
@@ -193,8 +196,7 @@ void scan_report_text(FILE *f, const struct scan_report *r)
 			   " pages vanished, %" PRIu64 " changed during the read\n",
 			s->races.exited, s->races.unreadable, s->races.vanished_pages, s->races.changed_pages);
 
-	fprintf(f, "\n%-12s %-16s %9s %7s %7s %7s %7s %9s %9s %6s\n", "GROUP", "COMM", "ANON_MiB", "SAVE%",
-		"SELF%", "INTER%", "ZERO%", "KSM_MiB", "MERG_MiB", "EFF");
+	header(f, "GROUP", "COMM");
 	if (order) {
 		for (uint32_t g = 0; g < s->ngroups; g++)
 			order[g] = g;
@@ -204,8 +206,7 @@ void scan_report_text(FILE *f, const struct scan_report *r)
 			row(f, s->groups[order[i]].key, s->groups[order[i]].comm, &r->m->groups[order[i]]);
 		free(order);
 	}
-	fprintf(f, "\n%-12s %-16s %9s %7s %7s %7s %7s %9s %9s %6s\n", "REGION", "", "ANON_MiB", "SAVE%",
-		"SELF%", "INTER%", "ZERO%", "KSM_MiB", "MERG_MiB", "EFF");
+	header(f, "REGION", "");
 	for (int k = 0; k < REG__MAX; k++)
 		row(f, region_names[k], "", &r->m->regions[k]);
 	fprintf(f, "\nSAVE%% = saveable/sites; EFF = (ksm_saved + ksm_zero_pages) / saveable_mergeable\n");

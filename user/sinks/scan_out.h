@@ -3,7 +3,6 @@
 #ifndef KSMSCOPE_SINKS_SCAN_OUT_H
 #define KSMSCOPE_SINKS_SCAN_OUT_H
 
-#include <stddef.h>
 #include <stdio.h>
 
 #include "lib/json_writer.h"
@@ -21,21 +20,12 @@ struct scan_report {
 	bool frozen;
 };
 
-/* The metric names of docs/metrics.md, in order (but subpage). */
-struct metric_field {
-	const char *name;
-	size_t off; /* of the double in struct metrics */
-};
-extern const struct metric_field metric_fields[];
-extern const size_t n_metric_fields;
-
-static inline double metric_get(const struct metrics *m, size_t off)
-{
-	return *(const double *)((const char *)m + off);
-}
-
 /* subpage: false leaves the sub-page figures out as null (sampled scans do not estimate them). */
 void metrics_json(struct jw *w, const struct metrics *m, bool subpage);
+/* The members that name a group: key, pids, comm. */
+void group_names_json(struct jw *w, const char *key, const uint32_t *pids, size_t npids, const char *comm);
+/* An object of one metrics object per region type (regions[REG__MAX]), named as region_names. */
+void regions_json(struct jw *w, const struct metrics *regions, bool subpage);
 void scan_report_json(struct jw *w, const struct scan_report *r);
 /* The members of a `races` object (the caller opens and closes it). */
 void races_fields_json(struct jw *w, const struct scan_races *r);

@@ -4,7 +4,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "scanner/regions.h"
 #include "sinks/scan_out.h"
 
 const char *top_missed_reason(const struct corr_metrics *c)
@@ -79,13 +78,7 @@ void snapshot_json(struct jw *w, const struct snapshot *s)
 		const struct group_live *gl = &s->groups[g];
 
 		jw_obj_begin(w);
-		jw_kstr(w, "key", gl->key);
-		jw_key(w, "pids");
-		jw_arr_begin(w);
-		for (size_t i = 0; i < gl->npids; i++)
-			jw_u64(w, gl->pids[i]);
-		jw_arr_end(w);
-		jw_kstr(w, "comm", gl->comm);
+		group_names_json(w, gl->key, gl->pids, gl->npids, gl->comm);
 		metrics_json(w, &gl->m, s->subpage);
 		missed_json(w, &gl->c);
 		jw_ku64(w, "merges", gl->merges);
@@ -98,18 +91,10 @@ void snapshot_json(struct jw *w, const struct snapshot *s)
 	jw_arr_end(w);
 
 	jw_key(w, "regions");
-	if (s->have_pass) {
-		jw_obj_begin(w);
-		for (int k = 0; k < REG__MAX; k++) {
-			jw_key(w, region_names[k]);
-			jw_obj_begin(w);
-			metrics_json(w, &s->regions[k], s->subpage);
-			jw_obj_end(w);
-		}
-		jw_obj_end(w);
-	} else {
+	if (s->have_pass)
+		regions_json(w, s->regions, s->subpage);
+	else
 		jw_null(w);
-	}
 
 	jw_key(w, "ksm");
 	ksm_state_json(&s->ksm, w);
@@ -168,32 +153,28 @@ void snapshot_json(struct jw *w, const struct snapshot *s)
 	jw_obj_end(w);
 }
 
-static double mib(double pages)
-{
-	return pages * 4096.0 / (1 << 20);
-}
 
 void snapshot_text(FILE *f, const struct snapshot *s)
 {
 	const struct metrics *t = &s->total;
 
 	fprintf(f, "[%8.1fs] KSM saved %.1f MiB, full scans %llu, ksmd %.1f%% CPU; merges %.0f/s, COW breaks %.0f/s\n",
-		s->uptime, mib((double)ksm_state_saved(&s->ksm)), (unsigned long long)s->full_scans,
+		s->uptime, pages_mib((double)ksm_state_saved(&s->ksm)), (unsigned long long)s->full_scans,
 		isnan(s->ksmd_cpu_percent) ? 0 : s->ksmd_cpu_percent, s->merges_rate, s->unmerges_rate);
 	if (!s->have_pass) {
-		fprintf(f, "           first pass under way: %.1f MiB examined at %.0f MiB/s\n", mib((double)s->pass_pages),
+		fprintf(f, "           first pass under way: %.1f MiB examined at %.0f MiB/s\n", pages_mib((double)s->pass_pages),
 			s->scan_rate_mib);
 		return;
 	}
 	fprintf(f, "           saveable %.1f of %.1f MiB (zero %.1f, self %.1f, inter %.1f); mergeable %.1f, "
 		   "KSM saves %.1f",
-		mib(t->saveable), mib(t->sites), mib(t->saveable_zero), mib(t->saveable_self), mib(t->saveable_inter),
-		mib(t->saveable_mergeable), mib(t->ksm_saved + t->ksm_zero_pages));
+		pages_mib(t->saveable), pages_mib(t->sites), pages_mib(t->saveable_zero), pages_mib(t->saveable_self),
+		pages_mib(t->saveable_inter), pages_mib(t->saveable_mergeable), pages_mib(metrics_saved(t)));
 	if (!isnan(t->effectiveness))
 		fprintf(f, " (%.0f%% effective)", 100 * t->effectiveness);
-	fprintf(f, "\n           missed %.1f MiB:", mib(s->ctotal.missed_total));
+	fprintf(f, "\n           missed %.1f MiB:", pages_mib(s->ctotal.missed_total));
 	for (int r = 0; r < MISS__MAX; r++)
 		if (s->ctotal.missed[r] > 0)
-			fprintf(f, " %s %.1f", miss_names[r], mib(s->ctotal.missed[r]));
+			fprintf(f, " %s %.1f", miss_names[r], pages_mib(s->ctotal.missed[r]));
 	fprintf(f, "\n");
 }

@@ -32,10 +32,6 @@ int top_sort_of_key(int key)
 	return -1;
 }
 
-static double mib(double pages)
-{
-	return pages * 4096.0 / (1 << 20);
-}
 
 static double pct(double part, double whole)
 {
@@ -54,7 +50,7 @@ static double sort_value(const struct group_live *g, enum top_sort k)
 	case SORT_INTER:
 		return g->m.saveable_inter;
 	case SORT_MERGED:
-		return g->m.ksm_saved + g->m.ksm_zero_pages;
+		return metrics_saved(&g->m);
 	case SORT_EFFECTIVENESS:
 		return isnan(g->m.effectiveness) ? -1 : g->m.effectiveness;
 	case SORT_COW:
@@ -110,7 +106,7 @@ void top_render(struct sbuf *o, const struct snapshot *s, enum top_sort sort, in
 		o->buf[0] = '\0';
 	line(o, cols, "ksmscope top - KSM run=%lld: saved %.1f MiB, profit %.1f MiB, ksmd %.1f%% CPU, "
 		      "full scans %llu (last %.1f s), merges %.0f/s, COW breaks %.0f/s",
-	     (long long)ksm_state_num(&s->ksm, "run"), mib((double)ksm_state_saved(&s->ksm)),
+	     (long long)ksm_state_num(&s->ksm, "run"), pages_mib((double)ksm_state_saved(&s->ksm)),
 	     (double)ksm_state_num(&s->ksm, "general_profit") / (1 << 20),
 	     isnan(s->ksmd_cpu_percent) ? 0.0 : s->ksmd_cpu_percent, (unsigned long long)s->full_scans,
 	     isnan(s->full_scan_seconds) ? 0.0 : s->full_scan_seconds, s->merges_rate, s->unmerges_rate);
@@ -121,15 +117,15 @@ void top_render(struct sbuf *o, const struct snapshot *s, enum top_sort sort, in
 		for (int r = 0, n = 0; r < MISS__MAX; r++)
 			if (s->ctotal.missed[r] > 0)
 				n += snprintf(missed + n, sizeof(missed) - (size_t)n, " %s %.1f", miss_names[r],
-					      mib(s->ctotal.missed[r]));
+					      pages_mib(s->ctotal.missed[r]));
 		line(o, cols, "Saveable %.1f of %.1f MiB (zero %.1f%%, self %.1f%%, inter %.1f%%); mergeable %.1f MiB, "
 			      "KSM saves %.1f MiB (%s effective)",
-		     mib(t->saveable), mib(t->sites), pct(t->saveable_zero, t->sites), pct(t->saveable_self, t->sites),
-		     pct(t->saveable_inter, t->sites), mib(t->saveable_mergeable),
-		     mib(t->ksm_saved + t->ksm_zero_pages), eff);
+		     pages_mib(t->saveable), pages_mib(t->sites), pct(t->saveable_zero, t->sites), pct(t->saveable_self, t->sites),
+		     pct(t->saveable_inter, t->sites), pages_mib(t->saveable_mergeable),
+		     pages_mib(metrics_saved(t)), eff);
 		line(o, cols, "Missed MiB:%s", missed[0] ? missed : " none");
 	} else {
-		line(o, cols, "First pass under way: %.1f MiB examined at %.0f MiB/s", mib((double)s->pass_pages),
+		line(o, cols, "First pass under way: %.1f MiB examined at %.0f MiB/s", pages_mib((double)s->pass_pages),
 		     s->scan_rate_mib);
 		line(o, cols, "%s", "");
 	}
@@ -159,9 +155,10 @@ void top_render(struct sbuf *o, const struct snapshot *s, enum top_sort sort, in
 		if (!isnan(g->m.effectiveness))
 			snprintf(geff, sizeof(geff), "%.0f%%", 100 * g->m.effectiveness);
 		line(o, cols, "%-10.10s %-16.16s %9.1f %6.1f %6.1f %6.1f %6.1f %9.1f %5s %-14s %8.0f %7.0f",
-		     printable(key, sizeof(key), g->key), printable(comm, sizeof(comm), g->comm), mib(g->m.sites), pct(g->m.saveable, g->m.sites), pct(g->m.saveable_self, g->m.sites),
+		     printable(key, sizeof(key), g->key), printable(comm, sizeof(comm), g->comm), pages_mib(g->m.sites),
+		     pct(g->m.saveable, g->m.sites), pct(g->m.saveable_self, g->m.sites),
 		     pct(g->m.saveable_inter, g->m.sites), pct(g->m.saveable_zero, g->m.sites),
-		     mib(g->m.ksm_saved + g->m.ksm_zero_pages), geff, top ? top : "-", g->merges_rate,
+		     pages_mib(metrics_saved(&g->m)), geff, top ? top : "-", g->merges_rate,
 		     g->unmerges_rate);
 	}
 	if (i < s->ngroups)
