@@ -57,6 +57,9 @@ check_true "buckets: volatile = V - 1 (rewritten every 2 ms, seen changed betwee
 check "buckets: volatile never exceeds V - 1" \
 	"$(jq -s "[.[] | .groups[] | select(.pids | index($A)) | .missed.volatile] | max <= $((V - 1))" "$TMPD/b.jsonl")" true
 check "buckets: no KSM pages while KSM is off" "$(gfield "$S" $A .ksm_sites)" 0
+# the first snapshot's rate is over its own interval, not over everything ksmd scanned since boot
+check "buckets: KSM off: the first snapshot's pages_scanned_per_s is 0" \
+	"$(head -1 "$TMPD/b.jsonl" | jq .dynamics.pages_scanned_per_s)" 0
 stop_watch b $WATCH_PID
 
 # --- 2. watch's totals equal scan --json's on an unchanging workload ---

@@ -836,6 +836,7 @@ int engine_run(struct engine_opts *o, engine_sink sink, void *ctx, volatile sig_
 {
 	struct engine *E = calloc(1, sizeof(*E));
 	const struct evsource_ops ops = { E, on_event, on_gone };
+	uint64_t scanned;
 	int ret = -1;
 
 	if (!E) {
@@ -859,6 +860,8 @@ int engine_run(struct engine_opts *o, engine_sink sink, void *ctx, volatile sig_
 	/* the first snapshot's rates cover the time since attach */
 	E->prev.t = engine_now(E);
 	E->prev.self_cpu = proc_self_cpu_seconds();
+	if (read_u64_file(KSM_SYSFS "/pages_scanned", &scanned) == 0)
+		E->prev.pages_scanned = (int64_t)scanned;
 	ret = engine_loop(E, sink, ctx, stop);
 out:
 	engine_free(E);
