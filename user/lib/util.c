@@ -93,7 +93,7 @@ int parse_seconds(const char *s, double *out)
 
 int parse_size(const char *s, uint64_t *out)
 {
-	char num[32], *end;
+	char num[32];
 	size_t n;
 	uint64_t v, mult = 1;
 
@@ -112,7 +112,6 @@ int parse_size(const char *s, uint64_t *out)
 		return -1;
 	if (v > UINT64_MAX / mult)
 		return -1;
-	(void)end;
 	*out = v * mult;
 	return 0;
 }
