@@ -2,7 +2,6 @@
 #include "lib/util.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -181,13 +180,6 @@ uint64_t now_mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-void ks_bad_option(const char *cmd, char **argv)
-{
-	/* getopt has already moved past the offending word */
-	ks_err("%s: bad option or missing value: '%s' (see ksmscope %s --help)", cmd,
-	       argv[optind - 1], cmd);
 }
 
 void sbuf_put(struct sbuf *b, const char *s, size_t n)
