@@ -65,6 +65,13 @@ check "ksmscope --help: exit 0, every command listed" "$rc $(for c in top trace 
 	grep -qE "^  $c " <<< "$out" || echo "missing $c"; done)" "0 "
 check "top --help: another command's options hidden" "$("$KSMSCOPE" top --help | grep -cE -- '--(json|listen|count|output|key)')" 0
 
+# report on a FIFO: refused at once, never a read that waits for a writer
+mkfifo "$TMPD/fifo.rec"
+expect_error "report on a FIFO" "report: cannot read .*fifo.rec: not a regular file" timeout 5 "$KSMSCOPE" report "$TMPD/fifo.rec"
+expect_error "report --json on a FIFO, as JSON" '^\{"error": "report: cannot read .*: not a regular file"\}$' \
+	timeout 5 "$KSMSCOPE" report --json "$TMPD/fifo.rec" "$TMPD/fifo.rec"
+expect_error "report on a directory" "not a regular file" timeout 5 "$KSMSCOPE" report "$TMPD"
+
 # a pid that does not exist (pid_max is far below 4000000 here)
 expect_error "trace: unknown pid" "no process with pid 4000000" "$KSMSCOPE" trace --pid 4000000
 # JSON mode keeps errors machine-readable

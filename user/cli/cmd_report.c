@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -252,10 +253,51 @@ out:
 	return ret;
 }
 
+/*
+ * A recording into t. Looked at before it is opened, and opened without
+ * waiting, so that a FIFO or a device (even one swapped in between) is an
+ * error, never a read that blocks. 0, or one line printed and -1.
+ */
+static int load_file(const char *path, struct recording *t)
+{
+	struct stat st;
+	void *map = NULL;
+	int fd = -1, err = 0;
+
+	memset(t, 0, sizeof(*t));
+	if (stat(path, &st))
+		err = -errno;
+	else if (!S_ISREG(st.st_mode))
+		err = -EINVAL;
+	else if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0 || fstat(fd, &st))
+		err = -errno;
+	else if (!S_ISREG(st.st_mode))
+		err = -EINVAL;
+	/* mapped, not read: a recording with fingerprints may be larger than memory */
+	else if (st.st_size && (map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)) == MAP_FAILED)
+		err = -errno;
+	if (fd >= 0)
+		close(fd);
+	if (err) {
+		ks_err("report: cannot read %s: %s", path, err == -EINVAL ? "not a regular file" : strerror(-err));
+		return -1;
+	}
+	if (map)
+		madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
+	err = recording_parse(map ? map : (const void *)"", map ? (size_t)st.st_size : 0, t);
+	if (map)
+		munmap(map, (size_t)st.st_size);
+	if (err) {
+		ks_err("report: out of memory reading %s", path);
+		return -1;
+	}
+	return 0;
+}
+
 /* Load one recording; a bad one is an error unless salvaging. */
 static int load(const char *path, bool salvage, struct recording *t)
 {
-	if (recording_load(path, t))
+	if (load_file(path, t))
 		return -1;
 	if (t->bad && !salvage) {
 		ks_err("report: %s: %s at offset %llu (--salvage reports the blocks before it)", path, t->err.what,
