@@ -656,11 +656,46 @@ static int record_sink(void *ctx, const struct snapshot *s)
 	return 0;
 }
 
+/* The file, its format header and the run's header block. 0, or one line printed and -1. */
+static int record_open(struct record_ctx *c)
+{
+	uint8_t head[REC_FILE_HEADER];
+	const char *path = c->a->output;
+
+	c->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (c->fd < 0) {
+		ks_err("record: cannot create %s: %s", path, strerror(errno));
+		return -1;
+	}
+	rec_file_header(head);
+	/* O_CREAT's mode does not apply to a file that exists: private either way */
+	if (fchmod(c->fd, 0600) || write(c->fd, head, sizeof(head)) != (ssize_t)sizeof(head)) {
+		ks_err("record: cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return record_header(c);
+}
+
+/* The last events and the end block, which says why the run ended (run_err: the engine's). 0, or -1. */
+static int record_end(struct record_ctx *c, int run_err)
+{
+	if (!c->failed && flush_events(c))
+		c->failed = true;
+	jw_reset(&c->w);
+	jw_obj_begin(&c->w);
+	jw_kstr(&c->w, "reason", run_err || c->failed ? "error" : cli_stop ? "stopped" : "done");
+	jw_ku64(&c->w, "snapshots", c->snapshots);
+	jw_ku64(&c->w, "events", c->events);
+	jw_obj_end(&c->w);
+	if (c->w.b.oom || write_block(c, REC_END, c->w.b.buf, c->w.b.len) || fsync(c->fd))
+		return -1;
+	return run_err || c->failed ? -1 : 0;
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct live_args a;
 	struct record_ctx c = { .a = &a, .fd = -1, .mu = PTHREAD_MUTEX_INITIALIZER };
-	uint8_t head[REC_FILE_HEADER];
 	int r, ret = 1;
 
 	r = live_setup(LIVE_RECORD, argc, argv, &a);
@@ -669,18 +704,7 @@ int cmd_record(int argc, char **argv)
 		goto out;
 	}
 	jw_init(&c.w);
-	c.fd = open(a.output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (c.fd < 0) {
-		ks_err("record: cannot create %s: %s", a.output, strerror(errno));
-		goto out;
-	}
-	rec_file_header(head);
-	/* O_CREAT's mode does not apply to a file that exists: private either way */
-	if (fchmod(c.fd, 0600) || write(c.fd, head, sizeof(head)) != (ssize_t)sizeof(head)) {
-		ks_err("record: cannot write %s: %s", a.output, strerror(errno));
-		goto out;
-	}
-	if (record_header(&c))
+	if (record_open(&c))
 		goto out;
 	stop_on_signals(a.duration);
 	fprintf(stderr, "Recording to %s. Hit Ctrl-C to end.\n", a.output);
@@ -691,17 +715,8 @@ int cmd_record(int argc, char **argv)
 		a.eo.hashes_ctx = &c;
 	}
 	r = engine_run(&a.eo, record_sink, &c, &cli_stop);
-	if (!c.failed && flush_events(&c))
-		c.failed = true;
-	/* the end block says why it ended; the file is complete either way */
-	jw_reset(&c.w);
-	jw_obj_begin(&c.w);
-	jw_kstr(&c.w, "reason", r || c.failed ? "error" : cli_stop ? "stopped" : "done");
-	jw_ku64(&c.w, "snapshots", c.snapshots);
-	jw_ku64(&c.w, "events", c.events);
-	jw_obj_end(&c.w);
-	if (!c.w.b.oom && !write_block(&c, REC_END, c.w.b.buf, c.w.b.len) && fsync(c.fd) == 0 && !r && !c.failed)
-		ret = 0;
+	/* the file is complete either way */
+	ret = record_end(&c, r) ? 1 : 0;
 out:
 	if (c.fd >= 0 && close(c.fd) && ret == 0) {
 		ks_err("record: cannot close %s: %s", a.output, strerror(errno));

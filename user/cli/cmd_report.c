@@ -388,7 +388,8 @@ static int report_one(const struct report_args *a)
 	if (load(a->files[0], a->salvage, &t))
 		return 1;
 	/* Ctrl-C while the page is written: no page, and no temporary file left */
-	stop_on_signals(0);
+	if (a->html)
+		stop_on_signals(0);
 	if (!a->html || !write_html(&t, a->files[0], a->html))
 		ret = a->json ? report_json(&t, a->files[0]) : report_text(&t, a->files[0]);
 	recording_free(&t);
