@@ -31,6 +31,47 @@ expect_error "trace: --hooks unknown" "--hooks: 'kprobe'" "$KSMSCOPE" trace --ho
 expect_error "trace: --comm too long" "--comm" "$KSMSCOPE" trace --comm abcdefghijklmnopq
 expect_error "ksm: bad flag" "^ksmscope: ksm: bad option" "$KSMSCOPE" ksm --frob
 
+expect_error "ksm: stray argument" "unexpected argument 'extra'" "$KSMSCOPE" ksm extra
+expect_error "trace: a flag's value missing" "^ksmscope: trace: bad option or missing value: '--pid'" "$KSMSCOPE" trace --pid
+expect_error "trace: a short flag not there" "^ksmscope: trace: bad option" "$KSMSCOPE" trace -R 5
+# --json anywhere on the line: an error before it is JSON too
+expect_error "trace: bad flag before --json, as JSON" \
+	'^\{"error": "trace: bad option or missing value: .--frob. \(see ksmscope trace --help\)"\}$' \
+	"$KSMSCOPE" trace --frob --json
+expect_error "scan: bad value before -j, as JSON" '^\{"error": "--sample: .0. is not a positive integer"\}$' \
+	"$KSMSCOPE" scan --sample 0 -j
+# a word that is the value of a flag is not --json
+expect_error "trace: --comm --json is a name, not JSON" "^ksmscope: --pid: 'x'" "$KSMSCOPE" trace --comm --json --pid x
+expect_error "unknown command with --json" '^\{"error": "unknown command .frob.' "$KSMSCOPE" frob --json
+
+# every command's --help: exit 0 and every option it takes
+help_lists() { # help_lists CMD OPTION...
+	local cmd=$1 out rc missing=""; shift
+	out=$("$KSMSCOPE" "$cmd" --help 2>&1); rc=$?
+	for o in "$@"; do grep -q -- "$o" <<< "$out" || missing="$missing $o"; done
+	check "$cmd --help: exit 0, every option listed${missing:+ (missing:$missing)}" "$rc${missing}" 0
+}
+help_lists trace --pid --comm --json --duration --ringbuf-size --hooks --verbose --help
+help_lists scan --pid --comm --cgroup --group-by --sample --subpage --freeze --json --help
+help_lists watch --pid --comm --cgroup --group-by --sample --interval --scan-rate --duration --subpage \
+	--ringbuf-size --hooks --verbose --json --count --help
+help_lists top --pid --interval --scan-rate --duration --subpage --ringbuf-size --sort --help
+help_lists serve --pid --interval --scan-rate --duration --listen --help
+help_lists record --pid --interval --duration --output --keep-hashes --key --help
+help_lists report --json --html --salvage --help
+help_lists ksm --json --help
+out=$("$KSMSCOPE" --help); rc=$?
+check "ksmscope --help: exit 0, every command listed" "$rc $(for c in top trace scan watch serve record report ksm; do
+	grep -qE "^  $c " <<< "$out" || echo "missing $c"; done)" "0 "
+check "top --help: another command's options hidden" "$("$KSMSCOPE" top --help | grep -cE -- '--(json|listen|count|output|key)')" 0
+
+# report on a FIFO: refused at once, never a read that waits for a writer
+mkfifo "$TMPD/fifo.rec"
+expect_error "report on a FIFO" "report: cannot read .*fifo.rec: not a regular file" timeout 5 "$KSMSCOPE" report "$TMPD/fifo.rec"
+expect_error "report --json on a FIFO, as JSON" '^\{"error": "report: cannot read .*: not a regular file"\}$' \
+	timeout 5 "$KSMSCOPE" report --json "$TMPD/fifo.rec" "$TMPD/fifo.rec"
+expect_error "report on a directory" "not a regular file" timeout 5 "$KSMSCOPE" report "$TMPD"
+
 # a pid that does not exist (pid_max is far below 4000000 here)
 expect_error "trace: unknown pid" "no process with pid 4000000" "$KSMSCOPE" trace --pid 4000000
 # JSON mode keeps errors machine-readable
@@ -94,6 +135,14 @@ until grep -q "Tracing KSM events" "$TMPD/term.err" 2>/dev/null; do sleep 0.02; 
 kill -TERM $T; wait $T
 check "trace: exit status after SIGTERM" $? 0
 check "trace: summary after SIGTERM" "$(tail -1 "$TMPD/term.jsonl" | jq -r .event)" summary
+
+# SIGHUP (the terminal gone): the same clean end
+"$KSMSCOPE" trace --json > "$TMPD/hup.jsonl" 2> "$TMPD/hup.err" &
+T=$!; CHILDREN+=($T)
+until grep -q "Tracing KSM events" "$TMPD/hup.err" 2>/dev/null; do sleep 0.02; done
+kill -HUP $T; wait $T
+check "trace: exit status after SIGHUP" $? 0
+check "trace: summary after SIGHUP" "$(tail -1 "$TMPD/hup.jsonl" | jq -r .event)" summary
 
 # a traced process that exits mid-trace: ksm_exit for it, the trace goes on
 ksm_fast 0

@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The live commands: watch (JSON Lines or text), top (full screen), serve (Prometheus). */
-#include "cli/cmd_live.h"
-
+/* The live commands: watch (JSON Lines or text), top (full screen), serve (Prometheus), record (a file). */
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -15,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/time.h>
 #include <unistd.h>
 
+#include "cli/commands.h"
+#include "cli/opts.h"
+#include "cli/stop.h"
 #include "engine/engine.h"
 #include "scanner/pagehash.h"
 #include "scanner/scanner.h"
@@ -29,17 +28,6 @@
 #include "sinks/httpd.h"
 #include "sinks/top.h"
 #include "lib/util.h"
-
-static volatile sig_atomic_t live_stop;
-
-static void on_stop_signal(int sig)
-{
-	(void)sig;
-	live_stop = 1;
-}
-
-/* Default --scan-rate: well under ksmd's own cost at its defaults (bench/README.md has the figures). */
-#define DEFAULT_SCAN_RATE_MIB 4.0
 
 enum live_cmd { LIVE_WATCH, LIVE_TOP, LIVE_SERVE, LIVE_RECORD };
 
@@ -53,187 +41,116 @@ struct live_args {
 	bool keep_hashes;    /* record */
 	const char *key_file;
 	double duration;     /* stop after (0: never) */
+	enum live_cmd cmd;
 };
 
 static const char *const cmd_names[] = { "watch", "top", "serve", "record" };
 
-static void usage(FILE *f, enum live_cmd c)
+static const char *const cmd_docs[] = {
+	[LIVE_WATCH] =
+	"Every interval, the sharing metrics of the targets: what could be saved (from the "
+	"scanner's last pass), what KSM saves and why the rest is not (live, from its events), "
+	"and what it costs. --json: one JSON object per interval (JSON Lines).",
+	[LIVE_TOP] =
+	"A full-screen live view: the host's KSM line, then one row per group. Keys: q quits, "
+	"s/a/S/m/e/c sort by saveable, anon, self+inter, merged, effectiveness, COW breaks. "
+	"When stdout is not a terminal, prints the text of watch instead.",
+	[LIVE_SERVE] = "Serve the metrics in Prometheus text format at http://ADDR:PORT/metrics.",
+	[LIVE_RECORD] =
+	"Record the run to FILE: a header (kernel, parameters, KSM settings), every interval's "
+	"snapshot, and why it ended, in checksummed blocks (format in README.md). Ctrl-C leaves "
+	"a complete file; after a crash every block but the last is intact.",
+};
+
+/*
+ * Every live command's own options, with the commands that have them: one
+ * table, so that another command's option is named as such, not as unknown.
+ */
+#define OWN(c) (1u << (c))
+static const struct {
+	struct argp_option o;
+	unsigned owners;
+} own_options[] = {
+	{ { "json", 'j', NULL, 0, "JSON Lines (schema in README.md)", 0 }, OWN(LIVE_WATCH) },
+	{ { "count", 'n', "N", 0, "stop after N snapshots", 0 }, OWN(LIVE_WATCH) },
+	{ { "listen", 'l', "ADDR:PORT", 0, "where to listen (default 127.0.0.1:9572)", 0 }, OWN(LIVE_SERVE) },
+	{ { "sort", KEY_SORT, "KEY", 0, "saveable (default), anon, self, inter, merged, effectiveness, cow", 0 },
+	  OWN(LIVE_TOP) },
+	{ { "output", 'o', "FILE", 0, "where to write the recording (replaced if it exists)", 0 }, OWN(LIVE_RECORD) },
+	{ { "keep-hashes", KEY_KEEP_HASHES, NULL, 0,
+	    "also write each pass's content hashes, so that `report A B` can compare runs or hosts; needs --key", 0 },
+	  OWN(LIVE_RECORD) },
+	{ { "key", KEY_KEY, "FILE", 0,
+	    "hash with a key derived from FILE (16 bytes or more, kept private); recordings compare only "
+	    "under the same key", 0 },
+	  OWN(LIVE_RECORD) },
+};
+
+/* One of own_options, which the command has. */
+static error_t own_option(struct live_args *a, int key, char *arg, struct argp_state *st)
 {
-	fprintf(f, "Usage: ksmscope %s [--pid PID[,PID...]] [--comm NAME] [--cgroup PATH]\n"
-		   "       [--group-by process|cgroup|comm] [--sample N] [--interval SECONDS]\n"
-		   "       [--scan-rate MIB] [--duration SECONDS]%s\n\n",
-		cmd_names[c],
-		c == LIVE_WATCH ? " [--json] [--count N]" : c == LIVE_SERVE ? " [--listen ADDR:PORT]"
-		: c == LIVE_RECORD ? " -o FILE" : " [--sort KEY]");
-	switch (c) {
-	case LIVE_WATCH:
-		fprintf(f, "Every interval, the sharing metrics of the targets: what could be saved (from the\n"
-			   "scanner's last pass), what KSM saves and why the rest is not (live, from its events),\n"
-			   "and what it costs. --json: one JSON object per interval (JSON Lines).\n\n");
-		break;
-	case LIVE_TOP:
-		fprintf(f, "A full-screen live view: the host's KSM line, then one row per group. Keys: q quits,\n"
-			   "s/a/S/m/e/c sort by saveable, anon, self+inter, merged, effectiveness, COW breaks.\n"
-			   "When stdout is not a terminal, prints the text of watch instead.\n\n");
-		break;
-	case LIVE_SERVE:
-		fprintf(f, "Serve the metrics in Prometheus text format at http://ADDR:PORT/metrics.\n\n");
-		break;
-	case LIVE_RECORD:
-		fprintf(f, "Record the run to FILE: a header (kernel, parameters, KSM settings), every interval's\n"
-			   "snapshot, and why it ended, in checksummed blocks (format in README.md). Ctrl-C leaves\n"
-			   "a complete file; after a crash every block but the last is intact.\n\n");
-		break;
+	switch (key) {
+	case 'j':
+		a->json = true;
+		return 0;
+	case 'n':
+		if (parse_u64(arg, &a->count) || !a->count) {
+			ks_err("--count: '%s' is not a positive integer", arg);
+			return cli_failed(st);
+		}
+		return 0;
+	case 'l':
+		a->listen = arg;
+		return 0;
+	case KEY_SORT:
+		a->sort = arg;
+		return 0;
+	case 'o':
+		a->output = arg;
+		return 0;
+	case KEY_KEEP_HASHES:
+		a->keep_hashes = true;
+		return 0;
+	case KEY_KEY:
+		a->key_file = arg;
+		return 0;
 	}
-	fprintf(f, SCOPE_USAGE
-		"  -i, --interval SECS   snapshot period (default 1)\n"
-		"  -r, --scan-rate MIB   MiB of the targets' memory the scanner examines per second\n"
-		"                        (default %.0f: under 1%% of one CPU; see bench/README.md)\n"
-		"  -d, --duration SECS   stop after SECS seconds (default: until Ctrl-C)\n"
-		"  -S, --subpage         also count sharing at 2048/1024/512/256-byte chunks (needs\n"
-		"                        --sample 1; memory: ~30 index entries per distinct page)\n"
-		"      --ringbuf-size N  ring buffer bytes, a power of two >= 4096 (default 4M)\n"
-		"      --hooks MODE      auto, btf or classic tracepoints (default auto)\n"
-		"  -v, --verbose         libbpf warnings and the verifier log on load errors\n",
-		DEFAULT_SCAN_RATE_MIB);
-	if (c == LIVE_WATCH)
-		fprintf(f, "  -j, --json            JSON Lines (schema in README.md)\n"
-			   "  -n, --count N         stop after N snapshots\n");
-	if (c == LIVE_SERVE)
-		fprintf(f, "  -l, --listen ADDR:PORT  where to listen (default 127.0.0.1:9572)\n");
-	if (c == LIVE_RECORD)
-		fprintf(f, "  -o, --output FILE     where to write the recording (replaced if it exists)\n"
-			   "      --keep-hashes     also write each pass's content hashes, so that `report A B`\n"
-			   "                        can compare runs or hosts; needs --key\n"
-			   "      --key FILE        hash with a key derived from FILE (16 bytes or more, kept\n"
-			   "                        private); recordings compare only under the same key\n");
-	if (c == LIVE_TOP)
-		fprintf(f, "      --sort KEY        saveable (default), anon, self, inter, merged, effectiveness,\n"
-			   "                        cow\n");
-	fprintf(f, "  -h, --help            this help\n");
+	return ARGP_ERR_UNKNOWN;
 }
 
-/* 0: go on; 1: done (help printed); -1: bad flags (one line printed). */
+static error_t live_parse(int key, char *arg, struct argp_state *st)
+{
+	struct cli_in *in = st->input;
+	struct live_args *a = in->own;
+
+	for (size_t i = 0; i < ARRAY_SIZE(own_options); i++) {
+		if (own_options[i].o.key != key)
+			continue;
+		if (own_options[i].owners & OWN(a->cmd))
+			return own_option(a, key, arg, st);
+		ks_err("%s: option --%s belongs to another command (see ksmscope %s --help)", in->cmd,
+		       own_options[i].o.name, in->cmd);
+		return cli_failed(st);
+	}
+	return ARGP_ERR_UNKNOWN;
+}
+
+/* The flags of command c. 0: go on; 1: help printed; -1: one line printed. */
 static int parse(enum live_cmd c, int argc, char **argv, struct live_args *a)
 {
-	static const struct option opts[] = {
-		SCOPE_LONGOPTS,
-		{ "interval", required_argument, NULL, 'i' },
-		{ "scan-rate", required_argument, NULL, 'r' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "ringbuf-size", required_argument, NULL, 'R' },
-		{ "hooks", required_argument, NULL, 'H' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ "sort", required_argument, NULL, 'T' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "subpage", no_argument, NULL, 'S' },
-		{ "keep-hashes", no_argument, NULL, 'K' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int opt;
+	/* the command's own options shown, the others' hidden (and refused by live_parse) */
+	struct argp_option opts[ARRAY_SIZE(own_options) + 1] = { 0 };
+	struct argp ap = { opts, live_parse, NULL, cmd_docs[c], NULL, NULL, NULL };
+	struct cli_in in = { .cmd = cmd_names[c], .targets = &a->eo.sc.t, .scope = &a->eo.sc, .loader = &a->eo.lo,
+			     .engine = &a->eo, .duration = &a->duration, .own = a };
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, SCOPE_OPTS "i:r:d:vjn:l:o:Sh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'p':
-		case 'c':
-		case 'g':
-		case 'G':
-		case 's':
-			if (scope_option(&a->eo.sc, opt, optarg))
-				return -1;
-			break;
-		case 'i':
-			if (parse_seconds(optarg, &a->eo.interval) || a->eo.interval < 0.05 || a->eo.interval > 3600) {
-				ks_err("--interval: '%s' is not a number of seconds between 0.05 and 3600", optarg);
-				return -1;
-			}
-			break;
-		case 'r':
-			if (parse_seconds(optarg, &a->eo.scan_rate_mib) || a->eo.scan_rate_mib <= 0 ||
-			    a->eo.scan_rate_mib > 1e6) {
-				ks_err("--scan-rate: '%s' is not a positive number of MiB per second", optarg);
-				return -1;
-			}
-			break;
-		case 'd':
-			if (parse_seconds(optarg, &a->duration) || a->duration <= 0) {
-				ks_err("--duration: '%s' is not a positive number of seconds", optarg);
-				return -1;
-			}
-			break;
-		case 'R':
-		case 'H':
-		case 'v':
-			if (loader_option(&a->eo.lo, opt, optarg))
-				return -1;
-			break;
-		case 'j':
-			if (c != LIVE_WATCH)
-				goto bad;
-			a->json = json_errors = true;
-			break;
-		case 'n':
-			if (c != LIVE_WATCH)
-				goto bad;
-			if (parse_u64(optarg, &a->count) || !a->count) {
-				ks_err("--count: '%s' is not a positive integer", optarg);
-				return -1;
-			}
-			break;
-		case 'l':
-			if (c != LIVE_SERVE)
-				goto bad;
-			a->listen = optarg;
-			break;
-		case 'T':
-			if (c != LIVE_TOP)
-				goto bad;
-			a->sort = optarg;
-			break;
-		case 'o':
-			if (c != LIVE_RECORD)
-				goto bad;
-			a->output = optarg;
-			break;
-		case 'S':
-			a->eo.subpage = true;
-			break;
-		case 'K':
-			if (c != LIVE_RECORD)
-				goto bad;
-			a->keep_hashes = true;
-			break;
-		case 'k':
-			if (c != LIVE_RECORD)
-				goto bad;
-			a->key_file = optarg;
-			break;
-		case 'h':
-			usage(stdout, c);
-			return 1;
-		default:
-			ks_bad_option(cmd_names[c], argv);
-			return -1;
-		}
+	for (size_t i = 0; i < ARRAY_SIZE(own_options); i++) {
+		opts[i] = own_options[i].o;
+		if (!(own_options[i].owners & OWN(c)))
+			opts[i].flags |= OPTION_HIDDEN;
 	}
-	if (optind < argc) {
-		ks_err("%s: unexpected argument '%s' (see ksmscope %s --help)", cmd_names[c], argv[optind], cmd_names[c]);
-		return -1;
-	}
-	return 0;
-bad:
-	for (const struct option *o = opts; o->name; o++)
-		if (o->val == opt)
-			ks_err("%s: option --%s belongs to another command (see ksmscope %s --help)", cmd_names[c],
-			       o->name, cmd_names[c]);
-	return -1;
+	a->cmd = c;
+	return cli_parse(&ap, CLI_SCOPE | CLI_LIVE | CLI_STOP | CLI_LOADER, &in, argc, argv);
 }
 
 /* Everything the engine needs before it starts: privileges, KSM, BTF, the targets. */
@@ -281,12 +198,11 @@ static void defaults(struct live_args *a)
 	memset(a, 0, sizeof(*a));
 	scope_init(&a->eo.sc);
 	a->eo.interval = 1.0;
-	a->eo.scan_rate_mib = DEFAULT_SCAN_RATE_MIB;
+	a->eo.scan_rate_mib = CLI_DEFAULT_SCAN_RATE_MIB;
 	a->eo.lo.ringbuf_bytes = 4 << 20;
 	a->eo.lo.mode = HOOK_AUTO;
 }
 
-/* Flags, then everything the engine needs. 0: run; 1: exit 0 (help); -1: exit 1 (one line printed). */
 /* The hash key from the user's key file. 0, or one line printed and -1. */
 static int read_key(const char *path, uint64_t *key)
 {
@@ -321,6 +237,7 @@ static int read_key(const char *path, uint64_t *key)
 	return 0;
 }
 
+/* Flags, then everything the engine needs. 0: run; 1: exit 0 (help); -1: exit 1 (one line printed). */
 static int live_setup(enum live_cmd c, int argc, char **argv, struct live_args *a)
 {
 	int r;
@@ -354,28 +271,6 @@ static int live_setup(enum live_cmd c, int argc, char **argv, struct live_args *
 	return ready(a);
 }
 
-static void install_signals(void)
-{
-	signal(SIGINT, on_stop_signal);
-	signal(SIGTERM, on_stop_signal);
-	signal(SIGHUP, on_stop_signal);
-	signal(SIGPIPE, SIG_IGN);
-}
-
-/* --duration: an alarm sets the same flag as SIGINT. */
-static void arm_duration(double seconds)
-{
-	if (seconds <= 0)
-		return;
-	signal(SIGALRM, on_stop_signal);
-	ualarm(0, 0);
-	{
-		struct itimerval it = { { 0, 0 }, { (time_t)seconds, (suseconds_t)((seconds - floor(seconds)) * 1e6) } };
-
-		setitimer(ITIMER_REAL, &it, NULL);
-	}
-}
-
 int cmd_watch(int argc, char **argv)
 {
 	struct live_args a;
@@ -388,9 +283,8 @@ int cmd_watch(int argc, char **argv)
 		goto out;
 	}
 	jw_init(&c.w);
-	install_signals();
-	arm_duration(a.duration);
-	ret = engine_run(&a.eo, watch_sink, &c, &live_stop) ? 1 : 0;
+	stop_on_signals(a.duration);
+	ret = engine_run(&a.eo, watch_sink, &c, &cli_stop) ? 1 : 0;
 	jw_free(&c.w);
 out:
 	scope_free(&a.eo.sc);
@@ -430,10 +324,9 @@ int cmd_serve(int argc, char **argv)
 	if (http_start(&c.http, a.listen))
 		goto out;
 	started = true;
-	install_signals();
-	arm_duration(a.duration);
+	stop_on_signals(a.duration);
 	fprintf(stderr, "Serving KSM sharing metrics at http://%s/metrics. Hit Ctrl-C to end.\n", a.listen);
-	ret = engine_run(&a.eo, serve_sink, &c, &live_stop) ? 1 : 0;
+	ret = engine_run(&a.eo, serve_sink, &c, &cli_stop) ? 1 : 0;
 out:
 	if (started)
 		http_stop(&c.http);
@@ -453,7 +346,7 @@ static void *top_keys(void *arg)
 {
 	struct top_ctx *c = arg;
 
-	while (!atomic_load(&c->done) && !live_stop) {
+	while (!atomic_load(&c->done) && !cli_stop) {
 		struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
 		int k;
 
@@ -461,7 +354,7 @@ static void *top_keys(void *arg)
 			continue;
 		k = term_key();
 		if (k == 'q' || k == 'Q')
-			live_stop = 1;
+			cli_stop = 1;
 		else if (k >= 0 && top_sort_of_key(k) >= 0)
 			atomic_store(&c->sort, top_sort_of_key(k));
 		else if (k < 0)
@@ -509,13 +402,12 @@ int cmd_top(int argc, char **argv)
 	}
 	if (a.sort)
 		atomic_store(&c.sort, top_sort_parse(a.sort));
-	install_signals();
-	arm_duration(a.duration);
+	stop_on_signals(a.duration);
 	if (!isatty(STDOUT_FILENO)) {
 		/* not a terminal: the text of watch, one block per interval */
 		struct watch_ctx w = { .a = &a };
 
-		ret = engine_run(&a.eo, watch_sink, &w, &live_stop) ? 1 : 0;
+		ret = engine_run(&a.eo, watch_sink, &w, &cli_stop) ? 1 : 0;
 		goto out;
 	}
 	if (term_enter())
@@ -523,7 +415,7 @@ int cmd_top(int argc, char **argv)
 	term = true;
 	if (isatty(STDIN_FILENO) && !pthread_create(&keys, NULL, top_keys, &c))
 		keys_started = true;
-	ret = engine_run(&a.eo, top_sink, &c, &live_stop) ? 1 : 0;
+	ret = engine_run(&a.eo, top_sink, &c, &cli_stop) ? 1 : 0;
 out:
 	atomic_store(&c.done, true);
 	if (keys_started)
@@ -764,11 +656,46 @@ static int record_sink(void *ctx, const struct snapshot *s)
 	return 0;
 }
 
+/* The file, its format header and the run's header block. 0, or one line printed and -1. */
+static int record_open(struct record_ctx *c)
+{
+	uint8_t head[REC_FILE_HEADER];
+	const char *path = c->a->output;
+
+	c->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (c->fd < 0) {
+		ks_err("record: cannot create %s: %s", path, strerror(errno));
+		return -1;
+	}
+	rec_file_header(head);
+	/* O_CREAT's mode does not apply to a file that exists: private either way */
+	if (fchmod(c->fd, 0600) || write(c->fd, head, sizeof(head)) != (ssize_t)sizeof(head)) {
+		ks_err("record: cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return record_header(c);
+}
+
+/* The last events and the end block, which says why the run ended (run_err: the engine's). 0, or -1. */
+static int record_end(struct record_ctx *c, int run_err)
+{
+	if (!c->failed && flush_events(c))
+		c->failed = true;
+	jw_reset(&c->w);
+	jw_obj_begin(&c->w);
+	jw_kstr(&c->w, "reason", run_err || c->failed ? "error" : cli_stop ? "stopped" : "done");
+	jw_ku64(&c->w, "snapshots", c->snapshots);
+	jw_ku64(&c->w, "events", c->events);
+	jw_obj_end(&c->w);
+	if (c->w.b.oom || write_block(c, REC_END, c->w.b.buf, c->w.b.len) || fsync(c->fd))
+		return -1;
+	return run_err || c->failed ? -1 : 0;
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct live_args a;
 	struct record_ctx c = { .a = &a, .fd = -1, .mu = PTHREAD_MUTEX_INITIALIZER };
-	uint8_t head[REC_FILE_HEADER];
 	int r, ret = 1;
 
 	r = live_setup(LIVE_RECORD, argc, argv, &a);
@@ -777,21 +704,9 @@ int cmd_record(int argc, char **argv)
 		goto out;
 	}
 	jw_init(&c.w);
-	c.fd = open(a.output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (c.fd < 0) {
-		ks_err("record: cannot create %s: %s", a.output, strerror(errno));
+	if (record_open(&c))
 		goto out;
-	}
-	rec_file_header(head);
-	/* O_CREAT's mode does not apply to a file that exists: private either way */
-	if (fchmod(c.fd, 0600) || write(c.fd, head, sizeof(head)) != (ssize_t)sizeof(head)) {
-		ks_err("record: cannot write %s: %s", a.output, strerror(errno));
-		goto out;
-	}
-	if (record_header(&c))
-		goto out;
-	install_signals();
-	arm_duration(a.duration);
+	stop_on_signals(a.duration);
 	fprintf(stderr, "Recording to %s. Hit Ctrl-C to end.\n", a.output);
 	a.eo.on_event = record_event;
 	a.eo.event_ctx = &c;
@@ -799,18 +714,9 @@ int cmd_record(int argc, char **argv)
 		a.eo.on_hashes = record_hashes;
 		a.eo.hashes_ctx = &c;
 	}
-	r = engine_run(&a.eo, record_sink, &c, &live_stop);
-	if (!c.failed && flush_events(&c))
-		c.failed = true;
-	/* the end block says why it ended; the file is complete either way */
-	jw_reset(&c.w);
-	jw_obj_begin(&c.w);
-	jw_kstr(&c.w, "reason", r || c.failed ? "error" : live_stop ? "stopped" : "done");
-	jw_ku64(&c.w, "snapshots", c.snapshots);
-	jw_ku64(&c.w, "events", c.events);
-	jw_obj_end(&c.w);
-	if (!c.w.b.oom && !write_block(&c, REC_END, c.w.b.buf, c.w.b.len) && fsync(c.fd) == 0 && !r && !c.failed)
-		ret = 0;
+	r = engine_run(&a.eo, record_sink, &c, &cli_stop);
+	/* the file is complete either way */
+	ret = record_end(&c, r) ? 1 : 0;
 out:
 	if (c.fd >= 0 && close(c.fd) && ret == 0) {
 		ks_err("record: cannot close %s: %s", a.output, strerror(errno));

@@ -3,11 +3,8 @@
  * ksmscope report FILE [B]: read a recording back and give the study's tables
  * as text, JSON or an HTML page; or compare two recordings' fingerprints.
  */
-#include "cli/cmd_report.h"
-
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/commands.h"
+#include "cli/opts.h"
+#include "cli/stop.h"
 #include "lib/json_writer.h"
 #include "lib/json_reader.h"
 #include "report/compare.h"
@@ -59,24 +59,6 @@ static void series_json(struct jw *w, const struct recording *t)
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
-}
-
-static void usage(FILE *f)
-{
-	fprintf(f, "Usage: ksmscope report FILE [--json] [--html OUT] [--salvage]\n"
-		   "       ksmscope report A B [--json]\n\n"
-		   "The study's tables from a recording made by `ksmscope record`: sharing potential split\n"
-		   "into zero, self and inter; by region type; by group; saveable by chunk size; KSM's record\n"
-		   "(effectiveness over time, missed by reason, merge latency, COW breaks, ksmd cost).\n"
-		   "--html also writes them as one self-contained page with plots. A truncated or corrupted\n"
-		   "file is an error naming the offset of the first bad block; --salvage reports what\n"
-		   "precedes it instead.\n\n"
-		   "With two recordings made with --keep-hashes under the same --key: how many of A's\n"
-		   "contents B also holds, and what placing A's groups beside B's would save.\n\n"
-		   "  -j, --json      one JSON object\n"
-		   "  -o, --html OUT  also write an HTML page to OUT (replaced if it exists)\n"
-		   "  -s, --salvage   report the good blocks before a bad one (exit 0)\n"
-		   "  -h, --help      this help\n");
 }
 
 /* A member of the last snapshot as it was written, or null. */
@@ -251,6 +233,10 @@ static int write_html(const struct recording *t, const char *path, const char *o
 		goto out;
 	}
 	fd = -1;
+	if (cli_stop) {
+		ks_err("report: interrupted: %s not written", out);
+		goto out;
+	}
 	if (rename(tmp, out)) {
 		ks_err("report: cannot write %s: %s", out, strerror(errno));
 		goto out;
@@ -280,62 +266,101 @@ static int load(const char *path, bool salvage, struct recording *t)
 	return 0;
 }
 
-int cmd_report(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "html", required_argument, NULL, 'o' },
-		{ "salvage", no_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct recording t = { 0 }, u = { 0 };
-	const char *html = NULL;
-	bool json = false, salvage = false;
-	int opt, ret = 1;
+struct report_args {
+	const char *files[2];
+	size_t nfiles;
+	const char *html;
+	bool json, salvage;
+};
 
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "jo:sh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			json = json_errors = true;
-			break;
-		case 'o':
-			html = optarg;
-			break;
-		case 's':
-			salvage = true;
-			break;
-		case 'h':
-			usage(stdout);
+static const struct argp_option report_options[] = {
+	{ "json", 'j', NULL, 0, "one JSON object", 0 },
+	{ "html", 'o', "OUT", 0, "also write an HTML page to OUT (replaced if it exists)", 0 },
+	{ "salvage", 's', NULL, 0, "report the good blocks before a bad one (exit 0)", 0 },
+	{ 0 },
+};
+
+static error_t report_parse(int key, char *arg, struct argp_state *st)
+{
+	struct report_args *a = cli_own(st);
+
+	switch (key) {
+	case 'j':
+		a->json = true;
+		return 0;
+	case 'o':
+		a->html = arg;
+		return 0;
+	case 's':
+		a->salvage = true;
+		return 0;
+	case ARGP_KEY_ARG:
+		if (a->nfiles < ARRAY_SIZE(a->files)) {
+			a->files[a->nfiles++] = arg;
 			return 0;
-		default:
-			ks_bad_option("report", argv);
-			return 1;
 		}
-	}
-	if (optind == argc - 2) {
-		if (html) {
-			ks_err("report: --html is for one recording; a comparison is text or --json");
-			return 1;
-		}
-		if (load(argv[optind], salvage, &t) || load(argv[optind + 1], salvage, &u))
-			goto out;
-		ret = compare_report(&t, &u, argv[optind], argv[optind + 1], json) ? 1 : 0;
-		goto out;
-	}
-	if (optind != argc - 1) {
+		/* fall through */
+	case ARGP_KEY_NO_ARGS:
 		ks_err("report: one recording, or two to compare (see ksmscope report --help)");
+		return cli_failed(st);
+	}
+	return ARGP_ERR_UNKNOWN;
+}
+
+static const struct argp report_argp = {
+	report_options, report_parse, "FILE\nA B",
+	"The study's tables from a recording made by `ksmscope record`: sharing potential split "
+	"into zero, self and inter; by region type; by group; saveable by chunk size; KSM's record "
+	"(effectiveness over time, missed by reason, merge latency, COW breaks, ksmd cost). "
+	"--html also writes them as one self-contained page with plots. A truncated or corrupted "
+	"file is an error naming the offset of the first bad block; --salvage reports what "
+	"precedes it instead.\n\n"
+	"With two recordings made with --keep-hashes under the same --key: how many of A's "
+	"contents B also holds, and what placing A's groups beside B's would save.",
+	NULL, NULL, NULL,
+};
+
+/* Two recordings: what the first's contents would share with the second's. */
+static int report_compare(const struct report_args *a)
+{
+	struct recording t = { 0 }, u = { 0 };
+	int ret = 1;
+
+	if (a->html) {
+		ks_err("report: --html is for one recording; a comparison is text or --json");
 		return 1;
 	}
-	if (load(argv[optind], salvage, &t))
-		goto out;
-	if (html && write_html(&t, argv[optind], html))
-		goto out;
-	ret = json ? report_json(&t, argv[optind]) : report_text(&t, argv[optind]);
-out:
+	if (!load(a->files[0], a->salvage, &t) && !load(a->files[1], a->salvage, &u))
+		ret = compare_report(&t, &u, a->files[0], a->files[1], a->json) ? 1 : 0;
 	recording_free(&t);
 	recording_free(&u);
 	return ret;
+}
+
+/* One recording: its tables (and the page, with --html). */
+static int report_one(const struct report_args *a)
+{
+	struct recording t = { 0 };
+	int ret = 1;
+
+	if (load(a->files[0], a->salvage, &t))
+		return 1;
+	/* Ctrl-C while the page is written: no page, and no temporary file left */
+	if (a->html)
+		stop_on_signals(0);
+	if (!a->html || !write_html(&t, a->files[0], a->html))
+		ret = a->json ? report_json(&t, a->files[0]) : report_text(&t, a->files[0]);
+	recording_free(&t);
+	return ret;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	struct report_args a = { 0 };
+	struct cli_in in = { .cmd = "report", .own = &a };
+	int r = cli_parse(&report_argp, 0, &in, argc, argv);
+
+	if (r)
+		return r > 0 ? 0 : 1;
+	return a.nfiles == 2 ? report_compare(&a) : report_one(&a);
 }

@@ -1,17 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* ksmscope scan: how much memory identical contents could save, split as Barker et al. do. */
-#include "cli/cmd_scan.h"
-
 #include <errno.h>
-#include <getopt.h>
-#include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <unistd.h>
 
+#include "cli/commands.h"
+#include "cli/opts.h"
+#include "cli/stop.h"
 #include "scanner/freeze.h"
 #include "lib/json_writer.h"
 #include "sys/ksmstate.h"
@@ -23,182 +20,186 @@
 #include "scanner/scope.h"
 #include "lib/util.h"
 
-static volatile sig_atomic_t scan_stop;
+struct scan_job {
+	struct scope sc;
+	bool json, freeze, subpage;
+	uint32_t *pids;
+	size_t npids;
+	struct ksm_state ksm;
+	struct scanner s;
+	bool scanner_ready;
+	struct model_out mo;
+	struct metrics se;
+	uint64_t t0;
+};
 
-static void on_stop_signal(int sig)
+static const struct argp_option scan_options[] = {
+	{ "subpage", 'S', NULL, 0,
+	  "also count sharing at 2048/1024/512/256-byte chunks (exact; costs index memory of ~30 chunk "
+	  "entries per distinct page, ~1 KiB)", 0 },
+	{ "freeze", 'f', NULL, 0,
+	  "SIGSTOP the targets for a consistent snapshot (always SIGCONT'd; processes already stopped "
+	  "stay stopped)", 0 },
+	{ "json", 'j', NULL, 0, "one JSON object (names as in the design notes, section 3)", 0 },
+	{ 0 },
+};
+
+static error_t scan_parse(int key, char *arg, struct argp_state *st)
 {
-	(void)sig;
-	scan_stop = 1;
+	struct scan_job *j = cli_own(st);
+
+	(void)arg;
+	switch (key) {
+	case 'S':
+		j->subpage = true;
+		return 0;
+	case 'f':
+		j->freeze = true;
+		return 0;
+	case 'j':
+		j->json = true;
+		return 0;
+	}
+	return ARGP_ERR_UNKNOWN;
 }
 
-static void usage(FILE *f)
+static const struct argp scan_argp = {
+	scan_options, scan_parse, NULL,
+	"Hash the resident private anonymous pages of the target processes and report how "
+	"much identical contents could save: zero pages, self-sharing (inside a group) and "
+	"inter-sharing (across groups), per group and per region type, against what KSM saves."
+	"\vDefault targets: every process with private memory, except ksmscope itself.",
+	NULL, NULL, NULL,
+};
+
+/* The flags. 0: run; 1: help printed; -1: one line printed. */
+static int scan_args(struct scan_job *j, int argc, char **argv)
 {
-	fprintf(f,
-		"Usage: ksmscope scan [--pid PID[,PID...]] [--comm NAME] [--cgroup PATH]\n"
-		"                     [--group-by process|cgroup|comm] [--sample N] [--subpage] [--freeze]\n"
-		"                     [--json]\n"
-		"\n"
-		"Hash the resident private anonymous pages of the target processes and report how\n"
-		"much identical contents could save: zero pages, self-sharing (inside a group) and\n"
-		"inter-sharing (across groups), per group and per region type, against what KSM saves.\n"
-		"\n"
-		SCOPE_USAGE
-		"  -S, --subpage         also count sharing at 2048/1024/512/256-byte chunks (exact; costs\n"
-		"                        index memory of ~30 chunk entries per distinct page, ~1 KiB)\n"
-		"  -f, --freeze          SIGSTOP the targets for a consistent snapshot (always SIGCONT'd;\n"
-		"                        processes already stopped stay stopped)\n"
-		"  -j, --json            one JSON object (names as in the design notes, section 3)\n"
-		"  -h, --help            this help\n"
-		"\n"
-		"Default targets: every process with private memory, except ksmscope itself.\n");
+	struct cli_in in = { .cmd = "scan", .targets = &j->sc.t, .scope = &j->sc, .own = j };
+	int r = cli_parse(&scan_argp, CLI_SCOPE, &in, argc, argv);
+
+	if (!r && j->subpage && j->sc.sample > 1) {
+		ks_err("--subpage needs --sample 1: sub-page sharing is counted exactly or not at all");
+		return -1;
+	}
+	return r;
+}
+
+/* Privileges, the targets, KSM's settings, the scanner. 0, or one line printed and -1. */
+static int scan_prepare(struct scan_job *j)
+{
+	int err;
+
+	if (preflight(NEED_PFNS | NEED_PTRACE | NEED_KSM))
+		return -1;
+	if (scope_check(&j->sc) || scope_select(&j->sc, &j->pids, &j->npids))
+		return -1;
+	if (!j->npids) {
+		ks_err("no process matches the targets");
+		return -1;
+	}
+	if (ksm_state_read(KSM_SYSFS, &j->ksm) == -ENOENT) {
+		ks_err("KSM is not built into this kernel (no %s; needs CONFIG_KSM=y)", KSM_SYSFS);
+		return -1;
+	}
+	loader_libbpf_verbose(false); /* our errors are one line; libbpf's are not */
+	err = scanner_init(&j->s, j->sc.gb, j->sc.sample, !j->freeze);
+	j->scanner_ready = true;
+	if (err) {
+		ks_err("cannot set up the scanner: %s", strerror(-err));
+		return -1;
+	}
+	j->s.stop = &cli_stop;
+	j->s.subpage = j->subpage;
+	return 0;
+}
+
+/* Every target's pages, frozen if asked (and always thawed). 0, or one line printed and -1. */
+static int scan_pages(struct scan_job *j)
+{
+	struct freezer fz = { 0 };
+
+	stop_on_signals(0);
+	j->t0 = now_mono_ns();
+	if (j->freeze && freezer_stop(&fz, j->pids, j->npids)) {
+		freezer_thaw(&fz);
+		return -1;
+	}
+	j->s.races.not_frozen = fz.not_frozen;
+	for (size_t i = 0; i < j->npids && !cli_stop; i++) {
+		int err = scanner_scan_pid(&j->s, j->pids[i]);
+
+		if (err && err != -ESRCH && err != -EACCES && err != -EINTR) {
+			freezer_thaw(&fz);
+			ks_err("pid %u: %s", j->pids[i], strerror(-err));
+			return -1;
+		}
+		/* --pid names processes the user cares about: say when one cannot be read */
+		if (j->sc.t.npids && err == -EACCES)
+			ks_warn("pid %u: no permission to read its memory", j->pids[i]);
+	}
+	freezer_thaw(&fz);
+	scanner_finish(&j->s);
+	if (cli_stop) {
+		ks_err("interrupted: no report");
+		return -1;
+	}
+	return 0;
+}
+
+/* What the contents found could save, as KSM is set up. 0, or one line printed and -1. */
+static int scan_model(struct scan_job *j)
+{
+	struct scanner *s = &j->s;
+
+	if (scanner_model(s, &j->ksm, &j->mo, &j->se)) {
+		ks_err("out of memory");
+		return -1;
+	}
+	if (j->sc.sample > 1 && !s->pr_ok)
+		ks_warn("no BPF page reader (%s): sampling reads prefixes through /proc/PID/mem, slower",
+			strerror(-s->pr_err));
+	return 0;
+}
+
+/* The report on stdout. 0, or -1 when it cannot be written. */
+static int scan_emit(struct scan_job *j)
+{
+	struct scan_report r = { &j->s, &j->mo, &j->ksm, &j->se, (double)(now_mono_ns() - j->t0) / 1e9, 0, j->freeze };
+	struct rusage ru;
+	struct jw w;
+	int err;
+
+	getrusage(RUSAGE_SELF, &ru);
+	r.peak_rss_kb = (uint64_t)ru.ru_maxrss;
+	j->s.cost.seconds = r.seconds;
+	if (!j->json) {
+		scan_report_text(stdout, &r);
+		fflush(stdout);
+		return 0;
+	}
+	jw_init(&w);
+	scan_report_json(&w, &r);
+	err = jw_emit_line(&w, stdout);
+	jw_free(&w);
+	return err ? -1 : 0;
 }
 
 int cmd_scan(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		SCOPE_LONGOPTS,
-		{ "freeze", no_argument, NULL, 'f' },
-		{ "subpage", no_argument, NULL, 'S' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct scope sc;
-	struct scanner s;
-	struct freezer fz = { 0 };
-	struct ksm_state ksm;
-	struct model_out mo = { 0 };
-	struct metrics se = { 0 };
-	uint32_t sample, *pids = NULL;
-	size_t npids = 0;
-	bool json = false, freeze = false, subpage = false, scanner_ready = false;
-	uint64_t t0;
-	int opt, ret = 1, err;
+	struct scan_job j = { 0 };
+	int ret;
 
-	scope_init(&sc);
-	optind = 1;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, SCOPE_OPTS "fSjh", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'p':
-		case 'c':
-		case 'g':
-		case 'G':
-		case 's':
-			if (scope_option(&sc, opt, optarg))
-				goto out;
-			break;
-		case 'f':
-			freeze = true;
-			break;
-		case 'S':
-			subpage = true;
-			break;
-		case 'j':
-			json = json_errors = true;
-			break;
-		case 'h':
-			usage(stdout);
-			ret = 0;
-			goto out;
-		default:
-			ks_bad_option("scan", argv);
-			goto out;
-		}
-	}
-	if (optind < argc) {
-		ks_err("scan: unexpected argument '%s' (see ksmscope scan --help)", argv[optind]);
-		goto out;
-	}
-	if (preflight(NEED_PFNS | NEED_PTRACE | NEED_KSM))
-		goto out;
-	if (scope_check(&sc) || scope_select(&sc, &pids, &npids))
-		goto out;
-	sample = sc.sample;
-	if (!npids) {
-		ks_err("no process matches the targets");
-		goto out;
-	}
-	err = ksm_state_read(KSM_SYSFS, &ksm);
-	if (err == -ENOENT) {
-		ks_err("KSM is not built into this kernel (no %s; needs CONFIG_KSM=y)", KSM_SYSFS);
-		goto out;
-	}
-	loader_libbpf_verbose(false); /* our errors are one line; libbpf's are not */
-	err = scanner_init(&s, sc.gb, sample, !freeze);
-	scanner_ready = true;
-	if (err) {
-		ks_err("cannot set up the scanner: %s", strerror(-err));
-		goto out;
-	}
-	s.stop = &scan_stop;
-	s.subpage = subpage;
-	if (subpage && sample > 1) {
-		ks_err("--subpage needs --sample 1: sub-page sharing is counted exactly or not at all");
-		goto out;
-	}
-	signal(SIGINT, on_stop_signal);
-	signal(SIGTERM, on_stop_signal);
-	signal(SIGHUP, on_stop_signal);
-	signal(SIGPIPE, SIG_IGN);
-
-	t0 = now_mono_ns();
-	if (freeze && freezer_stop(&fz, pids, npids)) {
-		freezer_thaw(&fz);
-		goto out;
-	}
-	s.races.not_frozen = fz.not_frozen;
-	for (size_t i = 0; i < npids && !scan_stop; i++) {
-		err = scanner_scan_pid(&s, pids[i]);
-		if (err && err != -ESRCH && err != -EACCES && err != -EINTR) {
-			freezer_thaw(&fz);
-			ks_err("pid %u: %s", pids[i], strerror(-err));
-			goto out;
-		}
-		/* --pid names processes the user cares about: say when one cannot be read */
-		if (sc.t.npids && err == -EACCES)
-			ks_warn("pid %u: no permission to read its memory", pids[i]);
-	}
-	freezer_thaw(&fz);
-	scanner_finish(&s);
-	if (scan_stop) {
-		ks_err("interrupted: no report");
-		goto out;
-	}
-
-	if (scanner_model(&s, &ksm, &mo, &se)) {
-		ks_err("out of memory");
-		goto out;
-	}
-	if (sample > 1 && !s.pr_ok)
-		ks_warn("no BPF page reader (%s): sampling reads prefixes through /proc/PID/mem, slower",
-			strerror(-s.pr_err));
-	{
-		struct rusage ru;
-		struct scan_report r = { &s, &mo, &ksm, &se, (double)(now_mono_ns() - t0) / 1e9, 0, freeze };
-		struct jw w;
-
-		getrusage(RUSAGE_SELF, &ru);
-		r.peak_rss_kb = (uint64_t)ru.ru_maxrss;
-		s.cost.seconds = r.seconds;
-		if (json) {
-			jw_init(&w);
-			scan_report_json(&w, &r);
-			err = jw_emit_line(&w, stdout);
-			jw_free(&w);
-			if (err)
-				goto out;
-		} else {
-			scan_report_text(stdout, &r);
-			fflush(stdout);
-		}
-	}
-	ret = 0;
-out:
-	if (scanner_ready)
-		scanner_free(&s);
-	free(mo.groups);
-	free(pids);
-	scope_free(&sc);
+	scope_init(&j.sc);
+	ret = scan_args(&j, argc, argv);
+	if (ret)
+		ret = ret > 0 ? 0 : 1;
+	else
+		ret = scan_prepare(&j) || scan_pages(&j) || scan_model(&j) || scan_emit(&j) ? 1 : 0;
+	if (j.scanner_ready)
+		scanner_free(&j.s);
+	free(j.mo.groups);
+	free(j.pids);
+	scope_free(&j.sc);
 	return ret;
 }

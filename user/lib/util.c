@@ -2,7 +2,6 @@
 #include "lib/util.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -112,7 +111,7 @@ int parse_seconds(const char *s, double *out)
 
 int parse_size(const char *s, uint64_t *out)
 {
-	char num[32], *end;
+	char num[32];
 	size_t n;
 	uint64_t v, mult = 1;
 
@@ -131,7 +130,6 @@ int parse_size(const char *s, uint64_t *out)
 		return -1;
 	if (v > UINT64_MAX / mult)
 		return -1;
-	(void)end;
 	*out = v * mult;
 	return 0;
 }
@@ -201,13 +199,6 @@ uint64_t now_mono_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-void ks_bad_option(const char *cmd, char **argv)
-{
-	/* getopt has already moved past the offending word */
-	ks_err("%s: bad option or missing value: '%s' (see ksmscope %s --help)", cmd,
-	       argv[optind - 1], cmd);
 }
 
 void sbuf_put(struct sbuf *b, const char *s, size_t n)

@@ -66,7 +66,4 @@ void sbuf_free(struct sbuf *b);
  */
 const char *printable(char *buf, size_t size, const char *s);
 
-/* getopt_long's '?' as one line of ours (set opterr = 0 before parsing). */
-void ks_bad_option(const char *cmd, char **argv);
-
 #endif

@@ -195,16 +195,18 @@ void recording_free(struct recording *r)
 	memset(r, 0, sizeof(*r));
 }
 
-int recording_load(const char *path, struct recording *r)
+int recording_load(const char *path, struct recording *t)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), err = 0;
 	struct stat st;
 	void *map = NULL;
+	int fd = -1, err = 0;
 
-	memset(r, 0, sizeof(*r));
-	if (fd < 0)
+	memset(t, 0, sizeof(*t));
+	if (stat(path, &st))
 		err = -errno;
-	else if (fstat(fd, &st))
+	else if (!S_ISREG(st.st_mode))
+		err = -EINVAL;
+	else if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0 || fstat(fd, &st))
 		err = -errno;
 	else if (!S_ISREG(st.st_mode))
 		err = -EINVAL;
@@ -219,7 +221,7 @@ int recording_load(const char *path, struct recording *r)
 	}
 	if (map)
 		madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL);
-	err = recording_parse(map ? map : "", map ? (size_t)st.st_size : 0, r);
+	err = recording_parse(map ? map : (const void *)"", map ? (size_t)st.st_size : 0, t);
 	if (map)
 		munmap(map, (size_t)st.st_size);
 	if (err) {

@@ -53,8 +53,10 @@ struct recording {
 };
 
 /*
- * Read and check a file. 0: read (r->bad says whether it was whole); -1: one
- * line printed (cannot read it, out of memory).
+ * Read and check a file. It is looked at before it is opened and opened without
+ * waiting, so a FIFO or a device (even one swapped in between) is an error,
+ * never a read that blocks. 0: read (r->bad says whether it was whole); -1: one
+ * line printed (cannot read it, not a regular file, out of memory).
  */
 int recording_load(const char *path, struct recording *r);
 /* The same from memory (the fuzzer's way in). 0, or -ENOMEM. */

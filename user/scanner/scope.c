@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The target and group flags the scanning commands share. */
+/* Which processes a scanning command looks at, and how it groups them. */
 #include "scanner/scope.h"
 
 #include <errno.h>
@@ -72,52 +72,6 @@ void scope_init(struct scope *sc)
 void scope_free(struct scope *sc)
 {
 	targets_free(&sc->t);
-}
-
-int scope_option(struct scope *sc, int opt, const char *arg)
-{
-	switch (opt) {
-	case 'p':
-	case 'c':
-		return targets_option(&sc->t, opt, arg);
-	case 'g': {
-		/* accept a path under the cgroup2 mount, or the hierarchy path itself */
-		char mnt[256];
-		size_t ml = cgroup2_mount(mnt, sizeof(mnt)) ? 0 : strlen(mnt);
-
-		if (ml && !strncmp(arg, mnt, ml) && (arg[ml] == '/' || !arg[ml]))
-			snprintf(sc->cgbuf, sizeof(sc->cgbuf), "%s", arg[ml] ? arg + ml : "/");
-		else
-			snprintf(sc->cgbuf, sizeof(sc->cgbuf), "%s", arg);
-		if (sc->cgbuf[0] != '/') {
-			ks_err("--cgroup: '%s' is not an absolute cgroup path", arg);
-			return -1;
-		}
-		while (strlen(sc->cgbuf) > 1 && sc->cgbuf[strlen(sc->cgbuf) - 1] == '/')
-			sc->cgbuf[strlen(sc->cgbuf) - 1] = '\0';
-		sc->cgroup = sc->cgbuf;
-		return 0;
-	}
-	case 'G':
-		if (!strcmp(arg, "process"))
-			sc->gb = GROUP_PROCESS;
-		else if (!strcmp(arg, "cgroup"))
-			sc->gb = GROUP_CGROUP;
-		else if (!strcmp(arg, "comm"))
-			sc->gb = GROUP_COMM;
-		else {
-			ks_err("--group-by: '%s' is not one of process, cgroup, comm", arg);
-			return -1;
-		}
-		return 0;
-	case 's':
-		if (parse_u32(arg, &sc->sample) || !sc->sample) {
-			ks_err("--sample: '%s' is not a positive integer", arg);
-			return -1;
-		}
-		return 0;
-	}
-	return -1;
 }
 
 int scope_check(struct scope *sc)
