@@ -528,16 +528,9 @@ static void record_event(void *ctx, const struct ks_event *e, const struct decis
 	if ((d->kind == OUT_MERGE || d->kind == OUT_ZERO_MERGE) && e->err)
 		return; /* as the engine: a failed merge moved nothing */
 	r.flags = (uint8_t)((d->zero ? 1 : 0) | ((e->flags & KS_F_KERNEL_FAULT) ? 2 : 0));
-	if (c->nev == c->capev) {
-		size_t cap = c->capev ? c->capev * 2 : 1024;
-		struct rec_event_rec *n = realloc(c->ev, cap * sizeof(*n));
-
-		if (!n) {
-			c->failed = true; /* the sink stops the engine at the next interval */
-			return;
-		}
-		c->ev = n;
-		c->capev = cap;
+	if (GROW(c->ev, c->capev, c->nev + 1, 1024)) {
+		c->failed = true; /* the sink stops the engine at the next interval */
+		return;
 	}
 	c->ev[c->nev++] = r;
 }
