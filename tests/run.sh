@@ -35,7 +35,11 @@ run_suite() { # NAME CMD...
 	rm -f "$log"
 }
 
+# the tree's shape (layering, function length, SPDX lines, nothing pointing outside)
+tree_check() { if scripts/check-tree.sh; then echo "ok - tree shape"; echo "RESULT 1 0"; else echo "RESULT 0 1"; fi; }
+
 if [ "${TESTS_ONLY:-}" != integration ]; then
+	run_suite "tree/check-tree" tree_check
 	for t in "$OUT"/tests/test_*; do
 		[ -x "$t" ] && run_suite "unit/$(basename "$t")" "$t"
 	done
