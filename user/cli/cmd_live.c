@@ -53,7 +53,7 @@ static const char *const cmd_docs[] = {
 	"and what it costs. --json: one JSON object per interval (JSON Lines).",
 	[LIVE_TOP] =
 	"A full-screen live view: the host's KSM line, then one row per group. Keys: q quits, "
-	"s/a/S/m/e/c sort by saveable, anon, self+inter, merged, effectiveness, COW breaks. "
+	"s/a/S/i/m/e/c sort by saveable, anon, self, inter, merged, effectiveness, COW breaks. "
 	"When stdout is not a terminal, prints the text of watch instead.",
 	[LIVE_SERVE] = "Serve the metrics in Prometheus text format at http://ADDR:PORT/metrics.",
 	[LIVE_RECORD] =
@@ -81,7 +81,7 @@ static const struct {
 	    "also write each pass's content hashes, so that `report A B` can compare runs or hosts; needs --key", 0 },
 	  OWN(LIVE_RECORD) },
 	{ { "key", KEY_KEY, "FILE", 0,
-	    "hash with a key derived from FILE (16 bytes or more, kept private); recordings compare only "
+	    "hash with a key derived from FILE (16 to 4096 bytes, kept private); recordings compare only "
 	    "under the same key", 0 },
 	  OWN(LIVE_RECORD) },
 };

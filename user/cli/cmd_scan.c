@@ -40,7 +40,7 @@ static const struct argp_option scan_options[] = {
 	{ "freeze", 'f', NULL, 0,
 	  "SIGSTOP the targets for a consistent snapshot (always SIGCONT'd; processes already stopped "
 	  "stay stopped)", 0 },
-	{ "json", 'j', NULL, 0, "one JSON object (names as in the design notes, section 3)", 0 },
+	{ "json", 'j', NULL, 0, "one JSON object (every name is described in docs/metrics.md)", 0 },
 	{ 0 },
 };
 

@@ -144,9 +144,9 @@ static const struct argp scope_argp = { scope_options, scope_parse, NULL, NULL, 
 
 static const struct argp_option loader_options[] = {
 	{ "ringbuf-size", KEY_RINGBUF_SIZE, "N", 0,
-	  "ring buffer bytes, a power of two >= 4096 (K/M/G ok; default 4M)", 0 },
+	  "ring buffer bytes, a power of two from 4K to 1G (K/M/G ok; default 4M)", 0 },
 	{ "hooks", KEY_HOOKS, "MODE", 0,
-	  "tp_btf or classic tracepoints (default auto: tp_btf where the kernel's BTF has them, else classic)", 0 },
+	  "auto, btf or classic: tp_btf or classic tracepoints (default auto: tp_btf where the kernel's BTF has them, else classic)", 0 },
 	{ "verbose", 'v', NULL, 0, "libbpf warnings and the verifier log on load errors", 0 },
 	{ 0 },
 };

@@ -2,7 +2,7 @@
 /*
  * The page scanner: for each target process, its private mappings (smaps),
  * pagemap and kpageflags in batches, page contents read through /proc/PID/mem
- * (never process_vm_readv: see read_sites), hashed into the content index. Page contents are never kept.
+ * (never process_vm_readv: see run_job in readpool.c), hashed into the content index. Page contents are never kept.
  */
 #ifndef KSMSCOPE_SCANNER_SCANNER_H
 #define KSMSCOPE_SCANNER_SCANNER_H
