@@ -27,6 +27,9 @@ scan_vs_ref() { # TAG: freeze the targets, scan, compare every field with refsca
 	kill -STOP $V1 $V2 $PL $CH
 	"$KSMSCOPE" scan --pid "$PIDS" --freeze --subpage --json > "$TMPD/$tag.scan.json" 2> "$TMPD/$tag.scan.err"
 	check "$tag: scan exit status" $? 0
+	# without --subpage the scan reads whole only pages whose 64-byte prefix another page has
+	"$KSMSCOPE" scan --pid "$PIDS" --freeze --json > "$TMPD/$tag.filt.json" 2> "$TMPD/$tag.filt.err"
+	check "$tag: prefix-filtered scan exit status" $? 0
 	python3 "$REFSCAN" ${PIDS//,/ } > "$TMPD/$tag.ref.json" 2> "$TMPD/$tag.ref.err"
 	check "$tag: refscan exit status" $? 0
 	check "$tag: scan left the stopped targets stopped" \
@@ -47,6 +50,23 @@ scan_vs_ref() { # TAG: freeze the targets, scan, compare every field with refsca
 		+ ($r.groups | map(. as $g | ($s.groups[] | select(.key == $g.key)) as $sg | cmp("group \($g.key)"; $sg; $g)) | add)
 		| .[]')
 	check "$tag: every field equals the independent count" "$diff" ""
+	# the prefix-filtered scan: every field but the sub-page ones as the full scan's (= refscan's)
+	diff=$(jq -n --slurpfile a "$TMPD/$tag.filt.json" --slurpfile b "$TMPD/$tag.scan.json" '
+		def cmp(p; x; y): [ (y | keys[]) as $k | select($k != "subpage" and x[$k] != y[$k]) |
+			"\(p).\($k): \(x[$k]) vs \(y[$k])" ];
+		$a[0] as $f | $b[0] as $s |
+		cmp("totals"; $f.totals; $s.totals)
+		+ ([$s.regions | keys[]] | map(. as $g | cmp("regions.\($g)"; $f.regions[$g]; $s.regions[$g])) | add)
+		+ ($s.groups | map(. as $g | ($f.groups[] | select(.key == $g.key)) as $fg | cmp("group \($g.key)"; $fg; $g)) | add)
+		| .[]')
+	check "$tag: prefix-filtered scan: every figure equals the full read's" "$diff" ""
+	check "$tag: prefix-filtered scan: prefixes through the BPF reader" "$(jq -r .sample.prefix_reader "$TMPD/$tag.filt.json")" bpf
+	# each VM's U unique random pages have prefixes of their own: counted, not read
+	check_true "$tag: prefix-filtered scan: the unique pages were not read ($(jq -c '.cost | [.pages_read, .pages_unique]' "$TMPD/$tag.filt.json"))" \
+		test "$(jq --argjson u $((2 * U)) '.cost.pages_unique >= $u and .cost.pages_read + .cost.pages_unique <= .totals.sites' "$TMPD/$tag.filt.json")" = true
+	check "$tag: prefix-filtered scan: every site is read, known or proven unique" \
+		"$(jq '.cost.pages_read + .cost.pages_known + .cost.pages_unique' "$TMPD/$tag.filt.json")" \
+		"$(jq '.cost.pages_read + .cost.pages_known' "$TMPD/$tag.scan.json")"
 	check "$tag: same groups as the independent count" \
 		"$(jq -c '[.groups[].key] | sort' "$TMPD/$tag.scan.json")" "$(jq -c '[.groups[].key] | sort' "$TMPD/$tag.ref.json")"
 	check "$tag: no races while frozen" \

@@ -9,6 +9,17 @@
 
 static int t_pass, t_fail;
 
+/* xorshift64: the same pseudo-random sequence on every run */
+static uint64_t t_rng = 0x243f6a8885a308d3ULL;
+
+static inline uint64_t t_rnd(void)
+{
+	t_rng ^= t_rng << 13;
+	t_rng ^= t_rng >> 7;
+	t_rng ^= t_rng << 17;
+	return t_rng;
+}
+
 #define CHECK(cond)                                                                      \
 	do {                                                                             \
 		if (cond) {                                                              \

@@ -6,16 +6,6 @@
 #include "harness.h"
 #include "lib/kvtab.h"
 
-static uint64_t rng = 0x243f6a8885a308d3ULL;
-
-static uint64_t rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
-}
-
 /* Every occupied slot must be reachable by get, once; count must match the slots. */
 static int table_consistent(const struct kvtab *t)
 {
@@ -215,9 +205,9 @@ static void churn(unsigned k1s, unsigned k2s, int ops, int verify_every, unsigne
 	CHECK_U64(kvtab_init(&t, 1), 0);
 	model_init(&m, k1s, k2s);
 	for (int op = 0; op < ops; op++) {
-		unsigned a = (unsigned)(rnd() % k1s), b = (unsigned)(rnd() % k2s);
+		unsigned a = (unsigned)(t_rnd() % k1s), b = (unsigned)(t_rnd() % k2s);
 		size_t i = (size_t)a * k2s + b;
-		uint64_t r = rnd() % 1000;
+		uint64_t r = t_rnd() % 1000;
 
 		if (r < 2) {
 			size_t want = 0, got;
@@ -239,7 +229,7 @@ static void churn(unsigned k1s, unsigned k2s, int ops, int verify_every, unsigne
 				m.count--;
 			m.present[i] = 0;
 		} else {
-			uint64_t v1 = rnd(), v2 = rnd();
+			uint64_t v1 = t_rnd(), v2 = t_rnd();
 
 			if (kvtab_put(&t, K1(a), K2(b), v1, v2))
 				ret_bad++;
@@ -312,14 +302,14 @@ static void test_del_k1_wrap(void)
 	kvtab_free(&probe);
 
 	for (int round = 0; round < 300; round++) {
-		int n = 8 + (int)(rnd() % 33); /* 8..40 keys: the cluster covers 60..63 and beyond 0 */
-		uint64_t target = 1 + rnd() % 3;
+		int n = 8 + (int)(t_rnd() % 33); /* 8..40 keys: the cluster covers 60..63 and beyond 0 */
+		uint64_t target = 1 + t_rnd() % 3;
 		size_t want_removed = 0, got;
 		int bad = 0;
 
 		/* insert in a random order so each k1 is spread through the cluster */
 		for (int i = nkeys - 1; i > 0; i--) {
-			int j = (int)(rnd() % (uint64_t)(i + 1));
+			int j = (int)(t_rnd() % (uint64_t)(i + 1));
 			uint64_t a = keys[i][0], b = keys[i][1];
 
 			keys[i][0] = keys[j][0], keys[i][1] = keys[j][1];

@@ -126,6 +126,12 @@ static int scan_pages(struct scan_job *j)
 		return -1;
 	}
 	j->s.races.not_frozen = fz.not_frozen;
+	/* which pages have a prefix no other page has: those are not read */
+	if (scanner_prefilter(&j->s, j->pids, j->npids) == -ENOMEM) {
+		freezer_thaw(&fz);
+		ks_err("out of memory");
+		return -1;
+	}
 	for (size_t i = 0; i < j->npids && !cli_stop; i++) {
 		int err = scanner_scan_pid(&j->s, j->pids[i]);
 

@@ -94,6 +94,9 @@ static void add_counts(struct metrics *m, const struct pair_counts *p)
 	m->mergeable_sites += p->mergeable_sites;
 	m->ksm_zero_pages += p->ksm_zero_pages;
 	m->frames += p->excl_frames;
+	/* a content of its own: n = 1, nothing saveable, counted exactly under sampling too */
+	m->contents += p->unique_sites;
+	m->isites += p->unique_sites;
 }
 
 double metrics_effectiveness(const struct metrics *m)

@@ -27,6 +27,7 @@ struct pair_counts {
 	uint64_t mergeable_sites;
 	uint64_t ksm_zero_pages;  /* sites KSM merged into the zero page */
 	uint64_t excl_frames;     /* sites on a frame mapped only there (no frame index entry) */
+	uint64_t unique_sites;    /* sites whose prefix no other site has: a content each, not indexed */
 };
 
 /*

@@ -22,12 +22,14 @@ static bool all_zero(const unsigned char *b, size_t n)
 }
 
 /*
- * Sampled scans: keep the sites whose page prefix hashes to 0 mod N (identical
- * pages have identical prefixes, so every copy of a kept content is kept), and
- * those with an all-zero prefix, decided later on their full hash (klass 0).
- * Only the kept sites are read whole.
+ * Read the sites' 64-byte prefixes and keep, in order, the sites the job's mode
+ * wants read whole, each with its prefix hash in klass[] (0: an all-zero prefix).
+ * Sampled scans (POOL_READ, sample > 1) keep the sites whose prefix hashes to
+ * 0 mod N (identical pages have identical prefixes, so every copy of a kept
+ * content is kept) and those with an all-zero prefix, decided later on their
+ * full hash. Probes keep every site; filtered scans all but the unique ones.
  */
-static void sample_sites(const struct readpool *p, struct pool_job *j, unsigned slot)
+static void prefix_pass(const struct readpool *p, struct pool_job *j, unsigned slot)
 {
 	unsigned char buf[PAGEREAD_PREFIX];
 	size_t w = 0;
@@ -55,7 +57,7 @@ static void sample_sites(const struct readpool *p, struct pool_job *j, unsigned 
 			} else {
 				/* no BPF reader, or the frame is outside the direct map */
 				if (pread(j->mem_fd, buf, sizeof(buf), (off_t)site.addr) != (ssize_t)sizeof(buf)) {
-					j->vanished++;
+					j->vanished += j->mode != POOL_PROBE;
 					continue;
 				}
 				j->prefixes_slow++;
@@ -65,9 +67,15 @@ static void sample_sites(const struct readpool *p, struct pool_job *j, unsigned 
 				ph = 0;
 			} else {
 				ph = XXH3_64bits_withSeed(px, PAGEREAD_PREFIX, p->h->key ^ 0x7072656669780000ULL);
-				if (ph % p->sample)
+				if (j->mode == POOL_READ && ph % p->sample)
 					continue;
 				ph = ph ? ph : 1;
+				/* a KSM page is read (or known) as without the filter: the tracer joins on its hash */
+				if (j->mode == POOL_FILTER && !(site.flags & POOL_SITE_KSM) &&
+				    pclasses_count(p->classes, ph) == 1) {
+					j->unique++;
+					continue;
+				}
 			}
 			/* w <= base + i: compacting in place never overwrites a site still to read */
 			j->sites[w] = site;
@@ -171,8 +179,11 @@ static void run_job(const struct readpool *p, struct pool_job *j, unsigned slot)
 	j->err = classify(j);
 	if (j->err)
 		return;
-	if (p->sample > 1)
-		sample_sites(p, j, slot);
+	j->unique = 0;
+	if (p->sample > 1 || j->mode != POOL_READ)
+		prefix_pass(p, j, slot);
+	if (j->mode == POOL_PROBE)
+		return;
 	memset(j->ok, 0, j->n * sizeof(j->ok[0]));
 	j->known = 0;
 	/* a KSM page cannot change while it stays one: its hash may already be known */
@@ -182,7 +193,8 @@ static void run_job(const struct readpool *p, struct pool_job *j, unsigned slot)
 			j->known++;
 		}
 	}
-	if (p->sample > 1 && p->pr && !j->chunks_wanted)
+	/* the sites left are scattered: by frame, a batch a syscall */
+	if ((p->sample > 1 || j->mode == POOL_FILTER) && p->pr && !j->chunks_wanted)
 		read_by_frame(p, j, slot);
 	while (i < j->n) {
 		size_t run = 1, done;

@@ -19,6 +19,7 @@
 
 #include "scanner/pagehash.h"
 #include "scanner/pageread.h"
+#include "scanner/prefix_classes.h"
 
 #define POOL_BATCH 1024
 #define POOL_MAX_THREADS PAGEREAD_SLOTS /* each reader owns a prefix slot */
@@ -36,8 +37,18 @@ struct pool_frame {
 	bool ksm;
 };
 
+/*
+ * What a job does with its sites:
+ *   POOL_READ   read them whole (sampled scans: those whose prefix is sampled);
+ *   POOL_PROBE  read their prefixes only, returned in klass[] (0: all zero);
+ *   POOL_FILTER read their prefixes, count a site whose prefix class holds one
+ *               page as unique without reading it, read the rest whole.
+ */
+enum pool_mode { POOL_READ, POOL_PROBE, POOL_FILTER };
+
 struct pool_job {
 	/* in */
+	enum pool_mode mode;
 	int mem_fd, pm_fd, kpf_fd;
 	uint64_t start;   /* the range: npages pages from start */
 	size_t npages;
@@ -53,7 +64,8 @@ struct pool_job {
 	/* out: the sites read (sampled scans: the kept ones) */
 	size_t n;
 	struct pool_site sites[POOL_BATCH];
-	uint64_t klass[POOL_BATCH]; /* sampled scans: each kept site's class */
+	uint64_t klass[POOL_BATCH]; /* sampled scans: each kept site's class; probes: its prefix hash */
+	uint64_t unique;            /* POOL_FILTER: sites alone in their prefix class, not read */
 	bool ok[POOL_BATCH];             /* read whole */
 	uint64_t hash[POOL_BATCH];       /* hash_page or hash_page_fast */
 	uint64_t *chunks;                /* [POOL_BATCH * CHUNK_HASHES] when chunks_wanted */
@@ -78,6 +90,7 @@ struct readpool {
 	const struct hasher *h;
 	uint32_t sample;       /* keep a content when its prefix hash % sample == 0 */
 	struct pageread *pr;   /* prefixes by frame number; NULL: through /proc/PID/mem */
+	const struct prefix_classes *classes; /* POOL_FILTER: read only while such jobs run */
 	struct pool_job *jobs; /* ring of slots */
 	size_t nslots;
 	size_t submitted, taken, done_upto; /* monotonic job numbers */

@@ -86,6 +86,7 @@ void scanner_free(struct scanner *s)
 	if (s->pr_ok)
 		pageread_close(&s->pr);
 	kvtab_free(&s->classes);
+	pclasses_free(&s->pclasses);
 	memset(s, 0, sizeof(*s));
 	s->kpf_fd = -1;
 }
@@ -258,15 +259,46 @@ static int report_sites(struct scanner *s, const struct proc_scan *p, const stru
 	return err;
 }
 
+/* A job's process that went away or may not be read is marked so; any other error is returned. */
+static int job_status(const struct pool_job *j)
+{
+	struct proc_scan *p = j->owner;
+
+	if (j->err == -ESRCH)
+		p->gone = true;
+	else if (j->err == -EACCES)
+		p->denied = true;
+	else
+		return j->err;
+	return 0;
+}
+
+/* A probe job: its prefixes into the class counts (the pages themselves are counted by the scan). */
+static int collect_probe(struct scanner *s, struct pool_job *j)
+{
+	int err = job_status(j);
+
+	s->cost.prefixes += j->prefixes;
+	s->cost.prefixes_slow += j->prefixes_slow;
+	for (size_t k = 0; k < j->n && !err && !j->err; k++)
+		if (j->klass[k]) /* all-zero prefixes are read whole anyway */
+			err = pclasses_add(&s->pclasses, j->klass[k]);
+	readpool_release(&s->pool, j);
+	return err;
+}
+
 /* Fold a finished job into the indexes and the counters (jobs arrive in address order). */
 static int collect_job(struct scanner *s, struct pool_job *j)
 {
 	struct proc_scan *p = j->owner;
-	struct pair_counts *pc = &s->pairs[j->pair];
+	struct pair_counts *pc;
 	bool kept[POOL_BATCH];
 	uint64_t ksm_zero = 0;
-	int err = 0;
+	int err;
 
+	if (j->mode == POOL_PROBE)
+		return collect_probe(s, j); /* no group yet: no pair */
+	pc = &s->pairs[j->pair];
 	s->cost.pages += j->scanned;
 	s->cost.bytes_read += j->bytes;
 	s->cost.prefixes += j->prefixes;
@@ -275,18 +307,15 @@ static int collect_job(struct scanner *s, struct pool_job *j)
 	s->cost.pages_known += j->known;
 	s->races.vanished_pages += j->vanished;
 	s->races.changed_pages += j->changed;
-	if (j->err == -ESRCH)
-		p->gone = true;
-	else if (j->err == -EACCES)
-		p->denied = true;
-	else if (j->err)
-		err = j->err;
+	err = job_status(j);
 	if (!err && !j->err) {
 		pc->sites += j->nsites;
 		pc->mergeable_sites += j->mergeable ? j->nsites : 0;
 		pc->thp_sites += j->thp;
 		pc->swapped += j->swapped;
 		pc->excl_frames += j->excl_frames;
+		pc->unique_sites += j->unique;
+		s->cost.pages_unique += j->unique;
 		/*
 		 * pagemap cannot tell KSM's zero-page merges apart: ksm_stat counts
 		 * them; the first ones met in mergeable ranges are taken as KSM's
@@ -350,7 +379,8 @@ static int collect_jobs(struct scanner *s, bool wait)
 static int scan_range(struct scanner *s, struct proc_scan *p, const struct vma *v, enum region_type r,
 		      uint64_t start, uint64_t end)
 {
-	const uint64_t batch = s->sample > 1 ? BATCH_SAMPLED : BATCH_EXACT;
+	const enum pool_mode mode = s->probing ? POOL_PROBE : s->filter ? POOL_FILTER : POOL_READ;
+	const uint64_t batch = s->sample > 1 || mode != POOL_READ ? BATCH_SAMPLED : BATCH_EXACT;
 
 	for (uint64_t a = start; a < end; a += batch * PAGE_BYTES) {
 		struct pool_job *j;
@@ -373,6 +403,7 @@ static int scan_range(struct scanner *s, struct proc_scan *p, const struct vma *
 		if (s->hooks && s->hooks->pace)
 			s->hooks->pace(s->hooks->ctx, (end - a) / PAGE_BYTES < batch ? (end - a) / PAGE_BYTES : batch);
 		j = readpool_job(&s->pool);
+		j->mode = mode;
 		j->mem_fd = p->mem_fd;
 		j->pm_fd = p->pm_fd;
 		j->kpf_fd = s->kpf_fd;
@@ -413,13 +444,22 @@ static int scan_vma(struct scanner *s, struct proc_scan *p, const struct vma *v,
 	return err == -ENOENT ? -ESRCH : err;
 }
 
-int scanner_scan_pid(struct scanner *s, uint32_t pid)
+/* A process the scan could not read: counted by the scan, not by its probe. */
+static int unreadable(struct scanner *s, bool gone)
+{
+	if (!s->probing)
+		*(gone ? &s->races.exited : &s->races.unreadable) += 1;
+	return gone ? -ESRCH : -EACCES;
+}
+
+/* One process's private mappings: probed (s->probing) or scanned. */
+static int walk_pid(struct scanner *s, uint32_t pid)
 {
 	struct proc_scan p = { .pid = pid, .pm_fd = -1, .mem_fd = -1 };
 	struct vma_list vl = { 0 };
 	struct proc_ksm_stat ks;
 	char comm[KS_COMM_LEN];
-	bool vmm, grouped = false;
+	bool vmm, grouped = s->probing; /* a probe counts no page, so it makes no group */
 	int err;
 
 	if (start_pool(s))
@@ -427,18 +467,12 @@ int scanner_scan_pid(struct scanner *s, uint32_t pid)
 	err = proc_comm(pid, comm);
 	if (!err)
 		err = smaps_read((pid_t)pid, &vl);
-	if (err == -ENOENT || err == -ESRCH) {
-		s->races.exited++;
-		return -ESRCH;
-	}
-	if (err == -EACCES || err == -EPERM) {
-		s->races.unreadable++;
-		return -EACCES;
-	}
+	if (err == -ENOENT || err == -ESRCH || err == -EACCES || err == -EPERM)
+		return unreadable(s, err == -ENOENT || err == -ESRCH);
 	if (err)
 		return err;
 	vmm = is_vmm_comm(comm);
-	if (!proc_ksm_stat(pid, &ks))
+	if (!s->probing && !proc_ksm_stat(pid, &ks))
 		p.ksm_zero_left = ks.zero_pages;
 	p.pm_fd = pagemap_open((pid_t)pid);
 	if (p.pm_fd < 0) {
@@ -478,13 +512,46 @@ out:
 	if (p.mem_fd >= 0)
 		close(p.mem_fd);
 	vma_list_free(&vl);
-	if (err == -ESRCH || err == -ENOENT || p.gone) {
-		s->races.exited++;
-		return -ESRCH;
+	if (err == -ESRCH || err == -ENOENT || p.gone)
+		return unreadable(s, true);
+	if (err == -EACCES || err == -EPERM || p.denied)
+		return unreadable(s, false);
+	return err;
+}
+
+int scanner_scan_pid(struct scanner *s, uint32_t pid)
+{
+	return walk_pid(s, pid);
+}
+
+int scanner_prefilter(struct scanner *s, const uint32_t *pids, size_t n)
+{
+	int err = 0;
+
+	s->filter = false;
+	if (s->sample > 1 || s->subpage)
+		return 0;
+	if (!s->pr_ok && !s->pool_started) {
+		s->pr_err = pageread_open(&s->pr);
+		s->pr_ok = !s->pr_err;
 	}
-	if (err == -EACCES || err == -EPERM || p.denied) {
-		s->races.unreadable++;
-		return -EACCES;
+	if (!s->pr_ok)
+		return 0;
+	if (!s->pclasses.slots && pclasses_init(&s->pclasses, 1 << 12))
+		return -ENOMEM;
+	pclasses_clear(&s->pclasses);
+	s->probing = true;
+	for (size_t i = 0; i < n && !err; i++) {
+		if (s->stop && *s->stop)
+			err = -EINTR;
+		else
+			err = walk_pid(s, pids[i]);
+		if (err == -ESRCH || err == -EACCES)
+			err = 0; /* the scan meets it again and counts it */
 	}
+	s->probing = false;
+	/* the readers now only look the classes up */
+	s->pool.classes = &s->pclasses;
+	s->filter = !err;
 	return err;
 }

@@ -15,6 +15,7 @@
 #include "scanner/content_index.h"
 #include "scanner/model.h"
 #include "scanner/pageread.h"
+#include "scanner/prefix_classes.h"
 #include "scanner/readpool.h"
 
 struct ksm_state;
@@ -43,6 +44,7 @@ struct scan_cost {
 	uint64_t pages;      /* pagemap entries examined */
 	uint64_t pages_read; /* page contents read */
 	uint64_t pages_known; /* KSM pages whose hash the hooks knew: not read */
+	uint64_t pages_unique; /* pages alone in their prefix class: a content of their own, not read */
 	uint64_t bytes_read;
 	uint64_t prefixes;      /* sampled scans: page prefixes read to decide */
 	uint64_t prefixes_slow; /* of those, through /proc/PID/mem (no BPF reader) */
@@ -92,6 +94,10 @@ struct scanner {
 	bool pr_ok;
 	int pr_err;           /* why not, when not */
 	struct kvtab classes; /* kept content -> sampling class (its prefix hash) */
+	/* exact scans: pages per prefix class, counted by a probe pass over every target first */
+	struct prefix_classes pclasses;
+	bool filter;  /* scanner_prefilter ran: unique pages are counted, not read */
+	bool probing; /* during that probe pass */
 	/* reader threads read and hash; this thread walks pagemap and owns the indexes */
 	struct readpool pool;
 	bool pool_started;
@@ -101,6 +107,16 @@ int scanner_init(struct scanner *s, enum group_by gb, uint32_t sample, bool live
 void scanner_free(struct scanner *s);
 /* Scan one process. 0, or -ESRCH (gone) / -EACCES (not readable): both also counted in races. */
 int scanner_scan_pid(struct scanner *s, uint32_t pid);
+/*
+ * Before an exact scan of these processes: read every page's 64-byte prefix
+ * (by frame, through the BPF reader) and count the pages per prefix class, so
+ * that scanner_scan_pid reads whole only the pages that may have a twin. Does
+ * nothing when the scan samples, counts sub-page chunks (every page is read
+ * for those) or has no BPF reader (a prefix through /proc/PID/mem costs about
+ * what the page does). Processes that cannot be read are skipped: the scan
+ * meets them again. 0, -EINTR (stopped) or -ENOMEM.
+ */
+int scanner_prefilter(struct scanner *s, const uint32_t *pids, size_t n);
 size_t scanner_index_bytes(const struct scanner *s);
 /* Stop the reader threads (every job was collected by scanner_scan_pid). Call before the model. */
 void scanner_finish(struct scanner *s);

@@ -80,7 +80,7 @@ void scan_report_json(struct jw *w, const struct scan_report *r)
 	jw_obj_begin(w);
 	jw_ku64(w, "n", s->sample);
 	/* how pages were chosen before being read whole */
-	jw_kstr(w, "prefix_reader", s->sample == 1 ? "none" : s->pr_ok ? "bpf" : "proc_mem");
+	jw_kstr(w, "prefix_reader", s->filter ? "bpf" : s->sample == 1 ? "none" : s->pr_ok ? "bpf" : "proc_mem");
 	standard_errors_json(w, r->se);
 	jw_obj_end(w);
 
@@ -88,6 +88,7 @@ void scan_report_json(struct jw *w, const struct scan_report *r)
 	jw_obj_begin(w);
 	jw_ku64(w, "pages", s->cost.pages);
 	jw_ku64(w, "pages_read", s->cost.pages_read);
+	jw_ku64(w, "pages_unique", s->cost.pages_unique);
 	jw_ku64(w, "bytes_read", s->cost.bytes_read);
 	/* to the microsecond: a sampled scan of 1 GiB takes ~60 ms, and rates are taken from it */
 	jw_kseconds(w, "seconds", r->seconds);
@@ -98,6 +99,7 @@ void scan_report_json(struct jw *w, const struct scan_report *r)
 	jw_ku64(w, "prefixes", s->cost.prefixes);
 	jw_ku64(w, "prefixes_slow", s->cost.prefixes_slow);
 	jw_ku64(w, "pages_by_frame", s->cost.pages_by_frame);
+	jw_ku64(w, "prefix_class_bytes", pclasses_bytes(&s->pclasses));
 	jw_obj_end(w);
 
 	jw_key(w, "races");
