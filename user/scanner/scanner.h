@@ -117,6 +117,8 @@ int scanner_scan_pid(struct scanner *s, uint32_t pid);
  * meets them again. 0, -EINTR (stopped) or -ENOMEM.
  */
 int scanner_prefilter(struct scanner *s, const uint32_t *pids, size_t n);
+/* Load the BPF prefix reader now (before the pool starts), if this kernel allows it: pr_ok, pr_err. */
+void scanner_open_reader(struct scanner *s);
 size_t scanner_index_bytes(const struct scanner *s);
 /* Stop the reader threads (every job was collected by scanner_scan_pid). Call before the model. */
 void scanner_finish(struct scanner *s);
