@@ -793,117 +793,93 @@ static const char *verdict(const struct row *r, double limit)
 	return r->ratio <= limit ? "PASS" : "MISS";
 }
 
-static int cmd_overhead(const struct opts *o)
+/* one activation of configuration c as round r: settle, a warm-up pass, o->reps timed passes */
+static void overhead_activation(const struct opts *o, struct setup *s, struct checks *k, enum cfg c, unsigned r,
+				size_t pages)
 {
-	size_t pages = (size_t)o->mib * (1 << 20) / PAGE;
-	struct checks k = { .records_ok = true };
-	struct setup s = { 0 };
-	struct row rows[NEST][NCFG];
-	double in[NCFG][NKIND] = { { 0 } };
-	uint64_t t_start = now_ns();
-	int idle_fds[2], stats_fd;
-	unsigned r = 0, attempts;
+	struct pass ps[64];
+	uint64_t cowf = 0;
 
-	if (o->rounds > MAX_ROUNDS)
-		die("at most %d rounds", MAX_ROUNDS);
-	s.mc = min_counter_bpf__open_and_load();
-	if (!s.mc)
-		die("cannot load bench/min_counter.bpf.c: %s", strerror(errno));
-	/* an idle process for ksmscope to track in configuration "other" */
-	if (pipe(idle_fds))
-		die("pipe: %s", strerror(errno));
-	s.idle = fork();
-	if (s.idle == 0) {
-		char c;
-
-		close(idle_fds[1]);
-		while (read(idle_fds[0], &c, 1) < 0 && errno == EINTR)
-			;
-		_exit(0);
+	cfg_start(s, c);
+	/*
+	 * steady state, as a tracer that stays attached: right after a
+	 * ksmscope start (programs verified and JITed, vmlinux BTF read and
+	 * freed) faults measured ~15-45 ns dearer, first-touch ones too
+	 */
+	sleep_ms(o->settle_ms);
+	run_pass(pages / 4, NULL); /* warm-up: not recorded, but its faults are */
+	cowf += pages / 4;
+	for (unsigned p = 0; p < o->reps; p++) {
+		ps[p] = run_pass(pages, NULL);
+		cowf += pages;
 	}
-	close(idle_fds[0]);
+	s->foreign += hooks_now() != (c == CFG_OTHER || c == CFG_SELF);
+	cfg_stop(s, c, cowf, 2 * cowf, k);
+	record(c, (int)r, ps, (int)o->reps);
+	if (verbose)
+		fprintf(stderr, "round %u %-30s cow %.1f first %.1f\n", r, cfg_names[c],
+			S[EST(0, K_COW)].round[c][r], S[EST(0, K_FIRST)].round[c][r]);
+}
 
-	printf("== Page-fault cost: %u MiB = %zu faults per pass, %u rounds x %u passes per configuration\n"
-	       "   (+ %u ms to settle and a quarter-size warm-up pass per activation), configurations\n"
-	       "   interleaved in a new random order each round; faulting process pinned to CPU %d,\n"
-	       "   ksmscope's reader unpinned.\n",
-	       o->mib, pages, o->rounds, o->reps, o->settle_ms, bench_cpu);
-	fflush(stdout);
+/* every configuration once per round, in a new random order; returns the rounds kept */
+static unsigned overhead_rounds(const struct opts *o, struct setup *s, struct checks *k, size_t pages)
+{
+	unsigned r = 0;
 
 	/* a round in which another ksmscope's fault hook showed up is measured again */
-	for (attempts = 0; r < o->rounds && attempts < o->rounds * 2 + 10; attempts++) {
-		unsigned foreign_before = s.foreign;
+	for (unsigned attempts = 0; r < o->rounds && attempts < o->rounds * 2 + 10; attempts++) {
+		unsigned foreign_before = s->foreign;
 		int order[NCFG];
 
 		shuffle(order, NCFG);
-		for (int i = 0; i < NCFG; i++) {
-			enum cfg c = (enum cfg)order[i];
-			struct pass ps[64];
-			uint64_t cowf = 0;
-
-			cfg_start(&s, c);
-			/*
-			 * steady state, as a tracer that stays attached: right after a
-			 * ksmscope start (programs verified and JITed, vmlinux BTF read and
-			 * freed) faults measured ~15-45 ns dearer, first-touch ones too
-			 */
-			sleep_ms(o->settle_ms);
-			run_pass(pages / 4, NULL); /* warm-up: not recorded, but its faults are */
-			cowf += pages / 4;
-			for (unsigned p = 0; p < o->reps; p++) {
-				ps[p] = run_pass(pages, NULL);
-				cowf += pages;
-			}
-			s.foreign += hooks_now() != (c == CFG_OTHER || c == CFG_SELF);
-			cfg_stop(&s, c, cowf, 2 * cowf, &k);
-			record(c, (int)r, ps, (int)o->reps);
-			if (verbose)
-				fprintf(stderr, "round %u %-30s cow %.1f first %.1f\n", r, cfg_names[c],
-					S[EST(0, K_COW)].round[c][r], S[EST(0, K_FIRST)].round[c][r]);
-		}
-		if (s.foreign == foreign_before)
+		for (int i = 0; i < NCFG; i++)
+			overhead_activation(o, s, k, (enum cfg)order[i], r, pages);
+		if (s->foreign == foreign_before)
 			r++;
 		else
-			s.spoiled_rounds++;
+			s->spoiled_rounds++;
 	}
-	if (!r)
-		die("another ksmscope's page-fault hook was loaded in every round: nothing to report");
 	if (!r)
 		die("another ksmscope's page-fault hook was loaded in every round: nothing to report");
 	for (int e = 0; e < NEST; e++)
 		S[e].nr = (int)r; /* a spoiled last attempt does not count */
-	/* program bodies alone (bpf_stats), one extra pass each; stats off for everything above */
-	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
-	if (stats_fd >= 0) {
-		struct bpf_link *l = bpf_program__attach(s.mc->progs.min_fault_user);
+	return r;
+}
 
-		if (l) {
-			inprog(bpf_program__fd(s.mc->progs.min_fault_user), pages, in[CFG_MIN]);
-			bpf_link__destroy(l);
-		}
-		for (int c = CFG_OTHER; c <= CFG_SELF; c++) {
-			struct summary sum;
-			char pids[32];
-			int fd;
+/* program bodies alone (bpf_stats), one extra pass each; false if the stats cannot be turned on */
+static bool overhead_inprog(struct setup *s, size_t pages, double in[NCFG][NKIND])
+{
+	/* stats off for everything before this: they cost a bit */
+	int stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	struct bpf_link *l;
 
-			snprintf(pids, sizeof(pids), "%d", c == CFG_SELF ? (int)getpid() : (int)s.idle);
-			tracer_start(&s.tr, pids, NULL);
-			fd = find_prog_fd("btf_fault_user", NULL);
-			if (fd >= 0) {
-				inprog(fd, pages, in[c]);
-				close(fd);
-			}
-			tracer_stop(&s.tr, &sum);
-		}
-		close(stats_fd);
+	if (stats_fd < 0)
+		return false;
+	l = bpf_program__attach(s->mc->progs.min_fault_user);
+	if (l) {
+		inprog(bpf_program__fd(s->mc->progs.min_fault_user), pages, in[CFG_MIN]);
+		bpf_link__destroy(l);
 	}
-	close(idle_fds[1]);
-	waitpid(s.idle, NULL, 0);
-	min_counter_bpf__destroy(s.mc);
+	for (int c = CFG_OTHER; c <= CFG_SELF; c++) {
+		struct summary sum;
+		char pids[32];
+		int fd;
 
-	for (int e = 0; e < NEST; e++)
-		rows_of(&S[e], NCFG, rows[e]);
+		snprintf(pids, sizeof(pids), "%d", c == CFG_SELF ? (int)getpid() : (int)s->idle);
+		tracer_start(&s->tr, pids, NULL);
+		fd = find_prog_fd("btf_fault_user", NULL);
+		if (fd >= 0) {
+			inprog(fd, pages, in[c]);
+			close(fd);
+		}
+		tracer_stop(&s->tr, &sum);
+	}
+	close(stats_fd);
+	return true;
+}
 
+static void overhead_tables(struct row rows[NEST][NCFG])
+{
 	printf("\n'added' is the median over rounds of (config - no BPF) in the same round; CI: 90%%\n"
 	       "bootstrap over rounds; 'x min' = added / the minimal counter's added. Verdicts use the\n"
 	       "point estimate, (?) when the CI straddles the target. 'p25' columns: same with each\n"
@@ -919,34 +895,44 @@ static int cmd_overhead(const struct opts *o)
 	for (int c = 0; c < NCFG; c++)
 		print_row(cfg_names[c], &rows[EST(0, K_FIRST)][c], &rows[EST(1, K_FIRST)][c], c,
 			  c >= CFG_OTHER ? "<=1.5x" : NULL, 1.5);
+}
 
-	if (stats_fd >= 0) {
-		printf("\nProgram body alone, ns per run (kernel bpf_stats run_time_ns/run_cnt, three separate\n"
-		       "passes each, median, with stats on; includes about one clock read of the stats themselves):\n");
-		printf("  %-32s %10s %12s\n", "program", "COW fault", "first-touch");
-		printf("  %-32s %10.1f %12.1f\n", "min_counter", in[CFG_MIN][K_COW], in[CFG_MIN][K_FIRST]);
-		printf("  %-32s %10.1f %12.1f\n", "ksmscope btf_fault_user, other pid", in[CFG_OTHER][K_COW],
-		       in[CFG_OTHER][K_FIRST]);
-		printf("  %-32s %10.1f %12.1f\n", "ksmscope btf_fault_user, this pid", in[CFG_SELF][K_COW],
-		       in[CFG_SELF][K_FIRST]);
-	}
+static void overhead_inprog_table(double in[NCFG][NKIND])
+{
+	printf("\nProgram body alone, ns per run (kernel bpf_stats run_time_ns/run_cnt, three separate\n"
+	       "passes each, median, with stats on; includes about one clock read of the stats themselves):\n");
+	printf("  %-32s %10s %12s\n", "program", "COW fault", "first-touch");
+	printf("  %-32s %10.1f %12.1f\n", "min_counter", in[CFG_MIN][K_COW], in[CFG_MIN][K_FIRST]);
+	printf("  %-32s %10.1f %12.1f\n", "ksmscope btf_fault_user, other pid", in[CFG_OTHER][K_COW],
+	       in[CFG_OTHER][K_FIRST]);
+	printf("  %-32s %10.1f %12.1f\n", "ksmscope btf_fault_user, this pid", in[CFG_SELF][K_COW],
+	       in[CFG_SELF][K_FIRST]);
+}
+
+/* r rounds kept of the rounds asked */
+static void overhead_checks(const struct setup *s, const struct checks *k, unsigned r, unsigned rounds)
+{
 	printf("\nChecks:\n");
-	if (s.spoiled_rounds)
+	if (s->spoiled_rounds)
 		printf("  another ksmscope's page-fault hook was loaded during %u rounds: those rounds were\n"
-		       "  measured again%s\n", s.spoiled_rounds,
-		       r < o->rounds ? " (gave up: fewer rounds than asked)" : "");
+		       "  measured again%s\n", s->spoiled_rounds,
+		       r < rounds ? " (gave up: fewer rounds than asked)" : "");
 	else
 		printf("  no other ksmscope fault hook was loaded during the run\n");
 	printf("  minimal counter: %llu hits for %llu faults of ours (other processes' add a few)\n",
-	       (unsigned long long)k.min_hits, (unsigned long long)k.min_faults);
+	       (unsigned long long)k->min_hits, (unsigned long long)k->min_faults);
 	printf("  ksmscope other pid: cow_untracked %llu for %llu COW faults of ours\n",
-	       (unsigned long long)k.untracked, (unsigned long long)k.other_cow);
+	       (unsigned long long)k->untracked, (unsigned long long)k->other_cow);
 	printf("  ksmscope this pid: cow_other (records) %llu for %llu COW faults, drops %llu: %s\n",
-	       (unsigned long long)k.records, (unsigned long long)k.cow_faults, (unsigned long long)k.drops,
-	       k.records_ok ? "ok, every tracked COW fault became a record" : "NOT OK: figure (d) is meaningless");
+	       (unsigned long long)k->records, (unsigned long long)k->cow_faults, (unsigned long long)k->drops,
+	       k->records_ok ? "ok, every tracked COW fault became a record" : "NOT OK: figure (d) is meaningless");
 	printf("  ksmscope this pid: %llu forced reader wake-ups for %llu records (%.2f per 1000)\n",
-	       (unsigned long long)k.wakeups, (unsigned long long)k.seen,
-	       k.seen ? 1000.0 * (double)k.wakeups / (double)k.seen : 0.0);
+	       (unsigned long long)k->wakeups, (unsigned long long)k->seen,
+	       k->seen ? 1000.0 * (double)k->wakeups / (double)k->seen : 0.0);
+}
+
+static void overhead_result(struct row rows[NEST][NCFG], const struct checks *k, uint64_t t_start)
+{
 	printf("\nRESULT overhead cow: min +%.1f ns, untracked x%.2f %s, tracked-record x%.2f %s; "
 	       "first-touch: min +%.1f ns, untracked x%.2f %s, tracked x%.2f %s; records %s (%.0f s)\n",
 	       rows[EST(0, K_COW)][CFG_MIN].added, rows[EST(0, K_COW)][CFG_OTHER].ratio,
@@ -954,7 +940,46 @@ static int cmd_overhead(const struct opts *o)
 	       verdict(&rows[EST(0, K_COW)][CFG_SELF], 3.0), rows[EST(0, K_FIRST)][CFG_MIN].added,
 	       rows[EST(0, K_FIRST)][CFG_OTHER].ratio, verdict(&rows[EST(0, K_FIRST)][CFG_OTHER], 1.5),
 	       rows[EST(0, K_FIRST)][CFG_SELF].ratio, verdict(&rows[EST(0, K_FIRST)][CFG_SELF], 1.5),
-	       k.records_ok ? "ok" : "BAD", (double)(now_ns() - t_start) / 1e9);
+	       k->records_ok ? "ok" : "BAD", (double)(now_ns() - t_start) / 1e9);
+}
+
+static int cmd_overhead(const struct opts *o)
+{
+	size_t pages = (size_t)o->mib * (1 << 20) / PAGE;
+	struct checks k = { .records_ok = true };
+	struct setup s = { 0 };
+	struct row rows[NEST][NCFG];
+	double in[NCFG][NKIND] = { { 0 } };
+	uint64_t t_start = now_ns();
+	int idle_release;
+	unsigned r;
+	bool stats;
+
+	if (o->rounds > MAX_ROUNDS)
+		die("at most %d rounds", MAX_ROUNDS);
+	s.mc = min_counter_bpf__open_and_load();
+	if (!s.mc)
+		die("cannot load bench/min_counter.bpf.c: %s", strerror(errno));
+	s.idle = hold_pages(&idle_release); /* an idle process for ksmscope to track in configuration "other" */
+
+	printf("== Page-fault cost: %u MiB = %zu faults per pass, %u rounds x %u passes per configuration\n"
+	       "   (+ %u ms to settle and a quarter-size warm-up pass per activation), configurations\n"
+	       "   interleaved in a new random order each round; faulting process pinned to CPU %d,\n"
+	       "   ksmscope's reader unpinned.\n",
+	       o->mib, pages, o->rounds, o->reps, o->settle_ms, bench_cpu);
+	fflush(stdout);
+	r = overhead_rounds(o, &s, &k, pages);
+	stats = overhead_inprog(&s, pages, in);
+	release_pages(s.idle, idle_release);
+	min_counter_bpf__destroy(s.mc);
+
+	for (int e = 0; e < NEST; e++)
+		rows_of(&S[e], NCFG, rows[e]);
+	overhead_tables(rows);
+	if (stats)
+		overhead_inprog_table(in);
+	overhead_checks(&s, &k, r, o->rounds);
+	overhead_result(rows, &k, t_start);
 	fflush(stdout);
 	return k.records_ok ? 0 : 1;
 }
