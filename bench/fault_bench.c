@@ -793,117 +793,93 @@ static const char *verdict(const struct row *r, double limit)
 	return r->ratio <= limit ? "PASS" : "MISS";
 }
 
-static int cmd_overhead(const struct opts *o)
+/* one activation of configuration c as round r: settle, a warm-up pass, o->reps timed passes */
+static void overhead_activation(const struct opts *o, struct setup *s, struct checks *k, enum cfg c, unsigned r,
+				size_t pages)
 {
-	size_t pages = (size_t)o->mib * (1 << 20) / PAGE;
-	struct checks k = { .records_ok = true };
-	struct setup s = { 0 };
-	struct row rows[NEST][NCFG];
-	double in[NCFG][NKIND] = { { 0 } };
-	uint64_t t_start = now_ns();
-	int idle_fds[2], stats_fd;
-	unsigned r = 0, attempts;
+	struct pass ps[64];
+	uint64_t cowf = 0;
 
-	if (o->rounds > MAX_ROUNDS)
-		die("at most %d rounds", MAX_ROUNDS);
-	s.mc = min_counter_bpf__open_and_load();
-	if (!s.mc)
-		die("cannot load bench/min_counter.bpf.c: %s", strerror(errno));
-	/* an idle process for ksmscope to track in configuration "other" */
-	if (pipe(idle_fds))
-		die("pipe: %s", strerror(errno));
-	s.idle = fork();
-	if (s.idle == 0) {
-		char c;
-
-		close(idle_fds[1]);
-		while (read(idle_fds[0], &c, 1) < 0 && errno == EINTR)
-			;
-		_exit(0);
+	cfg_start(s, c);
+	/*
+	 * steady state, as a tracer that stays attached: right after a
+	 * ksmscope start (programs verified and JITed, vmlinux BTF read and
+	 * freed) faults measured ~15-45 ns dearer, first-touch ones too
+	 */
+	sleep_ms(o->settle_ms);
+	run_pass(pages / 4, NULL); /* warm-up: not recorded, but its faults are */
+	cowf += pages / 4;
+	for (unsigned p = 0; p < o->reps; p++) {
+		ps[p] = run_pass(pages, NULL);
+		cowf += pages;
 	}
-	close(idle_fds[0]);
+	s->foreign += hooks_now() != (c == CFG_OTHER || c == CFG_SELF);
+	cfg_stop(s, c, cowf, 2 * cowf, k);
+	record(c, (int)r, ps, (int)o->reps);
+	if (verbose)
+		fprintf(stderr, "round %u %-30s cow %.1f first %.1f\n", r, cfg_names[c],
+			S[EST(0, K_COW)].round[c][r], S[EST(0, K_FIRST)].round[c][r]);
+}
 
-	printf("== Page-fault cost: %u MiB = %zu faults per pass, %u rounds x %u passes per configuration\n"
-	       "   (+ %u ms to settle and a quarter-size warm-up pass per activation), configurations\n"
-	       "   interleaved in a new random order each round; faulting process pinned to CPU %d,\n"
-	       "   ksmscope's reader unpinned.\n",
-	       o->mib, pages, o->rounds, o->reps, o->settle_ms, bench_cpu);
-	fflush(stdout);
+/* every configuration once per round, in a new random order; returns the rounds kept */
+static unsigned overhead_rounds(const struct opts *o, struct setup *s, struct checks *k, size_t pages)
+{
+	unsigned r = 0;
 
 	/* a round in which another ksmscope's fault hook showed up is measured again */
-	for (attempts = 0; r < o->rounds && attempts < o->rounds * 2 + 10; attempts++) {
-		unsigned foreign_before = s.foreign;
+	for (unsigned attempts = 0; r < o->rounds && attempts < o->rounds * 2 + 10; attempts++) {
+		unsigned foreign_before = s->foreign;
 		int order[NCFG];
 
 		shuffle(order, NCFG);
-		for (int i = 0; i < NCFG; i++) {
-			enum cfg c = (enum cfg)order[i];
-			struct pass ps[64];
-			uint64_t cowf = 0;
-
-			cfg_start(&s, c);
-			/*
-			 * steady state, as a tracer that stays attached: right after a
-			 * ksmscope start (programs verified and JITed, vmlinux BTF read and
-			 * freed) faults measured ~15-45 ns dearer, first-touch ones too
-			 */
-			sleep_ms(o->settle_ms);
-			run_pass(pages / 4, NULL); /* warm-up: not recorded, but its faults are */
-			cowf += pages / 4;
-			for (unsigned p = 0; p < o->reps; p++) {
-				ps[p] = run_pass(pages, NULL);
-				cowf += pages;
-			}
-			s.foreign += hooks_now() != (c == CFG_OTHER || c == CFG_SELF);
-			cfg_stop(&s, c, cowf, 2 * cowf, &k);
-			record(c, (int)r, ps, (int)o->reps);
-			if (verbose)
-				fprintf(stderr, "round %u %-30s cow %.1f first %.1f\n", r, cfg_names[c],
-					S[EST(0, K_COW)].round[c][r], S[EST(0, K_FIRST)].round[c][r]);
-		}
-		if (s.foreign == foreign_before)
+		for (int i = 0; i < NCFG; i++)
+			overhead_activation(o, s, k, (enum cfg)order[i], r, pages);
+		if (s->foreign == foreign_before)
 			r++;
 		else
-			s.spoiled_rounds++;
+			s->spoiled_rounds++;
 	}
-	if (!r)
-		die("another ksmscope's page-fault hook was loaded in every round: nothing to report");
 	if (!r)
 		die("another ksmscope's page-fault hook was loaded in every round: nothing to report");
 	for (int e = 0; e < NEST; e++)
 		S[e].nr = (int)r; /* a spoiled last attempt does not count */
-	/* program bodies alone (bpf_stats), one extra pass each; stats off for everything above */
-	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
-	if (stats_fd >= 0) {
-		struct bpf_link *l = bpf_program__attach(s.mc->progs.min_fault_user);
+	return r;
+}
 
-		if (l) {
-			inprog(bpf_program__fd(s.mc->progs.min_fault_user), pages, in[CFG_MIN]);
-			bpf_link__destroy(l);
-		}
-		for (int c = CFG_OTHER; c <= CFG_SELF; c++) {
-			struct summary sum;
-			char pids[32];
-			int fd;
+/* program bodies alone (bpf_stats), one extra pass each; false if the stats cannot be turned on */
+static bool overhead_inprog(struct setup *s, size_t pages, double in[NCFG][NKIND])
+{
+	/* stats off for everything before this: they cost a bit */
+	int stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	struct bpf_link *l;
 
-			snprintf(pids, sizeof(pids), "%d", c == CFG_SELF ? (int)getpid() : (int)s.idle);
-			tracer_start(&s.tr, pids, NULL);
-			fd = find_prog_fd("btf_fault_user", NULL);
-			if (fd >= 0) {
-				inprog(fd, pages, in[c]);
-				close(fd);
-			}
-			tracer_stop(&s.tr, &sum);
-		}
-		close(stats_fd);
+	if (stats_fd < 0)
+		return false;
+	l = bpf_program__attach(s->mc->progs.min_fault_user);
+	if (l) {
+		inprog(bpf_program__fd(s->mc->progs.min_fault_user), pages, in[CFG_MIN]);
+		bpf_link__destroy(l);
 	}
-	close(idle_fds[1]);
-	waitpid(s.idle, NULL, 0);
-	min_counter_bpf__destroy(s.mc);
+	for (int c = CFG_OTHER; c <= CFG_SELF; c++) {
+		struct summary sum;
+		char pids[32];
+		int fd;
 
-	for (int e = 0; e < NEST; e++)
-		rows_of(&S[e], NCFG, rows[e]);
+		snprintf(pids, sizeof(pids), "%d", c == CFG_SELF ? (int)getpid() : (int)s->idle);
+		tracer_start(&s->tr, pids, NULL);
+		fd = find_prog_fd("btf_fault_user", NULL);
+		if (fd >= 0) {
+			inprog(fd, pages, in[c]);
+			close(fd);
+		}
+		tracer_stop(&s->tr, &sum);
+	}
+	close(stats_fd);
+	return true;
+}
 
+static void overhead_tables(struct row rows[NEST][NCFG])
+{
 	printf("\n'added' is the median over rounds of (config - no BPF) in the same round; CI: 90%%\n"
 	       "bootstrap over rounds; 'x min' = added / the minimal counter's added. Verdicts use the\n"
 	       "point estimate, (?) when the CI straddles the target. 'p25' columns: same with each\n"
@@ -919,34 +895,44 @@ static int cmd_overhead(const struct opts *o)
 	for (int c = 0; c < NCFG; c++)
 		print_row(cfg_names[c], &rows[EST(0, K_FIRST)][c], &rows[EST(1, K_FIRST)][c], c,
 			  c >= CFG_OTHER ? "<=1.5x" : NULL, 1.5);
+}
 
-	if (stats_fd >= 0) {
-		printf("\nProgram body alone, ns per run (kernel bpf_stats run_time_ns/run_cnt, three separate\n"
-		       "passes each, median, with stats on; includes about one clock read of the stats themselves):\n");
-		printf("  %-32s %10s %12s\n", "program", "COW fault", "first-touch");
-		printf("  %-32s %10.1f %12.1f\n", "min_counter", in[CFG_MIN][K_COW], in[CFG_MIN][K_FIRST]);
-		printf("  %-32s %10.1f %12.1f\n", "ksmscope btf_fault_user, other pid", in[CFG_OTHER][K_COW],
-		       in[CFG_OTHER][K_FIRST]);
-		printf("  %-32s %10.1f %12.1f\n", "ksmscope btf_fault_user, this pid", in[CFG_SELF][K_COW],
-		       in[CFG_SELF][K_FIRST]);
-	}
+static void overhead_inprog_table(double in[NCFG][NKIND])
+{
+	printf("\nProgram body alone, ns per run (kernel bpf_stats run_time_ns/run_cnt, three separate\n"
+	       "passes each, median, with stats on; includes about one clock read of the stats themselves):\n");
+	printf("  %-32s %10s %12s\n", "program", "COW fault", "first-touch");
+	printf("  %-32s %10.1f %12.1f\n", "min_counter", in[CFG_MIN][K_COW], in[CFG_MIN][K_FIRST]);
+	printf("  %-32s %10.1f %12.1f\n", "ksmscope btf_fault_user, other pid", in[CFG_OTHER][K_COW],
+	       in[CFG_OTHER][K_FIRST]);
+	printf("  %-32s %10.1f %12.1f\n", "ksmscope btf_fault_user, this pid", in[CFG_SELF][K_COW],
+	       in[CFG_SELF][K_FIRST]);
+}
+
+/* r rounds kept of the rounds asked */
+static void overhead_checks(const struct setup *s, const struct checks *k, unsigned r, unsigned rounds)
+{
 	printf("\nChecks:\n");
-	if (s.spoiled_rounds)
+	if (s->spoiled_rounds)
 		printf("  another ksmscope's page-fault hook was loaded during %u rounds: those rounds were\n"
-		       "  measured again%s\n", s.spoiled_rounds,
-		       r < o->rounds ? " (gave up: fewer rounds than asked)" : "");
+		       "  measured again%s\n", s->spoiled_rounds,
+		       r < rounds ? " (gave up: fewer rounds than asked)" : "");
 	else
 		printf("  no other ksmscope fault hook was loaded during the run\n");
 	printf("  minimal counter: %llu hits for %llu faults of ours (other processes' add a few)\n",
-	       (unsigned long long)k.min_hits, (unsigned long long)k.min_faults);
+	       (unsigned long long)k->min_hits, (unsigned long long)k->min_faults);
 	printf("  ksmscope other pid: cow_untracked %llu for %llu COW faults of ours\n",
-	       (unsigned long long)k.untracked, (unsigned long long)k.other_cow);
+	       (unsigned long long)k->untracked, (unsigned long long)k->other_cow);
 	printf("  ksmscope this pid: cow_other (records) %llu for %llu COW faults, drops %llu: %s\n",
-	       (unsigned long long)k.records, (unsigned long long)k.cow_faults, (unsigned long long)k.drops,
-	       k.records_ok ? "ok, every tracked COW fault became a record" : "NOT OK: figure (d) is meaningless");
+	       (unsigned long long)k->records, (unsigned long long)k->cow_faults, (unsigned long long)k->drops,
+	       k->records_ok ? "ok, every tracked COW fault became a record" : "NOT OK: figure (d) is meaningless");
 	printf("  ksmscope this pid: %llu forced reader wake-ups for %llu records (%.2f per 1000)\n",
-	       (unsigned long long)k.wakeups, (unsigned long long)k.seen,
-	       k.seen ? 1000.0 * (double)k.wakeups / (double)k.seen : 0.0);
+	       (unsigned long long)k->wakeups, (unsigned long long)k->seen,
+	       k->seen ? 1000.0 * (double)k->wakeups / (double)k->seen : 0.0);
+}
+
+static void overhead_result(struct row rows[NEST][NCFG], const struct checks *k, uint64_t t_start)
+{
 	printf("\nRESULT overhead cow: min +%.1f ns, untracked x%.2f %s, tracked-record x%.2f %s; "
 	       "first-touch: min +%.1f ns, untracked x%.2f %s, tracked x%.2f %s; records %s (%.0f s)\n",
 	       rows[EST(0, K_COW)][CFG_MIN].added, rows[EST(0, K_COW)][CFG_OTHER].ratio,
@@ -954,7 +940,46 @@ static int cmd_overhead(const struct opts *o)
 	       verdict(&rows[EST(0, K_COW)][CFG_SELF], 3.0), rows[EST(0, K_FIRST)][CFG_MIN].added,
 	       rows[EST(0, K_FIRST)][CFG_OTHER].ratio, verdict(&rows[EST(0, K_FIRST)][CFG_OTHER], 1.5),
 	       rows[EST(0, K_FIRST)][CFG_SELF].ratio, verdict(&rows[EST(0, K_FIRST)][CFG_SELF], 1.5),
-	       k.records_ok ? "ok" : "BAD", (double)(now_ns() - t_start) / 1e9);
+	       k->records_ok ? "ok" : "BAD", (double)(now_ns() - t_start) / 1e9);
+}
+
+static int cmd_overhead(const struct opts *o)
+{
+	size_t pages = (size_t)o->mib * (1 << 20) / PAGE;
+	struct checks k = { .records_ok = true };
+	struct setup s = { 0 };
+	struct row rows[NEST][NCFG];
+	double in[NCFG][NKIND] = { { 0 } };
+	uint64_t t_start = now_ns();
+	int idle_release;
+	unsigned r;
+	bool stats;
+
+	if (o->rounds > MAX_ROUNDS)
+		die("at most %d rounds", MAX_ROUNDS);
+	s.mc = min_counter_bpf__open_and_load();
+	if (!s.mc)
+		die("cannot load bench/min_counter.bpf.c: %s", strerror(errno));
+	s.idle = hold_pages(&idle_release); /* an idle process for ksmscope to track in configuration "other" */
+
+	printf("== Page-fault cost: %u MiB = %zu faults per pass, %u rounds x %u passes per configuration\n"
+	       "   (+ %u ms to settle and a quarter-size warm-up pass per activation), configurations\n"
+	       "   interleaved in a new random order each round; faulting process pinned to CPU %d,\n"
+	       "   ksmscope's reader unpinned.\n",
+	       o->mib, pages, o->rounds, o->reps, o->settle_ms, bench_cpu);
+	fflush(stdout);
+	r = overhead_rounds(o, &s, &k, pages);
+	stats = overhead_inprog(&s, pages, in);
+	release_pages(s.idle, idle_release);
+	min_counter_bpf__destroy(s.mc);
+
+	for (int e = 0; e < NEST; e++)
+		rows_of(&S[e], NCFG, rows[e]);
+	overhead_tables(rows);
+	if (stats)
+		overhead_inprog_table(in);
+	overhead_checks(&s, &k, r, o->rounds);
+	overhead_result(rows, &k, t_start);
 	fflush(stdout);
 	return k.records_ok ? 0 : 1;
 }
@@ -1215,18 +1240,37 @@ static pid_t start_reader(int rb_fd)
 	return pid;
 }
 
-static int cmd_parts(const struct opts *o)
-{
-	size_t pages = (size_t)o->mib * (1 << 20) / PAGE;
-	struct fault_parts_bpf *sk = fault_parts_bpf__open();
+/* one run of cmd_parts: the variants and what was measured of them */
+struct parts_run {
+	struct fault_parts_bpf *sk;
 	struct part parts[MAX_CFG];
-	static struct row rows[NEST][MAX_CFG];
-	double in[MAX_CFG][NKIND];
-	uint64_t t_start = now_ns();
-	uint32_t me = (uint32_t)getpid();
-	int np = 0, stats_fd, i_full = 0, i_empty = 0;
-	unsigned foreign = 0, spoiled = 0, r = 0, attempts;
+	int np;
+	int i_empty, i_full; /* the empty program, ksmscope's whole on_fault() */
+	size_t pages;
 	pid_t reader;
+	unsigned r, spoiled; /* rounds kept, rounds measured again */
+	struct row rows[NEST][MAX_CFG];
+	double in[MAX_CFG][NKIND];
+};
+
+/* the last variant called name, or dflt */
+static int part_index(const struct parts_run *pr, const char *name, int dflt)
+{
+	int i = dflt;
+
+	for (int c = 0; c < pr->np; c++)
+		if (!strcmp(pr->parts[c].name, name))
+			i = c;
+	return i;
+}
+
+/* loads bench/fault_parts.bpf.c with this pid tracked; the variants, "none" first */
+static void parts_load(struct parts_run *pr, const struct opts *o)
+{
+	uint32_t me = (uint32_t)getpid();
+	struct fault_parts_bpf *sk = fault_parts_bpf__open();
+	struct part *parts = pr->parts;
+	int np = 0;
 
 	if (!sk)
 		die("cannot open bench/fault_parts.bpf.c: %s", strerror(errno));
@@ -1234,7 +1278,7 @@ static int cmd_parts(const struct opts *o)
 		die("cannot load bench/fault_parts.bpf.c: %s", strerror(errno));
 	if (o->rounds > MAX_ROUNDS)
 		die("at most %d rounds", MAX_ROUNDS);
-	if (PAST_MARK + (o->reps > 3 ? o->reps : 3) * pages > (4 << 20) / 80)
+	if (PAST_MARK + (o->reps > 3 ? o->reps : 3) * pr->pages > (4 << 20) / 80)
 		die("parts: --passes x --mib too large for a stopped reader's 4 MiB ring buffer");
 	sk->bss->pid_bits[me / 64] |= 1ULL << (me % 64);
 #define PART(p, w) if (np < MAX_CFG) parts[np++] = (struct part){ #p, w, sk->progs.p, false }
@@ -1258,77 +1302,95 @@ static int cmd_parts(const struct opts *o)
 	PART(p_batch, "16B staged per CPU, 63 per rec");
 	PART(p_rec_wake, "72B ts+comm, default wake-up");
 #undef PART
-	reader = start_reader(bpf_map__fd(sk->maps.events));
+	pr->sk = sk;
+	pr->np = np;
+}
 
-	printf("== ksmscope's on_fault() taken apart (bench/fault_parts.bpf.c): this pid is tracked, so\n"
-	       "   every COW fault takes the tracked path; %u MiB per pass, %u rounds x %u passes; a reader\n"
-	       "   process polls the ring buffer like ksmscope's (50 ms, or when woken).\n",
-	       o->mib, o->rounds, o->reps);
-	fflush(stdout);
-	for (attempts = 0; r < o->rounds && attempts < o->rounds * 2 + 10; attempts++) {
+/* one activation of variant c as round r; returns how often a foreign fault hook showed */
+static unsigned parts_activation(struct parts_run *pr, const struct opts *o, int c, unsigned r)
+{
+	const struct part *pt = &pr->parts[c];
+	struct bpf_link *l = NULL;
+	struct pass ps[64];
+	unsigned foreign = 0;
+
+	foreign += !no_foreign_hooks();
+	if (pt->prog && !(l = bpf_program__attach(pt->prog)))
+		die("attach %s: %s", pt->name, strerror(errno));
+	if (pt->pause_reader)
+		kill(pr->reader, SIGSTOP);
+	run_pass(pt->pause_reader ? PAST_MARK : pr->pages / 4, NULL);
+	for (unsigned p = 0; p < o->reps; p++)
+		ps[p] = run_pass(pr->pages, NULL);
+	foreign += hooks_now() != 0;
+	bpf_link__destroy(l);
+	if (pt->pause_reader) {
+		kill(pr->reader, SIGCONT);
+		sleep_ms(100); /* let it drain before the next activation */
+	}
+	record(c, (int)r, ps, (int)o->reps);
+	return foreign;
+}
+
+/* every variant once per round, in a new random order, and the rows of figures */
+static void parts_rounds(struct parts_run *pr, const struct opts *o)
+{
+	unsigned foreign = 0;
+
+	for (unsigned attempts = 0; pr->r < o->rounds && attempts < o->rounds * 2 + 10; attempts++) {
 		unsigned foreign_before = foreign;
 		int order[MAX_CFG];
 
-		shuffle(order, np);
-		for (int i = 0; i < np; i++) {
-			int c = order[i];
-			struct bpf_link *l = NULL;
-			struct pass ps[64];
-
-			foreign += !no_foreign_hooks();
-			if (parts[c].prog && !(l = bpf_program__attach(parts[c].prog)))
-				die("attach %s: %s", parts[c].name, strerror(errno));
-			if (parts[c].pause_reader)
-				kill(reader, SIGSTOP);
-			run_pass(parts[c].pause_reader ? PAST_MARK : pages / 4, NULL);
-			for (unsigned p = 0; p < o->reps; p++)
-				ps[p] = run_pass(pages, NULL);
-			foreign += hooks_now() != 0;
-			bpf_link__destroy(l);
-			if (parts[c].pause_reader) {
-				kill(reader, SIGCONT);
-				sleep_ms(100); /* let it drain before the next activation */
-			}
-			record(c, (int)r, ps, (int)o->reps);
-		}
+		shuffle(order, pr->np);
+		for (int i = 0; i < pr->np; i++)
+			foreign += parts_activation(pr, o, order[i], pr->r);
 		if (foreign == foreign_before)
-			r++;
+			pr->r++;
 		else
-			spoiled++;
+			pr->spoiled++;
 	}
-	if (!r)
+	if (!pr->r)
 		die("another ksmscope's page-fault hook was loaded in every round: nothing to report");
 	for (int e = 0; e < NEST; e++)
-		S[e].nr = (int)r;
+		S[e].nr = (int)pr->r;
 	for (int e = 0; e < NEST; e++)
-		rows_of(&S[e], np, rows[e]);
+		rows_of(&S[e], pr->np, pr->rows[e]);
+}
 
-	/* in-program time, with the kernel's run-time stats on (only for this: they cost a bit) */
-	memset(in, 0, sizeof(in));
+/*
+ * In-program time, with the kernel's run-time stats on (only for this: they cost a bit).
+ * Returns the stats' fd (they stay on until it is closed), or < 0 if they could not be turned on.
+ */
+static int parts_inprog(struct parts_run *pr)
+{
+	int stats_fd;
+
+	memset(pr->in, 0, sizeof(pr->in));
 	stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
-	for (int c = 1; c < np && stats_fd >= 0; c++) {
-		struct bpf_link *l = bpf_program__attach(parts[c].prog);
+	for (int c = 1; c < pr->np && stats_fd >= 0; c++) {
+		const struct part *pt = &pr->parts[c];
+		struct bpf_link *l = bpf_program__attach(pt->prog);
 
 		if (!l)
-			die("attach %s: %s", parts[c].name, strerror(errno));
-		if (parts[c].pause_reader) {
-			kill(reader, SIGSTOP);
+			die("attach %s: %s", pt->name, strerror(errno));
+		if (pt->pause_reader) {
+			kill(pr->reader, SIGSTOP);
 			run_pass(PAST_MARK, NULL);
 		}
-		inprog(bpf_program__fd(parts[c].prog), pages, in[c]);
+		inprog(bpf_program__fd(pt->prog), pr->pages, pr->in[c]);
 		bpf_link__destroy(l);
-		if (parts[c].pause_reader) {
-			kill(reader, SIGCONT);
+		if (pt->pause_reader) {
+			kill(pr->reader, SIGCONT);
 			sleep_ms(100);
 		}
 	}
+	return stats_fd;
+}
 
-	for (int c = 0; c < np; c++) {
-		if (!strcmp(parts[c].name, "p_full"))
-			i_full = c;
-		if (!strcmp(parts[c].name, "p_empty"))
-			i_empty = c;
-	}
+static void parts_table(const struct parts_run *pr, const struct opts *o)
+{
+	const double *empty = pr->in[pr->i_empty];
+
 	printf("\n  'added' = ns added per fault vs no BPF (median of per-round differences, 90%% CI);\n"
 	       "  'p25' = the same from each pass's 25th-percentile chunk; 'in-prog' = the program alone,\n"
 	       "  ns per run (kernel bpf_stats run_time_ns/run_cnt, separate passes; it includes the\n"
@@ -1338,112 +1400,137 @@ static int cmd_parts(const struct opts *o)
 	       "", "", "1st-touch", "");
 	printf("  %-18s %-32s | %7s %7s %14s %7s %7s %6s | %7s %7s\n", "variant", "what", "ns/flt", "added",
 	       "90% CI", "p25 add", "in-prog", "body", "added", "in-prog");
-	for (int c = 0; c < np; c++) {
-		const struct row *rc = &rows[EST(0, K_COW)][c], *rp = &rows[EST(1, K_COW)][c],
-				 *rf = &rows[EST(0, K_FIRST)][c];
+	for (int c = 0; c < pr->np; c++) {
+		const struct part *pt = &pr->parts[c];
+		const struct row *rc = &pr->rows[EST(0, K_COW)][c], *rp = &pr->rows[EST(1, K_COW)][c],
+				 *rf = &pr->rows[EST(0, K_FIRST)][c];
 
 		if (c == 0) {
-			printf("  %-18s %-32s | %7.1f %7s %14s %7s %7s %6s | %7s %7s\n", parts[c].name,
-			       parts[c].what, rc->ns, "-", "", "-", "-", "-", "-", "-");
+			printf("  %-18s %-32s | %7.1f %7s %14s %7s %7s %6s | %7s %7s\n", pt->name, pt->what, rc->ns,
+			       "-", "", "-", "-", "-", "-", "-");
 			continue;
 		}
-		printf("  %-18s %-32s | %7.1f %7.1f [%5.0f..%5.0f] %7.1f %7.1f %6.1f | %7.1f %7.1f\n",
-		       parts[c].name, parts[c].what, rc->ns, rc->added, rc->lo, rc->hi, rp->added, in[c][K_COW],
-		       in[c][K_COW] - in[i_empty][K_COW], rf->added, in[c][K_FIRST]);
+		printf("  %-18s %-32s | %7.1f %7.1f [%5.0f..%5.0f] %7.1f %7.1f %6.1f | %7.1f %7.1f\n", pt->name,
+		       pt->what, rc->ns, rc->added, rc->lo, rc->hi, rp->added, pr->in[c][K_COW],
+		       pr->in[c][K_COW] - empty[K_COW], rf->added, pr->in[c][K_FIRST]);
 	}
-	if (spoiled)
-		printf("  another ksmscope's page-fault hook was loaded during %u rounds: measured again%s\n", spoiled,
-		       r < o->rounds ? " (gave up: fewer rounds than asked)" : "");
+	if (pr->spoiled)
+		printf("  another ksmscope's page-fault hook was loaded during %u rounds: measured again%s\n",
+		       pr->spoiled, pr->r < o->rounds ? " (gave up: fewer rounds than asked)" : "");
 	fflush(stdout);
+}
 
-	/* the real thing: ksmscope's own btf_fault_user, tracking another pid, then this one */
-	if (stats_fd >= 0) {
-		for (int self = 0; self < 2; self++) {
-			struct summary sum;
-			struct tracer tr;
-			char pids[32];
-			double v[NKIND];
-			int fd;
+/* the real thing, with the stats on: ksmscope's own btf_fault_user, tracking another pid, then this one */
+static void parts_ksmscope(const struct parts_run *pr)
+{
+	const double *empty = pr->in[pr->i_empty];
 
-			snprintf(pids, sizeof(pids), "%u", self ? me : (uint32_t)reader);
-			tracer_start(&tr, pids, NULL);
-			fd = find_prog_fd("btf_fault_user", NULL);
-			if (fd >= 0) {
-				inprog(fd, pages, v);
-				close(fd);
-				printf("  %-18s %-32s | %7s %7s %14s %7s %7.1f %6.1f | %7s %7.1f\n", "ksmscope",
-				       self ? "btf_fault_user, this pid" : "btf_fault_user, other pid", "", "", "",
-				       "", v[K_COW], v[K_COW] - in[i_empty][K_COW], "", v[K_FIRST]);
-			}
-			tracer_stop(&tr, &sum);
+	for (int self = 0; self < 2; self++) {
+		struct summary sum;
+		struct tracer tr;
+		char pids[32];
+		double v[NKIND];
+		int fd;
+
+		snprintf(pids, sizeof(pids), "%u", self ? (uint32_t)getpid() : (uint32_t)pr->reader);
+		tracer_start(&tr, pids, NULL);
+		fd = find_prog_fd("btf_fault_user", NULL);
+		if (fd >= 0) {
+			inprog(fd, pr->pages, v);
+			close(fd);
+			printf("  %-18s %-32s | %7s %7s %14s %7s %7.1f %6.1f | %7s %7.1f\n", "ksmscope",
+			       self ? "btf_fault_user, this pid" : "btf_fault_user, other pid", "", "", "", "",
+			       v[K_COW], v[K_COW] - empty[K_COW], "", v[K_FIRST]);
 		}
+		tracer_stop(&tr, &sum);
+	}
+}
+
+/* ksmscope's tracked COW path, step by step: differences between neighbouring variants */
+static void parts_steps(const struct parts_run *pr, uint64_t t_start)
+{
+	static const struct {
+		const char *what, *a, *b; /* cost of a minus cost of b ("" = none) */
+	} steps[] = {
+		{ "tp_btf dispatch (empty program)", "p_empty", "" },
+		{ "per-CPU counter lookup + increment", "p_counter", "p_empty" },
+		{ "error code, pid_tgid, pid bitmap, 2nd counter", "p_filter", "p_counter" },
+		{ "ringbuf reserve + zero-fill + submit, 72 B", "p_rec_nowake", "p_filter" },
+		{ "bpf_ktime_get_ns() into the record", "p_rec_ts", "p_rec_nowake" },
+		{ "bpf_get_current_comm() into the record", "p_rec_ts_comm", "p_rec_ts" },
+		{ "bpf_ringbuf_query() + flag choice", "p_full", "p_rec_ts_comm" },
+		{ "= ksmscope's on_fault(), tracked COW", "p_full", "" },
+		{ "alternatives:", NULL, NULL },
+		{ "16-byte record instead of 72 (no ts/comm)", "p_small_nowake", "p_rec_nowake" },
+		{ "bpf_jiffies64() instead of ktime", "p_rec_jiffies", "p_full" },
+		{ "no ktime, no comm (72 B, zeroed)", "p_rec_nowake", "p_full" },
+		{ "per-CPU staging, 63 records per ringbuf rec", "p_batch", "p_full" },
+		{ "reader stopped: forced wake-up per record", "p_full/stop", "p_rec_ts_comm/stop" },
+		{ "  same, one forced wake-up per 1 MiB (fix)", "p_full_fix/stop", "p_rec_ts_comm/stop" },
+		{ "default wake-up (flags 0), live reader", "p_rec_wake", "p_rec_ts_comm" },
+	};
+	const struct row *cow = pr->rows[EST(0, K_COW)];
+	double full_add = 0, storm = 0, fix = 0;
+
+	printf("\n  ksmscope's tracked COW path step by step (ns per fault; 'added' differences are\n"
+	       "  noisy, +-20-40 ns at 16 rounds; 'body' differences are steady but miss cache effects\n"
+	       "  on the rest of the fault and under-count clock reads, which the stats also do):\n");
+	printf("  %-48s %9s %9s\n", "step", "added", "body");
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		int a, b;
+		double add, body;
+
+		if (!steps[i].a) {
+			printf("  %s\n", steps[i].what);
+			continue;
+		}
+		a = part_index(pr, steps[i].a, -1);
+		b = part_index(pr, steps[i].b, -1);
+		if (a < 0)
+			continue;
+		add = cow[a].added - (b >= 0 ? cow[b].added : 0);
+		body = pr->in[a][K_COW] - (b >= 0 ? pr->in[b][K_COW] : pr->in[pr->i_empty][K_COW]);
+		printf("  %-48s %+9.1f %+9.1f\n", steps[i].what, add, body);
+		if (a == pr->i_full && b < 0)
+			full_add = add;
+		if (!strcmp(steps[i].a, "p_full/stop"))
+			storm = add;
+		if (!strcmp(steps[i].a, "p_full_fix/stop"))
+			fix = add;
+	}
+	printf("\nRESULT parts tracked on_fault %+.0f ns/fault; wake-up per record past the mark %+.0f ns,"
+	       " with the fix %+.0f ns (%.0f s)\n",
+	       full_add, storm, fix, (double)(now_ns() - t_start) / 1e9);
+}
+
+static int cmd_parts(const struct opts *o)
+{
+	static struct parts_run pr;
+	uint64_t t_start = now_ns();
+	int stats_fd;
+
+	pr.pages = (size_t)o->mib * (1 << 20) / PAGE;
+	parts_load(&pr, o);
+	pr.reader = start_reader(bpf_map__fd(pr.sk->maps.events));
+
+	printf("== ksmscope's on_fault() taken apart (bench/fault_parts.bpf.c): this pid is tracked, so\n"
+	       "   every COW fault takes the tracked path; %u MiB per pass, %u rounds x %u passes; a reader\n"
+	       "   process polls the ring buffer like ksmscope's (50 ms, or when woken).\n",
+	       o->mib, o->rounds, o->reps);
+	fflush(stdout);
+	parts_rounds(&pr, o);
+	stats_fd = parts_inprog(&pr);
+	pr.i_full = part_index(&pr, "p_full", 0);
+	pr.i_empty = part_index(&pr, "p_empty", 0);
+	parts_table(&pr, o);
+	if (stats_fd >= 0) {
+		parts_ksmscope(&pr);
 		close(stats_fd);
 	}
-	kill(reader, SIGTERM);
-	waitpid(reader, NULL, 0);
-	fault_parts_bpf__destroy(sk);
-
-	/* ksmscope's tracked COW path, step by step: differences between neighbouring variants */
-	{
-		static const struct {
-			const char *what, *a, *b; /* cost of a minus cost of b ("" = none) */
-		} steps[] = {
-			{ "tp_btf dispatch (empty program)", "p_empty", "" },
-			{ "per-CPU counter lookup + increment", "p_counter", "p_empty" },
-			{ "error code, pid_tgid, pid bitmap, 2nd counter", "p_filter", "p_counter" },
-			{ "ringbuf reserve + zero-fill + submit, 72 B", "p_rec_nowake", "p_filter" },
-			{ "bpf_ktime_get_ns() into the record", "p_rec_ts", "p_rec_nowake" },
-			{ "bpf_get_current_comm() into the record", "p_rec_ts_comm", "p_rec_ts" },
-			{ "bpf_ringbuf_query() + flag choice", "p_full", "p_rec_ts_comm" },
-			{ "= ksmscope's on_fault(), tracked COW", "p_full", "" },
-			{ "alternatives:", NULL, NULL },
-			{ "16-byte record instead of 72 (no ts/comm)", "p_small_nowake", "p_rec_nowake" },
-			{ "bpf_jiffies64() instead of ktime", "p_rec_jiffies", "p_full" },
-			{ "no ktime, no comm (72 B, zeroed)", "p_rec_nowake", "p_full" },
-			{ "per-CPU staging, 63 records per ringbuf rec", "p_batch", "p_full" },
-			{ "reader stopped: forced wake-up per record", "p_full/stop", "p_rec_ts_comm/stop" },
-			{ "  same, one forced wake-up per 1 MiB (fix)", "p_full_fix/stop", "p_rec_ts_comm/stop" },
-			{ "default wake-up (flags 0), live reader", "p_rec_wake", "p_rec_ts_comm" },
-		};
-		double full_add = 0, storm = 0, fix = 0;
-
-		printf("\n  ksmscope's tracked COW path step by step (ns per fault; 'added' differences are\n"
-		       "  noisy, +-20-40 ns at 16 rounds; 'body' differences are steady but miss cache effects\n"
-		       "  on the rest of the fault and under-count clock reads, which the stats also do):\n");
-		printf("  %-48s %9s %9s\n", "step", "added", "body");
-		for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
-			int a = -1, b = -1;
-
-			if (!steps[i].a) {
-				printf("  %s\n", steps[i].what);
-				continue;
-			}
-			for (int c = 0; c < np; c++) {
-				if (!strcmp(parts[c].name, steps[i].a))
-					a = c;
-				if (!strcmp(parts[c].name, steps[i].b))
-					b = c;
-			}
-			if (a < 0)
-				continue;
-			{
-				double add = rows[EST(0, K_COW)][a].added - (b >= 0 ? rows[EST(0, K_COW)][b].added : 0);
-				double body = in[a][K_COW] - (b >= 0 ? in[b][K_COW] : in[i_empty][K_COW]);
-
-				printf("  %-48s %+9.1f %+9.1f\n", steps[i].what, add, body);
-				if (a == i_full && b < 0)
-					full_add = add;
-				if (!strcmp(steps[i].a, "p_full/stop"))
-					storm = add;
-				if (!strcmp(steps[i].a, "p_full_fix/stop"))
-					fix = add;
-			}
-		}
-		printf("\nRESULT parts tracked on_fault %+.0f ns/fault; wake-up per record past the mark %+.0f ns,"
-		       " with the fix %+.0f ns (%.0f s)\n",
-		       full_add, storm, fix, (double)(now_ns() - t_start) / 1e9);
-	}
-	(void)i_full;
+	kill(pr.reader, SIGTERM);
+	waitpid(pr.reader, NULL, 0);
+	fault_parts_bpf__destroy(pr.sk);
+	parts_steps(&pr, t_start);
 	return 0;
 }
 

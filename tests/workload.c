@@ -111,7 +111,18 @@ static unsigned long arg_ul(const char *name, const char *s)
 	return v;
 }
 
-int main(int argc, char **argv)
+/* the command line, and what setup_regions() mapped */
+struct wl {
+	unsigned long K, M, Z, D, W, WZ, W2;
+	unsigned long P, K2, U, THP, ZM, shared_seed;
+	const char *name;
+	bool do_fork, thp_mergeable, same_writes;
+	uint64_t seed;
+	char *merg, *unmerg, *thp, *zm;
+};
+
+/* 0, or the exit status for a bad command line */
+static int parse_args(int argc, char **argv, struct wl *w)
 {
 	static const struct option opts[] = {
 		{ "contents", required_argument, NULL, 'k' },
@@ -135,38 +146,31 @@ int main(int argc, char **argv)
 		{ "same-writes", no_argument, NULL, 'W' },
 		{ 0 },
 	};
-	unsigned long K = 64, M = 4, Z = 32, D = 16, W = 8, WZ = 0, W2 = 4;
-	unsigned long P = 0, K2 = 0, U = 0, THP = 0, ZM = 0, shared_seed = 1;
-	const char *name = NULL;
-	bool do_fork = false, thp_mergeable = false, same_writes = false;
-	char *thp = NULL, *zm = NULL;
-	long child = 0;
-	uint64_t seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	char *merg, *unmerg;
-	sigset_t set;
-	int opt, sig;
+	int opt;
 
+	*w = (struct wl){ .K = 64, .M = 4, .Z = 32, .D = 16, .W = 8, .WZ = 0, .W2 = 4, .shared_seed = 1,
+			  .seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32) };
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'k': K = arg_ul("contents", optarg); break;
-		case 'm': M = arg_ul("copies", optarg); break;
-		case 'z': Z = arg_ul("zero", optarg); break;
-		case 'd': D = arg_ul("unmergeable", optarg); break;
-		case 'w': W = arg_ul("write-copies", optarg); break;
-		case 'Z': WZ = arg_ul("write-zero", optarg); break;
-		case 'P': W2 = arg_ul("pipe-copies", optarg); break;
-		case 's': seed = arg_ul("seed", optarg); break;
-		case 'S': P = arg_ul("subpage", optarg); break;
-		case 'x': K2 = arg_ul("shared", optarg); break;
-		case 'X': shared_seed = arg_ul("shared-seed", optarg); break;
-		case 'u': U = arg_ul("unique", optarg); break;
-		case 't': THP = arg_ul("thp-mb", optarg); break;
-		case 'r': ZM = arg_ul("zero-mapped", optarg); break;
-		case 'n': name = optarg; break;
-		case 'F': do_fork = true; break;
-		case 'T': thp_mergeable = true; break;
+		case 'k': w->K = arg_ul("contents", optarg); break;
+		case 'm': w->M = arg_ul("copies", optarg); break;
+		case 'z': w->Z = arg_ul("zero", optarg); break;
+		case 'd': w->D = arg_ul("unmergeable", optarg); break;
+		case 'w': w->W = arg_ul("write-copies", optarg); break;
+		case 'Z': w->WZ = arg_ul("write-zero", optarg); break;
+		case 'P': w->W2 = arg_ul("pipe-copies", optarg); break;
+		case 's': w->seed = arg_ul("seed", optarg); break;
+		case 'S': w->P = arg_ul("subpage", optarg); break;
+		case 'x': w->K2 = arg_ul("shared", optarg); break;
+		case 'X': w->shared_seed = arg_ul("shared-seed", optarg); break;
+		case 'u': w->U = arg_ul("unique", optarg); break;
+		case 't': w->THP = arg_ul("thp-mb", optarg); break;
+		case 'r': w->ZM = arg_ul("zero-mapped", optarg); break;
+		case 'n': w->name = optarg; break;
+		case 'F': w->do_fork = true; break;
+		case 'T': w->thp_mergeable = true; break;
 		case 'V': volatile_n = arg_ul("volatile", optarg); break;
-		case 'W': same_writes = true; break;
+		case 'W': w->same_writes = true; break;
 		default:
 			fprintf(stderr, "usage: workload [--contents K] [--copies M] [--zero Z] "
 					"[--unmergeable D] [--write-copies W] [--write-zero WZ] "
@@ -176,24 +180,19 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (W + W2 > K * M || WZ > Z || !K || !M) {
+	if (w->W + w->W2 > w->K * w->M || w->WZ > w->Z || !w->K || !w->M) {
 		fprintf(stderr, "workload: writes exceed the pages that exist\n");
 		return 2;
 	}
-	prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive the test */
-	if (name)
-		prctl(PR_SET_NAME, name);
-	rng_state = seed;
+	return 0;
+}
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGUSR2);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigprocmask(SIG_BLOCK, &set, NULL);
+/* the mergeable region's contents: copies, zero pages, sub-page pages, shared, unique */
+static void fill_mergeable(const struct wl *w)
+{
+	unsigned long K = w->K, M = w->M, Z = w->Z, P = w->P, K2 = w->K2;
+	char *merg = w->merg;
 
-	merg = map_region(K * M + Z + P + K2 + U, MADV_MERGEABLE);
-	unmerg = map_region(D ? D : 1, 0);
 	for (unsigned long k = 0; k < K; k++) {
 		fill_random((uint64_t *)(merg + k * PAGE));
 		for (unsigned long m = 1; m < M; m++)
@@ -209,58 +208,79 @@ int main(int argc, char **argv)
 		for (unsigned long j = 1; j < P; j++) {
 			memcpy(sp + j * PAGE, sp, PAGE);
 			/* one 256-byte chunk differs from the base page */
-			for (int w = 0; w < 256 / 8; w++)
-				((uint64_t *)(sp + j * PAGE + ((j - 1) % 16) * 256))[w] = rnd();
+			for (int i = 0; i < 256 / 8; i++)
+				((uint64_t *)(sp + j * PAGE + ((j - 1) % 16) * 256))[i] = rnd();
 		}
 	}
 	{
 		uint64_t own = rng_state;
 
-		rng_state = shared_seed * 0x2545f4914f6cdd1dULL;
+		rng_state = w->shared_seed * 0x2545f4914f6cdd1dULL;
 		for (unsigned long k = 0; k < K2; k++)
 			fill_random((uint64_t *)(merg + (K * M + Z + P + k) * PAGE));
 		rng_state = own;
 	}
-	for (unsigned long u = 0; u < U; u++)
+	for (unsigned long u = 0; u < w->U; u++)
 		fill_random((uint64_t *)(merg + (K * M + Z + P + K2 + u) * PAGE));
-	if (THP) {
-		/* 2 MiB aligned inside an over-sized mapping so whole huge pages fit */
-		size_t len = THP << 20;
-		char *raw = map_region(len / PAGE + 512, MADV_HUGEPAGE);
-		uint64_t a[PAGE / 8], b[PAGE / 8];
+}
 
-		thp = (char *)(((uintptr_t)raw + (2UL << 20) - 1) & ~((2UL << 20) - 1));
-		madvise(thp, len, MADV_HUGEPAGE);
-		if (thp_mergeable && madvise(thp, len, MADV_MERGEABLE)) {
-			perror("workload: madvise");
-			exit(1);
-		}
-		fill_random(a);
-		fill_random(b);
-		for (size_t i = 0; i < len / PAGE; i++)
-			memcpy(thp + i * PAGE, i % 2 ? b : a, PAGE);
-	}
-	if (ZM) {
-		zm = map_region(ZM, 0);
-		for (unsigned long i = 0; i < ZM; i++)
-			(void)*(volatile char *)(zm + i * PAGE); /* a read fault maps the zero page */
-	}
-	if (volatile_n) {
-		pthread_t th;
+/* the THP region: 2 MiB aligned inside an over-sized mapping so whole huge pages fit */
+static void map_thp(struct wl *w)
+{
+	size_t len = w->THP << 20;
+	char *raw = map_region(len / PAGE + 512, MADV_HUGEPAGE);
+	uint64_t a[PAGE / 8], b[PAGE / 8];
 
-		volatile_pages = map_region(volatile_n, MADV_MERGEABLE);
-		memset(volatile_pages, 1, volatile_n * PAGE);
-		/* the thread inherits the blocked signals: sigwait below still gets them all */
-		if (pthread_create(&th, NULL, rewrite_volatile, NULL)) {
-			fprintf(stderr, "workload: cannot start the volatile writer\n");
-			exit(1);
-		}
+	w->thp = (char *)(((uintptr_t)raw + (2UL << 20) - 1) & ~((2UL << 20) - 1));
+	madvise(w->thp, len, MADV_HUGEPAGE);
+	if (w->thp_mergeable && madvise(w->thp, len, MADV_MERGEABLE)) {
+		perror("workload: madvise");
+		exit(1);
 	}
-	if (D) {
-		fill_random((uint64_t *)unmerg);
-		for (unsigned long d = 1; d < D; d++)
-			memcpy(unmerg + d * PAGE, unmerg, PAGE);
+	fill_random(a);
+	fill_random(b);
+	for (size_t i = 0; i < len / PAGE; i++)
+		memcpy(w->thp + i * PAGE, i % 2 ? b : a, PAGE);
+}
+
+static void start_volatile(void)
+{
+	pthread_t th;
+
+	volatile_pages = map_region(volatile_n, MADV_MERGEABLE);
+	memset(volatile_pages, 1, volatile_n * PAGE);
+	/* the thread inherits the blocked signals: sigwait below still gets them all */
+	if (pthread_create(&th, NULL, rewrite_volatile, NULL)) {
+		fprintf(stderr, "workload: cannot start the volatile writer\n");
+		exit(1);
 	}
+}
+
+/* every region, mapped in this order (tests compare addresses) and filled */
+static void setup_regions(struct wl *w)
+{
+	w->merg = map_region(w->K * w->M + w->Z + w->P + w->K2 + w->U, MADV_MERGEABLE);
+	w->unmerg = map_region(w->D ? w->D : 1, 0);
+	fill_mergeable(w);
+	if (w->THP)
+		map_thp(w);
+	if (w->ZM) {
+		w->zm = map_region(w->ZM, 0);
+		for (unsigned long i = 0; i < w->ZM; i++)
+			(void)*(volatile char *)(w->zm + i * PAGE); /* a read fault maps the zero page */
+	}
+	if (volatile_n)
+		start_volatile();
+	if (w->D) {
+		fill_random((uint64_t *)w->unmerg);
+		for (unsigned long d = 1; d < w->D; d++)
+			memcpy(w->unmerg + d * PAGE, w->unmerg, PAGE);
+	}
+}
+
+static void print_layout(const struct wl *w)
+{
+	unsigned long K = w->K, M = w->M, Z = w->Z;
 
 	/* with use_zero_pages=0 zero pages merge like any content; with 1 into the zero page */
 	printf("{\"pid\": %d, \"contents\": %lu, \"copies\": %lu, \"zero\": %lu, \"unmergeable\": %lu, "
@@ -269,58 +289,84 @@ int main(int argc, char **argv)
 	       "\"mergeable_start\": \"0x%lx\", \"mergeable_pages\": %lu, "
 	       "\"unmergeable_start\": \"0x%lx\", \"subpage\": %lu, \"shared\": %lu, \"unique\": %lu, "
 	       "\"thp_start\": \"0x%lx\", \"thp_pages\": %lu, \"zero_mapped\": %lu, \"volatile\": %lu}\n",
-	       getpid(), K, M, Z, D, (M > 1 ? K * M : 0) + (Z > 1 ? Z : 0), M > 1 ? K * M : 0, W, WZ, W2,
-	       (unsigned long)merg, K * M + Z + P + K2 + U, (unsigned long)unmerg, P, K2, U,
-	       (unsigned long)thp, (THP << 20) / PAGE, ZM, volatile_n);
+	       getpid(), K, M, Z, w->D, (M > 1 ? K * M : 0) + (Z > 1 ? Z : 0), M > 1 ? K * M : 0, w->W, w->WZ,
+	       w->W2, (unsigned long)w->merg, K * M + Z + w->P + w->K2 + w->U, (unsigned long)w->unmerg, w->P,
+	       w->K2, w->U, (unsigned long)w->thp, (w->THP << 20) / PAGE, w->ZM, volatile_n);
 	fflush(stdout);
-	if (do_fork) {
-		child = fork();
-		if (child < 0) {
-			perror("workload: fork");
-			return 1;
-		}
-		if (child == 0) {
-			prctl(PR_SET_PDEATHSIG, SIGTERM);
-			while (sigwait(&set, &sig) == 0 && sig != SIGTERM && sig != SIGINT)
-				;
-			return 0;
-		}
-		printf("{\"child\": %ld}\n", child);
-		fflush(stdout);
+}
+
+/* --fork: a child that shares every frame and only waits for SIGTERM; its pid, or -1 */
+static long fork_sharer(const sigset_t *set)
+{
+	long child = fork();
+	int sig;
+
+	if (child < 0) {
+		perror("workload: fork");
+		return -1;
 	}
+	if (child == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		while (sigwait(set, &sig) == 0 && sig != SIGTERM && sig != SIGINT)
+			;
+		exit(0);
+	}
+	printf("{\"child\": %ld}\n", child);
+	fflush(stdout);
+	return child;
+}
 
-	while (sigwait(&set, &sig) == 0) {
+/* SIGUSR1: user-mode writes */
+static void user_writes(const struct wl *w)
+{
+	/* distinct new bytes per page, so no two written pages re-merge */
+	for (unsigned long i = 0; i < w->W; i++) {
+		volatile uint64_t *p = (volatile uint64_t *)(w->merg + i * PAGE);
+
+		*p = w->same_writes ? *p : *p ^ (0x5a5a000000000000ULL | (i + 1));
+	}
+	for (unsigned long i = 0; i < w->WZ; i++)
+		*(volatile uint64_t *)(w->merg + (w->K * w->M + i) * PAGE) = 0xa5a5000000000000ULL | (i + 1);
+	printf("{\"phase\": \"user_writes\", \"pages\": %lu}\n", w->W + w->WZ);
+	fflush(stdout);
+}
+
+/* SIGUSR2: kernel-mode writes; -1 if there is no pipe */
+static int pipe_reads(const struct wl *w)
+{
+	int fds[2];
+	unsigned long done = 0;
+
+	if (pipe(fds)) {
+		perror("workload: pipe");
+		return -1;
+	}
+	for (unsigned long i = w->W; i < w->W + w->W2; i++) {
+		uint64_t v = 0x3c3c000000000000ULL | (i + 1);
+
+		/* the kernel writes into the merged page: a kernel-mode COW fault */
+		if (write(fds[1], &v, sizeof(v)) == sizeof(v) &&
+		    read(fds[0], w->merg + i * PAGE, sizeof(v)) == sizeof(v))
+			done++;
+	}
+	close(fds[0]);
+	close(fds[1]);
+	printf("{\"phase\": \"pipe_reads\", \"pages\": %lu}\n", done);
+	fflush(stdout);
+	return 0;
+}
+
+/* the phases, until SIGTERM or SIGINT; the exit status */
+static int signal_loop(const struct wl *w, const sigset_t *set, long child)
+{
+	int sig;
+
+	while (sigwait(set, &sig) == 0) {
 		if (sig == SIGUSR1) {
-			/* distinct new bytes per page, so no two written pages re-merge */
-			for (unsigned long i = 0; i < W; i++) {
-				volatile uint64_t *p = (volatile uint64_t *)(merg + i * PAGE);
-
-				*p = same_writes ? *p : *p ^ (0x5a5a000000000000ULL | (i + 1));
-			}
-			for (unsigned long i = 0; i < WZ; i++)
-				*(volatile uint64_t *)(merg + (K * M + i) * PAGE) = 0xa5a5000000000000ULL | (i + 1);
-			printf("{\"phase\": \"user_writes\", \"pages\": %lu}\n", W + WZ);
-			fflush(stdout);
+			user_writes(w);
 		} else if (sig == SIGUSR2) {
-			int fds[2];
-			unsigned long done = 0;
-
-			if (pipe(fds)) {
-				perror("workload: pipe");
+			if (pipe_reads(w))
 				return 1;
-			}
-			for (unsigned long i = W; i < W + W2; i++) {
-				uint64_t v = 0x3c3c000000000000ULL | (i + 1);
-
-				/* the kernel writes into the merged page: a kernel-mode COW fault */
-				if (write(fds[1], &v, sizeof(v)) == sizeof(v) &&
-				    read(fds[0], merg + i * PAGE, sizeof(v)) == sizeof(v))
-					done++;
-			}
-			close(fds[0]);
-			close(fds[1]);
-			printf("{\"phase\": \"pipe_reads\", \"pages\": %lu}\n", done);
-			fflush(stdout);
 		} else {
 			break;
 		}
@@ -328,4 +374,35 @@ int main(int argc, char **argv)
 	if (child > 0)
 		kill((pid_t)child, SIGTERM);
 	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct wl w;
+	long child = 0;
+	sigset_t set;
+	int rc = parse_args(argc, argv, &w);
+
+	if (rc)
+		return rc;
+	prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive the test */
+	if (w.name)
+		prctl(PR_SET_NAME, w.name);
+	rng_state = w.seed;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+
+	setup_regions(&w);
+	print_layout(&w);
+	if (w.do_fork) {
+		child = fork_sharer(&set);
+		if (child < 0)
+			return 1;
+	}
+	return signal_loop(&w, &set, child);
 }
