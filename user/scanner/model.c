@@ -29,10 +29,25 @@ static uint64_t kept(const struct model_input *in, uint32_t m, bool zero)
 	return (m + in->max_page_sharing - 1) / in->max_page_sharing;
 }
 
+static uint64_t class_of(const struct model_input *in, const struct index_entry *e)
+{
+	const struct kv_slot *c = in->classes ? kvtab_get(in->classes, ie_key(e), 0) : NULL;
+
+	return c ? c->v1 : ie_key(e); /* no class known: the content is its own */
+}
+
+/* Class sampling: the probability that class cls was read (class 0, all-zero prefixes: always). */
+static double class_pi(const struct model_input *in, uint64_t cls)
+{
+	return cls ? pclass_pi(pclasses_count(in->pclasses, cls), in->tau) : 1.0;
+}
+
 /* The zero content is never sampled out: it stands for itself. */
 static double weight_of(const struct model_input *in, const struct index_entry *e)
 {
-	return (ie_flags(e) & CONTENT_ZERO) ? 1.0 : in->weight;
+	if (ie_flags(e) & CONTENT_ZERO)
+		return 1.0;
+	return in->pclasses ? 1.0 / class_pi(in, class_of(in, e)) : in->weight;
 }
 
 static void content_cell(void *ctx, const struct index_cell *c)
@@ -205,13 +220,6 @@ struct se_ctx {
 	struct class_row *rows;
 };
 
-static uint64_t class_of(const struct model_input *in, const struct index_entry *e)
-{
-	const struct kv_slot *c = in->classes ? kvtab_get(in->classes, ie_key(e), 0) : NULL;
-
-	return c ? c->v1 : ie_key(e); /* no class known: the content is its own */
-}
-
 /* self-sharing of a content: its sites in each group beyond the group's first */
 static void se_cell(void *ctx, const struct index_cell *c)
 {
@@ -287,17 +295,23 @@ int model_standard_errors(const struct model_input *in, struct metrics *se)
 		for (; j < n && rows[j].cls == rows[i].cls; j++)
 			for (int q = 0; q < V__N; q++)
 				sum[q] += rows[j].v[q];
+		if (in->pclasses) {
+			/* Horvitz-Thompson: a class read with probability pi adds (1 - pi) / pi^2 X^2 */
+			double pi = class_pi(in, rows[i].cls);
+
+			f = (1 - pi) / (pi * pi);
+		}
 		for (int q = 0; q < V__N; q++)
-			var[q] += (double)sum[q] * (double)sum[q];
+			var[q] += f * (double)sum[q] * (double)sum[q];
 		i = j;
 	}
-	se->contents = sqrt(f * var[V_CONTENTS]);
-	se->isites = sqrt(f * var[V_ISITES]);
-	se->saveable = sqrt(f * var[V_SAVE]);
-	se->saveable_mergeable = sqrt(f * var[V_MERG]);
-	se->achievable = sqrt(f * var[V_ACH]);
-	se->saveable_self = sqrt(f * var[V_SELF]);
-	se->saveable_inter = sqrt(f * var[V_INTER]);
+	se->contents = sqrt(var[V_CONTENTS]);
+	se->isites = sqrt(var[V_ISITES]);
+	se->saveable = sqrt(var[V_SAVE]);
+	se->saveable_mergeable = sqrt(var[V_MERG]);
+	se->achievable = sqrt(var[V_ACH]);
+	se->saveable_self = sqrt(var[V_SELF]);
+	se->saveable_inter = sqrt(var[V_INTER]);
 	/* the zero content is always kept: zero_sites and saveable_zero are exact */
 	err = 0;
 out:

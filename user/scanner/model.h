@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "scanner/content_index.h"
+#include "scanner/prefix_classes.h"
 #include "scanner/regions.h"
 
 #define CONTENT_ZERO 1u /* index flag: the all-zero content */
@@ -92,6 +93,14 @@ struct model_input {
 	 * content is always kept, so it has weight 1 and no error.
 	 */
 	const struct kvtab *classes;
+	/*
+	 * Class sampling (a probe pass counted the pages of every prefix class):
+	 * a content's weight is 1 / pclass_pi of its class, not the fixed weight,
+	 * and its class's variance term (1 - pi) / pi^2 (Horvitz-Thompson). Class
+	 * 0 (all-zero prefixes) is always read. NULL: content sampling by weight.
+	 */
+	const struct prefix_classes *pclasses;
+	double tau;
 };
 
 struct model_out {
@@ -118,11 +127,12 @@ static inline double pages_mib(double pages)
 /* 0 or -ENOMEM. */
 int model_compute(const struct model_input *in, struct model_out *out);
 /*
- * Standard errors of the estimated totals under content sampling (weight N):
- * each sampling class is kept with probability 1/N, so the estimate
- * N * sum(x) over kept classes has variance estimated by N(N-1) sum(X_k^2),
- * X_k the class's total. Counts read from pagemap (sites, frames, KSM) and the
- * always-kept zero content are exact: their error is 0. 0 or -ENOMEM.
+ * Standard errors of the estimated totals. Class sampling (pclasses): class k
+ * read with probability pi_k adds (1 - pi_k) / pi_k^2 X_k^2 to the variance,
+ * X_k the class's total (Horvitz-Thompson). Content sampling (weight N): each
+ * class is kept with probability 1/N, so N(N-1) sum(X_k^2). Counts read from
+ * pagemap (sites, frames, KSM) and the always-kept zero content are exact:
+ * their error is 0. 0 or -ENOMEM.
  */
 int model_standard_errors(const struct model_input *in, struct metrics *se);
 

@@ -13,6 +13,7 @@
 #ifndef KSMSCOPE_SCANNER_PREFIX_CLASSES_H
 #define KSMSCOPE_SCANNER_PREFIX_CLASSES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,5 +34,28 @@ int pclasses_add(struct prefix_classes *c, uint64_t h);
 /* Pages seen in the class of h (0: none, PCLASS_COUNT_MAX: that many or more). */
 uint32_t pclasses_count(const struct prefix_classes *c, uint64_t h);
 size_t pclasses_bytes(const struct prefix_classes *c);
+
+/*
+ * Sampled scans sample prefix classes, not contents (Horvitz-Thompson): a class
+ * of m pages is read whole with probability pi = min(1, (m - 1) / tau) and its
+ * exact figures weighted by 1 / pi. A class's saving is at most m - 1, so no
+ * term of the estimate exceeds tau, and classes of more than tau pages are
+ * always read. m = 0 (a page new since the probe) and 1 read as pi = 1.
+ */
+static inline double pclass_pi(uint32_t m, double tau)
+{
+	return m < 2 || (double)(m - 1) >= tau ? 1.0 : (double)(m - 1) / tau;
+}
+
+/* Whether the class of prefix hash h is read: the same answer for all its pages. */
+static inline bool pclass_sampled(uint64_t h, double pi)
+{
+	uint64_t z = h + 0x9e3779b97f4a7c15ULL; /* splitmix64: uniform from the class's hash */
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	z ^= z >> 31;
+	return pi >= 1.0 || (double)(z >> 11) * 0x1.0p-53 < pi;
+}
 
 #endif

@@ -29,6 +29,19 @@ static bool all_zero(const unsigned char *b, size_t n)
  * content is kept) and those with an all-zero prefix, decided later on their
  * full hash. Probes keep every site; filtered scans all but the unique ones.
  */
+/* POOL_FILTER: whether a site with a non-zero prefix (hash ph) is not read whole. */
+static bool filter_out(const struct readpool *p, struct pool_job *j, const struct pool_site *site, uint64_t ph)
+{
+	uint32_t m = pclasses_count(p->classes, ph);
+
+	/* exact scans read a KSM page (or know it) as without the filter: the tracer joins on its hash */
+	if (m == 1 && (p->sample > 1 || !(site->flags & POOL_SITE_KSM))) {
+		j->unique++;
+		return true;
+	}
+	return p->sample > 1 && !pclass_sampled(ph, pclass_pi(m, p->tau));
+}
+
 static void prefix_pass(const struct readpool *p, struct pool_job *j, unsigned slot)
 {
 	unsigned char buf[PAGEREAD_PREFIX];
@@ -70,12 +83,8 @@ static void prefix_pass(const struct readpool *p, struct pool_job *j, unsigned s
 				if (j->mode == POOL_READ && ph % p->sample)
 					continue;
 				ph = ph ? ph : 1;
-				/* a KSM page is read (or known) as without the filter: the tracer joins on its hash */
-				if (j->mode == POOL_FILTER && !(site.flags & POOL_SITE_KSM) &&
-				    pclasses_count(p->classes, ph) == 1) {
-					j->unique++;
+				if (j->mode == POOL_FILTER && filter_out(p, j, &site, ph))
 					continue;
-				}
 			}
 			/* w <= base + i: compacting in place never overwrites a site still to read */
 			j->sites[w] = site;

@@ -42,7 +42,8 @@ struct pool_frame {
  *   POOL_READ   read them whole (sampled scans: those whose prefix is sampled);
  *   POOL_PROBE  read their prefixes only, returned in klass[] (0: all zero);
  *   POOL_FILTER read their prefixes, count a site whose prefix class holds one
- *               page as unique without reading it, read the rest whole.
+ *               page as unique without reading it, read the rest whole (sampled
+ *               scans: the rest of the classes pclass_sampled keeps).
  */
 enum pool_mode { POOL_READ, POOL_PROBE, POOL_FILTER };
 
@@ -91,6 +92,7 @@ struct readpool {
 	uint32_t sample;       /* keep a content when its prefix hash % sample == 0 */
 	struct pageread *pr;   /* prefixes by frame number; NULL: through /proc/PID/mem */
 	const struct prefix_classes *classes; /* POOL_FILTER: read only while such jobs run */
+	double tau; /* POOL_FILTER with sample > 1: the class sampling threshold (pclass_pi) */
 	struct pool_job *jobs; /* ring of slots */
 	size_t nslots;
 	size_t submitted, taken, done_upto; /* monotonic job numbers */

@@ -109,6 +109,9 @@ int scanner_model(const struct scanner *s, const struct ksm_state *ksm, struct m
 		.use_zero_pages = ksm_state_num(ksm, "use_zero_pages") == 1,
 		.weight = s->sample,
 		.classes = &s->classes,
+		/* a probe pass ran and sampling is on: classes were sampled by size */
+		.pclasses = s->filter && s->sample > 1 ? &s->pclasses : NULL,
+		.tau = s->sample,
 	};
 
 	mo->groups = calloc(s->ngroups ? s->ngroups : 1, sizeof(*mo->groups));
@@ -191,7 +194,8 @@ static int index_page(struct scanner *s, uint64_t h, const uint64_t *chunks, uin
 	int err;
 
 	if (s->sample > 1) {
-		if (!zero && !klass) {
+		/* content sampling (no probe pass): a page with an all-zero prefix is kept on its full hash */
+		if (!zero && !klass && !s->filter) {
 			if (h % s->sample)
 				return 0;
 			klass = h;
@@ -535,11 +539,12 @@ int scanner_prefilter(struct scanner *s, const uint32_t *pids, size_t n)
 	int err = 0;
 
 	s->filter = false;
-	if (s->sample > 1 || s->subpage)
+	if (s->subpage)
 		return 0;
 	if (!s->pool_started)
 		scanner_open_reader(s);
-	if (!s->pr_ok)
+	/* exact: without the reader a prefix costs about what its page does; sampled: needed all the same */
+	if (!s->pr_ok && s->sample == 1)
 		return 0;
 	if (!s->pclasses.slots && pclasses_init(&s->pclasses, 1 << 12))
 		return -ENOMEM;
@@ -556,6 +561,7 @@ int scanner_prefilter(struct scanner *s, const uint32_t *pids, size_t n)
 	s->probing = false;
 	/* the readers now only look the classes up */
 	s->pool.classes = &s->pclasses;
+	s->pool.tau = s->sample;
 	s->filter = !err;
 	return err;
 }
