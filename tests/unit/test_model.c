@@ -28,7 +28,7 @@ static void setup(struct fixture *f, uint32_t ngroups)
 	f->out.groups = f->groups;
 	f->in = (struct model_input){ &f->contents, &f->frames,
 		{ &f->chunks[0], &f->chunks[1], &f->chunks[2], &f->chunks[3] },
-		f->pairs, ngroups, 256, false, 1.0, NULL };
+		f->pairs, ngroups, 256, false, 1.0, NULL, NULL, 0 };
 }
 
 static void teardown(struct fixture *f)
@@ -190,6 +190,58 @@ static void test_sampling_weight_and_se(void)
 	teardown(&f);
 }
 
+/*
+ * Class sampling (Horvitz-Thompson): a class of m pages read with probability
+ * pi = min(1, (m - 1) / tau) weighs its contents 1 / pi; unique pages count
+ * exactly; the variance term of a class is (1 - pi) / pi^2 X^2.
+ */
+static void test_class_sampling(void)
+{
+	struct prefix_classes pc;
+	struct kvtab classes;
+	struct fixture f;
+	struct metrics se;
+	const uint64_t A = 0xaaaa000000000000ULL, B = 0xbbbb000000000000ULL;
+
+	setup(&f, 1);
+	CHECK(pclasses_init(&pc, 16) == 0);
+	CHECK(kvtab_init(&classes, 16) == 0);
+	/* class A: 3 pages, one content (read with pi = 2/8); class B: 20 pages > tau (pi = 1) */
+	for (int i = 0; i < 3; i++)
+		pclasses_add(&pc, A);
+	for (int i = 0; i < 20; i++)
+		pclasses_add(&pc, B);
+	CHECK(fabs(pclass_pi(3, 8) - 0.25) < 1e-12);
+	CHECK(pclass_pi(20, 8) == 1.0 && pclass_pi(1, 8) == 1.0 && pclass_pi(0, 8) == 1.0);
+	for (int i = 0; i < 3; i++)
+		site(&f, 11, 0, REG_ANON, false, 1 + i, false, true);
+	for (int i = 0; i < 20; i++)
+		site(&f, 12 + i % 2, 0, REG_ANON, false, 10 + i, false, true);
+	kvtab_put(&classes, 11, 0, A, 0);
+	kvtab_put(&classes, 12, 0, B, 0);
+	kvtab_put(&classes, 13, 0, B, 0);
+	f.pairs[PAIR(0, REG_ANON)].unique_sites = 5;
+	f.pairs[PAIR(0, REG_ANON)].sites += 5;
+	f.in.weight = 8;
+	f.in.classes = &classes;
+	f.in.pclasses = &pc;
+	f.in.tau = 8;
+	CHECK(model_compute(&f.in, &f.out) == 0);
+	/* A: 2 saved / 0.25 = 8, 1 content / 0.25 = 4; B: 18 saved, 2 contents, exact; 5 unique */
+	CHECK(fabs(f.out.total.saveable - 26) < 1e-9);
+	CHECK(fabs(f.out.total.contents - 11) < 1e-9);
+	CHECK(fabs(f.out.groups[0].contents - 11) < 1e-9);
+	CHECK(fabs(f.out.groups[0].saveable_self - 26) < 1e-9);
+	CHECK_U64(f.out.total.sites, 28);
+	CHECK(model_standard_errors(&f.in, &se) == 0);
+	/* only A varies: (1 - 1/4) / (1/16) * 2^2 = 48 for saveable, 12 for contents */
+	CHECK(fabs(se.saveable - sqrt(48)) < 1e-9);
+	CHECK(fabs(se.contents - sqrt(12)) < 1e-9);
+	kvtab_free(&classes);
+	pclasses_free(&pc);
+	teardown(&f);
+}
+
 static void test_subpage_shares(void)
 {
 	struct fixture f;
@@ -282,6 +334,7 @@ int main(void)
 	RUN(test_ksm_frames_and_effectiveness);
 	RUN(test_zero_and_max_page_sharing);
 	RUN(test_sampling_weight_and_se);
+	RUN(test_class_sampling);
 	RUN(test_subpage_shares);
 	RUN(test_index_growth_and_spill);
 	RUN(test_hash_chunks);
