@@ -98,6 +98,41 @@ static void build_recording(struct recording *r)
 	CHECK(recording_parse(file, flen, r) == 0);
 }
 
+/* A recording shorter than a pass: first with no potential at all, then with the quick first estimate. */
+static void test_shorter_than_a_pass(void)
+{
+	struct recording r;
+	struct rtable *t;
+	struct sbuf o = { 0 };
+	size_t n;
+
+	start();
+	append_json(REC_HEADER, "{\"format\": 2}");
+	append_json(REC_SNAPSHOT, "{\"seq\": 0, \"uptime\": 1, \"totals\": null, \"pass\": {\"completed\": 0, \"progress\": 0.25},"
+				  " \"sample\": {\"n\": 1, \"estimate\": false}}");
+	CHECK(recording_parse(file, flen, &r) == 0);
+	CHECK(report_tables(&r, &t, &n) == 0);
+	CHECK_STR(t[0].note, "no pass finished: the first was 25% done when the recording ended");
+	report_tables_free(t, n);
+	CHECK(report_html(&o, &r, "short") == 0);
+	CHECK(strstr(o.buf, "no pass finished during the recording") != NULL);
+	CHECK(strstr(o.buf, "nothing saveable was seen") == NULL);
+	sbuf_free(&o);
+	recording_free(&r);
+
+	start();
+	append_json(REC_HEADER, "{\"format\": 2}");
+	append_json(REC_SNAPSHOT, "{\"seq\": 0, \"uptime\": 1, \"totals\": " TOTALS(400, 100, 300, "")
+				  ", \"pass\": {\"completed\": 0, \"progress\": 0.5}, \"sample\": {\"n\": 16, \"estimate\": true}}");
+	CHECK(recording_parse(file, flen, &r) == 0);
+	CHECK(report_tables(&r, &t, &n) == 0);
+	CHECK(t[0].note && strstr(t[0].note, "estimated by the quick first pass (1/16 by prefix class)") != NULL);
+	CHECK(t[0].note && strstr(t[0].note, "the first was 50% done") != NULL);
+	CHECK(t[0].nrow > 1); /* the figures are shown */
+	report_tables_free(t, n);
+	recording_free(&r);
+}
+
 static void test_svg_helpers(void)
 {
 	struct sbuf o = { 0 };
@@ -354,6 +389,7 @@ static void test_bad_blocks(void)
 int main(void)
 {
 	RUN(test_svg_helpers);
+	RUN(test_shorter_than_a_pass);
 	RUN(test_split);
 	RUN(test_recording_and_tables);
 	RUN(test_html);

@@ -199,6 +199,7 @@ static void defaults(struct live_args *a)
 	scope_init(&a->eo.sc);
 	a->eo.interval = 1.0;
 	a->eo.scan_rate_mib = CLI_DEFAULT_SCAN_RATE_MIB;
+	a->eo.first_sample = CLI_DEFAULT_FIRST_SAMPLE;
 	a->eo.lo.ringbuf_bytes = 4 << 20;
 	a->eo.lo.mode = HOOK_AUTO;
 }

@@ -176,6 +176,9 @@ static const struct argp_option live_options[] = {
 	{ "subpage", 'S', NULL, 0,
 	  "also count sharing at 2048/1024/512/256-byte chunks (needs --sample 1; memory: ~30 index "
 	  "entries per distinct page)", 0 },
+	{ "first-sample", KEY_FIRST_SAMPLE, "N", 0,
+	  "before the first paced pass, one unpaced pass sampled 1/N by prefix class: an estimate with "
+	  "standard errors in seconds (default " STR(CLI_DEFAULT_FIRST_SAMPLE) "; 0: none, wait for the pass)", 0 },
 	{ 0 },
 };
 
@@ -199,6 +202,12 @@ static error_t live_parse(int key, char *arg, struct argp_state *st)
 		return 0;
 	case 'S':
 		eo->subpage = true;
+		return 0;
+	case KEY_FIRST_SAMPLE:
+		if (parse_u32(arg, &eo->first_sample)) {
+			ks_err("--first-sample: '%s' is not a whole number (0: no quick first pass)", arg);
+			return cli_failed(st);
+		}
 		return 0;
 	}
 	return ARGP_ERR_UNKNOWN;

@@ -18,6 +18,8 @@ struct engine_opts;
 
 /* Default --scan-rate: well under ksmd's own cost at its defaults (bench/README.md has the figures). */
 #define CLI_DEFAULT_SCAN_RATE_MIB 4
+/* the live engine's quick first pass: prefix classes sampled by size at this N */
+#define CLI_DEFAULT_FIRST_SAMPLE 16
 
 /* The input of every parser of one command (argp passes it down to the groups). */
 struct cli_in {
@@ -39,13 +41,14 @@ enum {
 	KEY_SORT,
 	KEY_KEEP_HASHES,
 	KEY_KEY,
+	KEY_FIRST_SAMPLE,
 };
 
 /* The option groups a command takes besides its own, in the order of its --help. */
 enum {
 	CLI_TARGETS = 1 << 0, /* --pid --comm */
 	CLI_SCOPE = 1 << 1,   /* --pid --comm --cgroup --group-by --sample */
-	CLI_LIVE = 1 << 2,    /* --interval --scan-rate --subpage */
+	CLI_LIVE = 1 << 2,    /* --interval --scan-rate --subpage --first-sample */
 	CLI_STOP = 1 << 3,    /* --duration */
 	CLI_LOADER = 1 << 4,  /* --ringbuf-size --hooks --verbose */
 };

@@ -42,6 +42,10 @@ struct pass_result {
 	struct scan_races races;
 	uint64_t pages;
 	double seconds, ended; /* engine seconds */
+	/* the quick first pass: sampled 1/sample by prefix class, unpaced, no sites kept */
+	bool estimate;
+	uint32_t sample;
+	uint64_t pages_read;
 };
 
 /* The counters an interval's rates are differences of: read at each snapshot, kept for the next. */
@@ -80,6 +84,8 @@ struct engine {
 	bool closing;
 	/* the main thread's */
 	struct pass_result *pass;
+	/* the quick first pass's potential: stands in until the first exact pass is adopted */
+	struct pass_result *estimate, *est_incoming;
 	uint64_t passes;
 	struct pidtab pidev; /* struct pid_events: KSM events per process */
 	struct latency_hist lat;
@@ -273,13 +279,8 @@ static int scan_targets(struct engine *E, struct scanner *s, const uint32_t *pid
  * The finished pass, with the scanner's groups, to the main thread, which
  * adopts it (and the correlator's new sites) before the next pass begins.
  */
-static void hand_over(struct engine *E, struct scanner *s, struct pass_result *p, double t0)
+static void hand_over(struct engine *E, struct pass_result *p, double t0)
 {
-	p->groups = s->groups;
-	p->ngroups = s->ngroups;
-	s->groups = NULL;
-	s->ngroups = 0;
-	p->races = s->races;
 	p->pages = atomic_load(&E->pass_pages);
 	p->ended = engine_now(E);
 	p->seconds = p->ended - t0;
@@ -295,13 +296,87 @@ static void hand_over(struct engine *E, struct scanner *s, struct pass_result *p
 	pthread_mutex_unlock(&E->mu);
 }
 
+/* A finished scan's potential as a pass: the model, and the scanner's groups and races moved in. 0 or -errno. */
+static int pass_of(struct scanner *s, struct pass_result **out)
+{
+	struct pass_result *p = calloc(1, sizeof(*p));
+	struct ksm_state ksm;
+	int err = p ? ksm_state_read(KSM_SYSFS, &ksm) : -ENOMEM;
+
+	if (!err)
+		err = scanner_model(s, &ksm, &p->mo, &p->se);
+	if (err) {
+		pass_free(p);
+		return err;
+	}
+	p->groups = s->groups;
+	p->ngroups = s->ngroups;
+	s->groups = NULL;
+	s->ngroups = 0;
+	p->races = s->races;
+	*out = p;
+	return 0;
+}
+
+/*
+ * The quick first pass: every target at full speed, sampled by prefix class
+ * (--first-sample N), no site handed to the correlator. Its estimate stands in
+ * for the potential until the first exact pass, paced at --scan-rate, ends.
+ * 0 (also when it found nothing to scan), -EINTR when stopped, other -errno.
+ */
+static int quick_pass(struct engine *E)
+{
+	struct scope *sc = &E->o->sc;
+	struct pass_result *p = NULL;
+	struct scanner s;
+	uint32_t *pids = NULL;
+	size_t n = 0;
+	double t0 = engine_now(E);
+	int err;
+
+	if (scope_select(sc, &pids, &n))
+		return 0; /* said; the exact pass says it again */
+	err = scanner_init(&s, sc->gb, E->o->first_sample, true);
+	if (!err) {
+		s.h = E->h;
+		s.stop = &E->scan_stop;
+		err = scanner_prefilter(&s, pids, n);
+	}
+	for (size_t i = 0; i < n && !err && !E->scan_stop; i++) {
+		err = scanner_scan_pid(&s, pids[i]);
+		if (err && err != -ENOMEM && err != -EINTR)
+			err = 0; /* gone, unreadable or odd: the exact pass deals with it */
+	}
+	scanner_finish(&s);
+	if (!err && E->scan_stop)
+		err = -EINTR;
+	if (!err)
+		err = pass_of(&s, &p);
+	if (!err) {
+		p->pages = s.cost.pages;
+		p->pages_read = s.cost.pages_read;
+		p->ended = engine_now(E);
+		p->seconds = p->ended - t0;
+		p->estimate = true;
+		p->sample = E->o->first_sample;
+		pthread_mutex_lock(&E->mu);
+		pass_free(E->est_incoming);
+		E->est_incoming = p;
+		pthread_mutex_unlock(&E->mu);
+		p = NULL;
+	}
+	pass_free(p);
+	scanner_free(&s);
+	free(pids);
+	return err;
+}
+
 /* One walk of the targets. 0, -EINTR when stopped, other -errno. */
 static int run_pass(struct engine *E)
 {
 	const struct scan_hooks hooks = { E, on_site, pace, E->o->sc.sample == 1 ? known_hash : NULL };
 	struct scope *sc = &E->o->sc;
 	struct pass_result *p = NULL;
-	struct ksm_state ksm;
 	struct scanner s;
 	uint32_t *pids = NULL;
 	size_t n = 0;
@@ -321,13 +396,9 @@ static int run_pass(struct engine *E)
 	if (!err && E->o->on_hashes)
 		err = give_hashes(E, &s);
 	if (!err)
-		err = ksm_state_read(KSM_SYSFS, &ksm);
+		err = pass_of(&s, &p);
 	if (!err) {
-		p = calloc(1, sizeof(*p));
-		err = p ? scanner_model(&s, &ksm, &p->mo, &p->se) : -ENOMEM;
-	}
-	if (!err) {
-		hand_over(E, &s, p, t0);
+		hand_over(E, p, t0);
 		p = NULL;
 	} else {
 		pthread_mutex_lock(&E->mu);
@@ -344,6 +415,16 @@ static void *scan_main(void *arg)
 {
 	struct engine *E = arg;
 
+	if (E->o->first_sample > 1) {
+		int err = quick_pass(E);
+
+		if (err && err != -EINTR) {
+			pthread_mutex_lock(&E->mu);
+			E->scan_err = err;
+			pthread_mutex_unlock(&E->mu);
+			return NULL;
+		}
+	}
 	E->refill_t = engine_now(E);
 	E->tokens = 0;
 	while (!E->scan_stop) {
@@ -476,6 +557,11 @@ static int adopt_pass(struct engine *E)
 	int err = 0;
 
 	pthread_mutex_lock(&E->mu);
+	if (E->est_incoming) {
+		pass_free(E->estimate);
+		E->estimate = E->est_incoming;
+		E->est_incoming = NULL;
+	}
 	p = E->incoming;
 	if (p) {
 		err = corr_pass_end(&E->corr, p->ngroups);
@@ -490,6 +576,9 @@ static int adopt_pass(struct engine *E)
 	pass_free(E->pass);
 	E->pass = p;
 	E->passes++;
+	/* an exact pass replaces the estimate for good */
+	pass_free(E->estimate);
+	E->estimate = NULL;
 	E->adopted = true;
 	return err;
 }
@@ -686,6 +775,44 @@ static void snapshot_rates(const struct engine *E, struct snapshot *s, const str
 	s->self_cpu_percent = dt > 0 ? 100.0 * (r->self_cpu - p->self_cpu) / dt : NAN;
 }
 
+/*
+ * Before the first exact pass: the quick pass's estimate, its groups as it saw
+ * them. Its KSM figures are pagemap's at that time; why duplicates were missed
+ * needs the correlator's sites, which only an exact pass gives: NaN (unknown).
+ */
+static int snapshot_estimate(struct engine *E, const struct pass_result *p, struct snapshot *s)
+{
+	int err = live_room(E, p->ngroups);
+
+	if (err)
+		return err;
+	snapshot_potential(E, p, s);
+	s->estimate = true;
+	s->sample = p->sample;
+	s->pass_seconds = 0;
+	s->pass_age = 0;
+	s->est_seconds = p->seconds;
+	s->est_pages = p->pages;
+	s->est_pages_read = p->pages_read;
+	s->actual_age = s->uptime - p->ended;
+	for (int r = 0; r < MISS__MAX; r++)
+		s->ctotal.missed[r] = NAN;
+	s->ctotal.missed_total = NAN;
+	s->groups = E->glive;
+	for (uint32_t g = 0; g < p->ngroups; g++) {
+		struct group_live *gl = &E->glive[g];
+
+		gl->key = p->groups[g].key;
+		gl->comm = p->groups[g].comm;
+		gl->pids = p->groups[g].pids;
+		gl->npids = p->groups[g].npids;
+		gl->m = p->mo.groups[g];
+		gl->c = s->ctotal;
+		sum_pids(E, gl->pids, gl->npids, gl, s->interval);
+	}
+	return 0;
+}
+
 static int take_snapshot(struct engine *E, struct snapshot *s, uint64_t seq)
 {
 	struct readings r = { .t = engine_now(E) };
@@ -696,6 +823,8 @@ static int take_snapshot(struct engine *E, struct snapshot *s, uint64_t seq)
 	if (E->pass) {
 		snapshot_potential(E, E->pass, s);
 		err = snapshot_actual(E, E->pass, s);
+	} else if (E->estimate) {
+		err = snapshot_estimate(E, E->estimate, s);
 	}
 	if (!err)
 		err = read_counters(E, s, &r);
@@ -772,6 +901,8 @@ static void engine_free(struct engine *E)
 	if (E->th_started)
 		pthread_join(E->th, NULL);
 	pass_free(E->incoming);
+	pass_free(E->estimate);
+	pass_free(E->est_incoming);
 	evsource_stop(&E->src);
 	pass_free(E->pass);
 	corr_free(&E->corr);

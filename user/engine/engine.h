@@ -54,6 +54,13 @@ struct snapshot {
 	uint32_t sample;
 	/* the potential comes from the last finished pass */
 	bool have_pass;
+	/*
+	 * until the first exact pass: the potential is the quick first pass's
+	 * estimate (sampled 1/sample by prefix class, with se), missed unknown (NaN)
+	 */
+	bool estimate;
+	double est_seconds;                /* how long that burst took */
+	uint64_t est_pages, est_pages_read; /* pages it examined and read whole */
 	bool subpage; /* the pass counted sub-page sharing */
 	uint64_t passes;
 	double pass_seconds, pass_age, pass_progress; /* progress of the pass under way, 0..1 */
@@ -95,6 +102,7 @@ struct engine_opts {
 	void (*on_event)(void *ctx, const struct ks_event *e, const struct decision *d);
 	void *event_ctx;
 	bool subpage;         /* count sub-page sharing too (needs sample 1) */
+	uint32_t first_sample; /* the quick first pass's N (> 1), or 0/1: none */
 	bool have_key;        /* hash with key instead of a random one (comparable runs) */
 	uint64_t key;
 	/*

@@ -61,7 +61,12 @@ static void plot_potential(struct sbuf *o, const struct recording *r, double *x,
 	}
 	top = fmax(max_of(a, r->n), fmax(max_of(b, r->n), max_of(c, r->n)));
 	if (!r->n || !(top > 0)) {
-		svg_nodata(o, "potential-over-time", title, r->n ? "nothing saveable was seen" : "no snapshot recorded");
+		bool any = false; /* a snapshot with a potential: before the first pass there is none */
+
+		for (size_t i = 0; i < r->n && !any; i++)
+			any = isfinite(r->series[i].saveable);
+		svg_nodata(o, "potential-over-time", title,
+			   !r->n ? "no snapshot recorded" : any ? "nothing saveable was seen" : "no pass finished during the recording");
 		return;
 	}
 	svg_begin(&p, o, "potential-over-time", title, "seconds since the start", "MiB", x[0], x[r->n - 1], 0, top * 1.3,

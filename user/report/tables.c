@@ -89,12 +89,25 @@ static void potential_table(struct rtable *t, const struct recording *r)
 	double n = num(jv_get(r->last, "sample"), "n");
 	struct fmt F = { 0 };
 
+	const struct jv *sample = jv_get(r->last, "sample"), *est = jv_get(sample, "estimate");
+	double progress = num(jv_get(r->last, "pass"), "progress");
+
 	rt_start(t, "potential", "Sharing potential (the last pass)", 4);
-	if (n > 1)
+	if (est && est->type == JV_BOOL && est->b) {
+		snprintf(t->notebuf, sizeof(t->notebuf), "estimated by the quick first pass (1/%.0f by prefix class); "
+			 "no full pass finished (the first was %.0f%% done); JSON has each standard error", n, 100 * progress);
+		t->note = t->notebuf;
+	} else if (n > 1)
 		t->note = "estimated from a sample of contents (--sample); JSON has each standard error";
 	rt_row(t, "", "pages", "MiB", "of sites");
-	if (!tot || tot->type != JV_OBJ)
+	if (!tot || tot->type != JV_OBJ) {
+		if (r->last) {
+			snprintf(t->notebuf, sizeof(t->notebuf),
+				 "no pass finished: the first was %.0f%% done when the recording ended", 100 * progress);
+			t->note = t->notebuf;
+		}
 		return;
+	}
 	split_zero_self_inter(sv, num(tot, "saveable_zero"), num(tot, "saveable_self"), sp);
 	rt_row(t, "anonymous pages (sites)", f(&F, "%.0f", sites), mib(&F, sites), "100%");
 	rt_row(t, "distinct contents", f(&F, "%.0f", num(tot, "contents")), mib(&F, num(tot, "contents")),

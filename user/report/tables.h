@@ -13,6 +13,7 @@
 
 struct rtable {
 	const char *id, *title, *note; /* note: what the figures mean, or NULL */
+	char notebuf[192];             /* a note made for this recording (note points here) */
 	size_t ncol, nrow;             /* row 0 holds the headers */
 	char **cell;                   /* [nrow * ncol], NULL: empty */
 	size_t cap;                    /* cells allocated */

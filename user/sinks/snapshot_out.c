@@ -102,6 +102,16 @@ void snapshot_json(struct jw *w, const struct snapshot *s)
 	jw_key(w, "sample");
 	jw_obj_begin(w);
 	jw_ku64(w, "n", s->sample);
+	/* before the first exact pass: the quick first pass's estimate, and what that burst cost */
+	jw_kbool(w, "estimate", s->estimate);
+	if (s->estimate) {
+		jw_key(w, "first_pass");
+		jw_obj_begin(w);
+		jw_kseconds(w, "seconds", s->est_seconds);
+		jw_ku64(w, "pages", s->est_pages);
+		jw_ku64(w, "pages_read", s->est_pages_read);
+		jw_obj_end(w);
+	}
 	standard_errors_json(w, s->have_pass ? &s->se : NULL);
 	jw_obj_end(w);
 
@@ -110,8 +120,8 @@ void snapshot_json(struct jw *w, const struct snapshot *s)
 	jw_ku64(w, "completed", s->passes);
 	jw_kdouble(w, "progress", round(s->pass_progress * 1000) / 1000);
 	jw_ku64(w, "pages", s->pass_pages);
-	jw_kdouble(w, "seconds", s->have_pass ? round(s->pass_seconds * 1000) / 1000 : NAN);
-	jw_kdouble(w, "age", s->have_pass ? round(s->pass_age * 1000) / 1000 : NAN);
+	jw_kdouble(w, "seconds", s->have_pass && !s->estimate ? round(s->pass_seconds * 1000) / 1000 : NAN);
+	jw_kdouble(w, "age", s->have_pass && !s->estimate ? round(s->pass_age * 1000) / 1000 : NAN);
 	jw_kdouble(w, "scan_rate_mib", s->scan_rate_mib);
 	jw_key(w, "races");
 	jw_obj_begin(w);
@@ -166,12 +176,20 @@ void snapshot_text(FILE *f, const struct snapshot *s)
 			s->scan_rate_mib);
 		return;
 	}
+	if (s->estimate)
+		fprintf(f, "           estimate from a quick pass (1/%u by prefix class, %.2f s): saveable %.1f +- %.1f MiB; "
+			   "first full pass %.0f%% done\n",
+			s->sample, s->est_seconds, pages_mib(t->saveable), pages_mib(s->se.saveable), 100 * s->pass_progress);
 	fprintf(f, "           saveable %.1f of %.1f MiB (zero %.1f, self %.1f, inter %.1f); mergeable %.1f, "
 		   "KSM saves %.1f",
 		pages_mib(t->saveable), pages_mib(t->sites), pages_mib(t->saveable_zero), pages_mib(t->saveable_self),
 		pages_mib(t->saveable_inter), pages_mib(t->saveable_mergeable), pages_mib(metrics_saved(t)));
 	if (!isnan(t->effectiveness))
 		fprintf(f, " (%.0f%% effective)", 100 * t->effectiveness);
+	if (s->estimate) {
+		fprintf(f, "\n           missed: known after the first full pass\n");
+		return;
+	}
 	fprintf(f, "\n           missed %.1f MiB:", pages_mib(s->ctotal.missed_total));
 	for (int r = 0; r < MISS__MAX; r++)
 		if (s->ctotal.missed[r] > 0)

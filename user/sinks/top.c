@@ -118,12 +118,17 @@ void top_render(struct sbuf *o, const struct snapshot *s, enum top_sort sort, in
 			if (s->ctotal.missed[r] > 0)
 				n += snprintf(missed + n, sizeof(missed) - (size_t)n, " %s %.1f", miss_names[r],
 					      pages_mib(s->ctotal.missed[r]));
-		line(o, cols, "Saveable %.1f of %.1f MiB (zero %.1f%%, self %.1f%%, inter %.1f%%); mergeable %.1f MiB, "
+		line(o, cols, "Saveable %s%.1f of %.1f MiB (zero %.1f%%, self %.1f%%, inter %.1f%%); mergeable %.1f MiB, "
 			      "KSM saves %.1f MiB (%s effective)",
-		     pages_mib(t->saveable), pages_mib(t->sites), pct(t->saveable_zero, t->sites), pct(t->saveable_self, t->sites),
+		     s->estimate ? "~" : "", pages_mib(t->saveable), pages_mib(t->sites), pct(t->saveable_zero, t->sites), pct(t->saveable_self, t->sites),
 		     pct(t->saveable_inter, t->sites), pages_mib(t->saveable_mergeable),
 		     pages_mib(metrics_saved(t)), eff);
-		line(o, cols, "Missed MiB:%s", missed[0] ? missed : " none");
+		if (s->estimate)
+			line(o, cols, "Estimate: 1/%u by prefix class in %.2f s, saveable +-%.1f MiB (1 SE); "
+				      "missed known after the first full pass (%.0f%% done)",
+			     s->sample, s->est_seconds, pages_mib(s->se.saveable), 100 * s->pass_progress);
+		else
+			line(o, cols, "Missed MiB:%s", missed[0] ? missed : " none");
 	} else {
 		line(o, cols, "First pass under way: %.1f MiB examined at %.0f MiB/s", pages_mib((double)s->pass_pages),
 		     s->scan_rate_mib);
