@@ -84,6 +84,9 @@ struct engine {
 	bool closing;
 	/* the main thread's */
 	struct pass_result *pass;
+	/* the BPF prefix reader every pass uses (loaded once), when this kernel allows it */
+	struct pageread pr;
+	bool pr_ok;
 	/* the quick first pass's potential: stands in until the first exact pass is adopted */
 	struct pass_result *estimate, *est_incoming;
 	uint64_t passes;
@@ -254,7 +257,15 @@ static int scan_targets(struct engine *E, struct scanner *s, const uint32_t *pid
 	pthread_mutex_lock(&E->mu);
 	corr_pass_begin(&E->corr);
 	pthread_mutex_unlock(&E->mu);
-	for (size_t i = 0; i < n && !E->scan_stop; i++) {
+	/*
+	 * Exact passes probe every page's prefix first (paced like the rest): a page
+	 * alone in its prefix class is counted as a content of its own, neither read
+	 * nor kept as a correlator site. Not when recording fingerprints: a content
+	 * unique here may be common with another host's.
+	 */
+	if (s->sample == 1 && !E->o->on_hashes)
+		err = scanner_prefilter(s, pids, n);
+	for (size_t i = 0; i < n && !err && !E->scan_stop; i++) {
 		uint64_t examined = s->cost.pages;
 
 		err = scanner_scan_pid(s, pids[i]);
@@ -340,6 +351,8 @@ static int quick_pass(struct engine *E)
 	if (!err) {
 		s.h = E->h;
 		s.stop = &E->scan_stop;
+		if (E->pr_ok)
+			scanner_lend_reader(&s, &E->pr);
 		err = scanner_prefilter(&s, pids, n);
 	}
 	for (size_t i = 0; i < n && !err && !E->scan_stop; i++) {
@@ -353,7 +366,8 @@ static int quick_pass(struct engine *E)
 	if (!err)
 		err = pass_of(&s, &p);
 	if (!err) {
-		p->pages = s.cost.pages;
+		/* the paced passes' progress is measured against this: their probe walks every page once more */
+		p->pages = s.cost.pages * (E->o->sc.sample == 1 && E->pr_ok && !E->o->on_hashes ? 2 : 1);
 		p->pages_read = s.cost.pages_read;
 		p->ended = engine_now(E);
 		p->seconds = p->ended - t0;
@@ -391,6 +405,8 @@ static int run_pass(struct engine *E)
 		s.subpage = E->o->subpage;
 		s.stop = &E->scan_stop;
 		s.hooks = &hooks;
+		if (E->pr_ok)
+			scanner_lend_reader(&s, &E->pr);
 		err = scan_targets(E, &s, pids, n);
 	}
 	if (!err && E->o->on_hashes)
@@ -887,6 +903,8 @@ static int engine_init(struct engine *E, struct engine_opts *o)
 	E->prev.ksmd_cpu = E->ksmd_pid ? proc_cpu_seconds((uint32_t)E->ksmd_pid) : 0;
 	if (read_u64_file(KSM_SYSFS "/full_scans", &E->last_full_scans) == 0)
 		atomic_store(&E->full_scans, E->last_full_scans);
+	/* prefixes by frame for every pass: loaded once; without it passes read through /proc/PID/mem */
+	E->pr_ok = !o->subpage && pageread_open(&E->pr) == 0;
 	return 0;
 }
 
@@ -905,6 +923,8 @@ static void engine_free(struct engine *E)
 	pass_free(E->est_incoming);
 	evsource_stop(&E->src);
 	pass_free(E->pass);
+	if (E->pr_ok)
+		pageread_close(&E->pr);
 	corr_free(&E->corr);
 	pidtab_free(&E->pidev);
 	kvtab_free(&E->known);

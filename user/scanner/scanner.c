@@ -42,8 +42,6 @@ int scanner_init(struct scanner *s, enum group_by gb, uint32_t sample, bool live
 			return -ENOMEM;
 	if (kvtab_init(&s->classes, 1024))
 		return -ENOMEM;
-	if (s->sample > 1)
-		scanner_open_reader(s);
 	return 0;
 }
 
@@ -81,7 +79,7 @@ void scanner_free(struct scanner *s)
 	free(s->pairs);
 	if (s->kpf_fd >= 0)
 		close(s->kpf_fd);
-	if (s->pr_ok)
+	if (s->pr_ok && !s->pr_borrowed)
 		pageread_close(&s->pr);
 	kvtab_free(&s->classes);
 	pclasses_free(&s->pclasses);
@@ -532,6 +530,15 @@ void scanner_open_reader(struct scanner *s)
 		return;
 	s->pr_err = pageread_open(&s->pr);
 	s->pr_ok = !s->pr_err;
+}
+
+void scanner_lend_reader(struct scanner *s, const struct pageread *pr)
+{
+	if (s->pr_ok || s->pool_started)
+		return;
+	s->pr = *pr;
+	s->pr_ok = s->pr_borrowed = true;
+	s->pr_err = 0;
 }
 
 int scanner_prefilter(struct scanner *s, const uint32_t *pids, size_t n)

@@ -92,6 +92,7 @@ struct scanner {
 	/* sampled scans */
 	struct pageread pr;   /* BPF prefix reader, when this kernel allows it */
 	bool pr_ok;
+	bool pr_borrowed;     /* the caller's (scanner_lend_reader): not closed by scanner_free */
 	int pr_err;           /* why not, when not */
 	struct kvtab classes; /* kept content -> sampling class (its prefix hash) */
 	/* exact scans: pages per prefix class, counted by a probe pass over every target first */
@@ -119,6 +120,8 @@ int scanner_scan_pid(struct scanner *s, uint32_t pid);
 int scanner_prefilter(struct scanner *s, const uint32_t *pids, size_t n);
 /* Load the BPF prefix reader now (before the pool starts), if this kernel allows it: pr_ok, pr_err. */
 void scanner_open_reader(struct scanner *s);
+/* Use a reader the caller opened and keeps (a loaded program for every pass); before the pool starts. */
+void scanner_lend_reader(struct scanner *s, const struct pageread *pr);
 size_t scanner_index_bytes(const struct scanner *s);
 /* Stop the reader threads (every job was collected by scanner_scan_pid). Call before the model. */
 void scanner_finish(struct scanner *s);
