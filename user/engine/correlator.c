@@ -554,6 +554,20 @@ static int run_frames(const struct csite *run, size_t len, uint64_t **buf, size_
 	return 0;
 }
 
+static double content_weight(const struct corr *c, uint64_t hash)
+{
+	const struct kv_slot *k;
+	double w;
+
+	if (!c->weights)
+		return c->weight;
+	k = kvtab_get(c->weights, hash, 0);
+	if (!k)
+		return 1.0; /* read with certainty (a class over the threshold, or new since the probe) */
+	memcpy(&w, &k->v1, sizeof(w));
+	return w;
+}
+
 /*
  * For each content, the saving it lacks (n - 1 minus what KSM saved of it) goes
  * to its unmerged sites, one page each; when none of its copies is merged, the
@@ -568,7 +582,7 @@ static int missed(const struct corr *c, uint64_t full_scans, struct corr_metrics
 	for (size_t i = 0; i < c->n;) {
 		const struct csite *run = &c->cur[i];
 		size_t len = 1, live = 0, frames;
-		double w = run->hash == c->zero_hash ? 1.0 : c->weight;
+		double w = run->hash == c->zero_hash ? 1.0 : content_weight(c, run->hash);
 		bool kept_skipped;
 		uint32_t ksm_group;
 

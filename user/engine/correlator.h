@@ -76,6 +76,12 @@ struct corr {
 	bool next_sorted;
 	uint32_t ngroups;       /* of cur's pass */
 	double weight;          /* content sampling: a hashed non-zero site stands for this many */
+	/*
+	 * class sampling (the pass probed prefix classes and sampled them by size):
+	 * content hash -> its weight 1/pi (v1, the double's bits), owned by the
+	 * adopted pass; NULL: every sampled content weighs `weight`
+	 */
+	const struct kvtab *weights;
 	uint64_t zero_hash;
 	bool building;
 };

@@ -42,6 +42,9 @@ struct pass_result {
 	struct scan_races races;
 	uint64_t pages;
 	double seconds, ended; /* engine seconds */
+	/* class sampling: content hash -> its weight (1/pi, as the double's bits), for the correlator */
+	struct kvtab weights;
+	bool has_weights;
 	/* the quick first pass: sampled 1/sample by prefix class, unpaced, no sites kept */
 	bool estimate;
 	uint32_t sample;
@@ -122,7 +125,34 @@ static void pass_free(struct pass_result *p)
 		free(p->groups[g].pids);
 	free(p->groups);
 	free(p->mo.groups);
+	if (p->has_weights)
+		kvtab_free(&p->weights);
 	free(p);
+}
+
+/* Class-sampled pass: each sampled content's weight 1/pi, for the correlator's missed reasons. 0 or -ENOMEM. */
+static int pass_weights(const struct scanner *s, struct pass_result *p)
+{
+	const struct kvtab *cl = &s->classes;
+
+	if (!s->filter || s->sample <= 1)
+		return 0;
+	if (kvtab_init(&p->weights, cl->count))
+		return -ENOMEM;
+	p->has_weights = true;
+	for (size_t i = 0; i <= cl->mask; i++) {
+		const struct kv_slot *k = &cl->slots[i];
+		double w;
+		uint64_t bits;
+
+		if (k->k1 == UINT64_MAX || !k->v1)
+			continue; /* empty, or class 0 (all-zero prefixes: always read) */
+		w = 1.0 / pclass_pi(pclasses_count(&s->pclasses, k->v1), s->sample);
+		memcpy(&bits, &w, sizeof(bits));
+		if (kvtab_put(&p->weights, k->k1, 0, bits, 0))
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 /* ---- the scan thread ---- */
@@ -263,7 +293,7 @@ static int scan_targets(struct engine *E, struct scanner *s, const uint32_t *pid
 	 * nor kept as a correlator site. Not when recording fingerprints: a content
 	 * unique here may be common with another host's.
 	 */
-	if (s->sample == 1 && !E->o->on_hashes)
+	if (!E->o->on_hashes)
 		err = scanner_prefilter(s, pids, n);
 	for (size_t i = 0; i < n && !err && !E->scan_stop; i++) {
 		uint64_t examined = s->cost.pages;
@@ -316,6 +346,8 @@ static int pass_of(struct scanner *s, struct pass_result **out)
 
 	if (!err)
 		err = scanner_model(s, &ksm, &p->mo, &p->se);
+	if (!err)
+		err = pass_weights(s, p);
 	if (err) {
 		pass_free(p);
 		return err;
@@ -367,7 +399,7 @@ static int quick_pass(struct engine *E)
 		err = pass_of(&s, &p);
 	if (!err) {
 		/* the paced passes' progress is measured against this: their probe walks every page once more */
-		p->pages = s.cost.pages * (E->o->sc.sample == 1 && E->pr_ok && !E->o->on_hashes ? 2 : 1);
+		p->pages = s.cost.pages * (E->pr_ok && !E->o->on_hashes ? 2 : 1);
 		p->pages_read = s.cost.pages_read;
 		p->ended = engine_now(E);
 		p->seconds = p->ended - t0;
@@ -589,6 +621,7 @@ static int adopt_pass(struct engine *E)
 	pthread_mutex_unlock(&E->mu);
 	if (!p)
 		return 0;
+	E->corr.weights = p->has_weights ? &p->weights : NULL;
 	pass_free(E->pass);
 	E->pass = p;
 	E->passes++;
