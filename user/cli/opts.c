@@ -113,8 +113,8 @@ static const struct argp_option scope_options[] = {
 	{ "cgroup", 'g', "PATH", 0, "only processes in this cgroup (v2) or below it", 0 },
 	{ "group-by", 'G', "KIND", 0, "unit of self- vs inter-sharing: process (default), cgroup, comm", 0 },
 	{ "sample", 's', "N", 0,
-	  "estimates from about 1/N of the duplicates, with standard errors: scan samples prefix classes by size, "
-	  "the live commands contents (default 1: exact)", 0 },
+	  "estimates from about 1/N of the duplicates, with standard errors: prefix classes sampled by size "
+	  "(record --keep-hashes: contents) (default 1: exact)", 0 },
 	{ 0 },
 };
 
