@@ -116,20 +116,12 @@ echo 20 > $KSM/sleep_millisecs
 watch_run b --scan-rate "$MEM_RATE"
 
 python3 - "$tmpd" <<'EOF'
-import json, statistics, sys
+import statistics, sys
+sys.path.insert(0, "bench")
+from snapshots import cpu, load  # shared with scale_report.py
 d = sys.argv[1]
 
-def load(name):
-    return [json.loads(l) for l in open(f"{d}/{name}.jsonl")]
-
-def cpu(snaps):
-    a, b = snaps[0], snaps[-1]
-    el = b["uptime"] - a["uptime"]
-    own = (b["cost"]["cpu_seconds"] - a["cost"]["cpu_seconds"]) / el * 100
-    ksmd = (b["dynamics"]["ksmd_cpu_seconds"] - a["dynamics"]["ksmd_cpu_seconds"]) / el * 100
-    return el, own, ksmd
-
-A, B = load("a"), load("b")
+A, B = load(f"{d}/a.jsonl"), load(f"{d}/b.jsonl")
 el, own, ksmd = cpu(A)
 b = A[-1]
 print(f"  run A (default rate, {b['pass']['scan_rate_mib']} MiB/s): {el:.0f} s, passes completed "

@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # bench/run.sh [OUT]: what ksmscope adds to a page fault, and the record rate its reader sustains.
 # Needs root (BPF). `make bench` builds everything and runs this; run directly it builds what
-# is missing. About 28 minutes (the engine section alone is 2 x 10: BENCH_ENGINE_SECS). See bench/README.md for what is measured and how.
+# is missing. About 40 minutes (the engine section alone is 2 x 10: BENCH_ENGINE_SECS; scale ~10). See bench/README.md for what is measured and how.
 #
 # Knobs (environment):
 #   BENCH_ROUNDS=N     overhead rounds (default 150; fewer = faster, noisier)
 #   BENCH_PARTS_ROUNDS=N  rounds of the on_fault() breakdown (default 16)
 #   BENCH_MIB=N        MiB of faults per pass (default 32)
-#   BENCH_SKIP="rate parts"  skip sections (overhead, rate, parts, scan, engine)
+#   BENCH_SKIP="rate parts"  skip sections (overhead, rate, parts, scan, engine, scale)
+#   BENCH_SCALE_GIB=N  memory of the scale section's processes (default 8; more knobs in
+#                      bench/scale_bench.sh)
 #   BENCH_QUICK=1      a ~30 s smoke run (few rounds, short rate runs)
 set -u
 OUT=${1:-build}
@@ -91,6 +93,13 @@ fi
 if ! skip engine; then
 	bench/engine_bench.sh "$OUT" | tee "$tmpd/engine"
 	grep '^RESULT' "$tmpd/engine" >> "$log"
+fi
+
+# the scale benchmark (issue #11): BENCH_SCALE_GIB of synthetic, Python and QEMU-guest
+# processes; ~10 minutes, in two phases under the integration lock
+if ! skip scale; then
+	bench/scale_bench.sh "$OUT" | tee "$tmpd/scale"
+	grep '^RESULT' "$tmpd/scale" >> "$log"
 fi
 
 echo "== Summary ($(( $(date +%s) - t0 )) s)"

@@ -5,7 +5,8 @@
 # script, copied to /payload/run) with /payload as its directory and prints
 # "GUEST-EXIT <status>" on the console before powering off. RUN "-" makes an idle guest
 # that prints "GUEST-READY" and waits (a VM as a workload). Each FILE is copied into
-# /payload with the shared libraries it needs (ldd), so host binaries run inside.
+# /payload with the shared libraries it needs (ldd), so host binaries run inside; a data
+# file is copied alone.
 set -euo pipefail
 [ $# -ge 2 ] || { echo "usage: initramfs.sh OUT.cpio.gz RUN|- [FILE...]" >&2; exit 2; }
 out=$1 run=$2; shift 2
@@ -18,7 +19,8 @@ cp "$bb" "$root/bin/busybox"
 for f in "$@"; do
 	cp -L "$f" "$root/payload/"
 	# shared libraries at the paths the loader looks for them
-	ldd "$f" 2>/dev/null | grep -o '/[^ ]*' | while read -r lib; do
+	# (none for a data file: ldd fails on it)
+	{ ldd "$f" 2>/dev/null || true; } | { grep -o '/[^ ]*' || true; } | while read -r lib; do
 		mkdir -p "$root$(dirname "$lib")"
 		cp -L "$lib" "$root$lib"
 	done
