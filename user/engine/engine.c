@@ -72,6 +72,7 @@ struct engine {
 	volatile sig_atomic_t scan_stop; /* the scanner's: abandon the pass */
 	_Atomic uint64_t full_scans;     /* KSM's, monotonic across run=2 resets */
 	_Atomic uint64_t pass_pages;     /* examined by the pass under way */
+	int walks;                       /* 2 while a pass probes prefixes and then scans, else 1 (scan thread) */
 	uint64_t t0_ns;
 	/*
 	 * KSM frames' content hashes from the last adopted pass, for the next pass's
@@ -186,13 +187,17 @@ static void take_tokens(struct engine *E, uint64_t pages)
 	}
 }
 
-/* The scanner's hook: before each job. */
+/*
+ * The scanner's hook: before each job. A pass that probes prefixes first walks
+ * every page twice; --scan-rate is memory covered per second, so each walk is
+ * charged half (a pass over X MiB takes X / rate seconds either way).
+ */
 static void pace(void *ctx, uint64_t pages)
 {
 	struct engine *E = ctx;
 
 	atomic_fetch_add(&E->pass_pages, pages);
-	take_tokens(E, pages);
+	take_tokens(E, E->walks == 2 ? (pages + 1) / 2 : pages);
 }
 
 static bool known_hash(void *ctx, uint64_t pfn, uint64_t *hash)
@@ -293,8 +298,10 @@ static int scan_targets(struct engine *E, struct scanner *s, const uint32_t *pid
 	 * nor kept as a correlator site. Not when recording fingerprints: a content
 	 * unique here may be common with another host's.
 	 */
+	E->walks = 2; /* the probe's pages, if it probes */
 	if (!E->o->on_hashes)
 		err = scanner_prefilter(s, pids, n);
+	E->walks = s->filter ? 2 : 1;
 	for (size_t i = 0; i < n && !err && !E->scan_stop; i++) {
 		uint64_t examined = s->cost.pages;
 
