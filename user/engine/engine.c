@@ -71,7 +71,7 @@ struct engine {
 	bool th_started;
 	volatile sig_atomic_t scan_stop; /* the scanner's: abandon the pass */
 	_Atomic uint64_t full_scans;     /* KSM's, monotonic across run=2 resets */
-	_Atomic uint64_t pass_pages;     /* examined by the pass under way */
+	_Atomic uint64_t pass_pages;     /* covered by the pass under way (each of two walks counts half) */
 	int walks;                       /* 2 while a pass probes prefixes and then scans, else 1 (scan thread) */
 	uint64_t t0_ns;
 	/*
@@ -195,9 +195,10 @@ static void take_tokens(struct engine *E, uint64_t pages)
 static void pace(void *ctx, uint64_t pages)
 {
 	struct engine *E = ctx;
+	uint64_t covered = E->walks == 2 ? (pages + 1) / 2 : pages;
 
-	atomic_fetch_add(&E->pass_pages, pages);
-	take_tokens(E, E->walks == 2 ? (pages + 1) / 2 : pages);
+	atomic_fetch_add(&E->pass_pages, covered);
+	take_tokens(E, covered);
 }
 
 static bool known_hash(void *ctx, uint64_t pfn, uint64_t *hash)
@@ -405,8 +406,7 @@ static int quick_pass(struct engine *E)
 	if (!err)
 		err = pass_of(&s, &p);
 	if (!err) {
-		/* the paced passes' progress is measured against this: their probe walks every page once more */
-		p->pages = s.cost.pages * (E->pr_ok && !E->o->on_hashes ? 2 : 1);
+		p->pages = s.cost.pages; /* the paced passes' progress is measured against this */
 		p->pages_read = s.cost.pages_read;
 		p->ended = engine_now(E);
 		p->seconds = p->ended - t0;
