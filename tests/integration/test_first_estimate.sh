@@ -53,3 +53,8 @@ check "groups are filled from the estimate" "$(jq '.groups | length' <<< "$S")" 
 # --first-sample 0: no quick pass, nothing until the paced pass ends
 "$KSMSCOPE" watch --json --pid $PIDS --first-sample 0 --count 2 --interval 0.5 > "$TMPD/w0.jsonl" 2>&1
 check "--first-sample 0: no totals before the first pass" "$(jq -s '[.[].totals] | unique' "$TMPD/w0.jsonl" -c)" '[null]'
+
+# --subpage: the quick pass counts no sub-page sharing, so the estimate says null, not 0
+"$KSMSCOPE" watch --json --pid $PIDS --subpage --count 12 --interval 0.5 > "$TMPD/ws.jsonl" 2>&1
+S=$(python3 "$SNAPWAIT" "$TMPD/ws.jsonl" 's["totals"] is not None' 5) || fail "--subpage: no estimate"
+check "--subpage: the estimate's sub-page figures are null" "$(jq -c '[.sample.estimate, .totals.subpage["256"]]' <<< "$S")" '[true,null]'

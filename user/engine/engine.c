@@ -843,6 +843,7 @@ static int snapshot_estimate(struct engine *E, const struct pass_result *p, stru
 	if (err)
 		return err;
 	snapshot_potential(E, p, s);
+	s->subpage = false; /* the quick pass counts no sub-page sharing: null, not 0 */
 	s->estimate = true;
 	s->sample = p->sample;
 	s->pass_seconds = 0;
