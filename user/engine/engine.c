@@ -354,8 +354,6 @@ static int pass_of(struct scanner *s, struct pass_result **out)
 
 	if (!err)
 		err = scanner_model(s, &ksm, &p->mo, &p->se);
-	if (!err)
-		err = pass_weights(s, p);
 	if (err) {
 		pass_free(p);
 		return err;
@@ -366,6 +364,20 @@ static int pass_of(struct scanner *s, struct pass_result **out)
 	s->ngroups = 0;
 	p->races = s->races;
 	*out = p;
+	return 0;
+}
+
+/* A scanner for one of the engine's passes: the run's hash key, the stop flag, the loaded prefix reader. */
+static int pass_scanner(struct engine *E, struct scanner *s, uint32_t sample)
+{
+	int err = scanner_init(s, E->o->sc.gb, sample, true);
+
+	if (err)
+		return err;
+	s->h = E->h;
+	s->stop = &E->scan_stop;
+	if (E->pr_ok)
+		scanner_lend_reader(s, &E->pr);
 	return 0;
 }
 
@@ -387,14 +399,9 @@ static int quick_pass(struct engine *E)
 
 	if (scope_select(sc, &pids, &n))
 		return 0; /* said; the exact pass says it again */
-	err = scanner_init(&s, sc->gb, E->o->first_sample, true);
-	if (!err) {
-		s.h = E->h;
-		s.stop = &E->scan_stop;
-		if (E->pr_ok)
-			scanner_lend_reader(&s, &E->pr);
+	err = pass_scanner(E, &s, E->o->first_sample);
+	if (!err)
 		err = scanner_prefilter(&s, pids, n);
-	}
 	for (size_t i = 0; i < n && !err && !E->scan_stop; i++) {
 		err = scanner_scan_pid(&s, pids[i]);
 		if (err && err != -ENOMEM && err != -EINTR)
@@ -438,20 +445,19 @@ static int run_pass(struct engine *E)
 
 	if (scope_select(sc, &pids, &n))
 		return -EINVAL;
-	err = scanner_init(&s, sc->gb, sc->sample, true);
+	err = pass_scanner(E, &s, sc->sample);
 	if (!err) {
-		s.h = E->h;
 		s.subpage = E->o->subpage;
-		s.stop = &E->scan_stop;
 		s.hooks = &hooks;
-		if (E->pr_ok)
-			scanner_lend_reader(&s, &E->pr);
 		err = scan_targets(E, &s, pids, n);
 	}
 	if (!err && E->o->on_hashes)
 		err = give_hashes(E, &s);
 	if (!err)
 		err = pass_of(&s, &p);
+	/* only the correlator's passes weigh missed pages; the quick estimate keeps no site */
+	if (!err)
+		err = pass_weights(&s, p);
 	if (!err) {
 		hand_over(E, p, t0);
 		p = NULL;

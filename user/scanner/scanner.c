@@ -452,8 +452,8 @@ static int unreadable(struct scanner *s, bool gone)
 	return gone ? -ESRCH : -EACCES;
 }
 
-/* One process's private mappings: probed (s->probing) or scanned. */
-static int walk_pid(struct scanner *s, uint32_t pid)
+/* One process's private mappings: scanned, or probed during scanner_prefilter (s->probing). */
+int scanner_scan_pid(struct scanner *s, uint32_t pid)
 {
 	struct proc_scan p = { .pid = pid, .pm_fd = -1, .mem_fd = -1 };
 	struct vma_list vl = { 0 };
@@ -519,11 +519,6 @@ out:
 	return err;
 }
 
-int scanner_scan_pid(struct scanner *s, uint32_t pid)
-{
-	return walk_pid(s, pid);
-}
-
 void scanner_open_reader(struct scanner *s)
 {
 	if (s->pr_ok || s->pool_started)
@@ -561,7 +556,7 @@ int scanner_prefilter(struct scanner *s, const uint32_t *pids, size_t n)
 		if (s->stop && *s->stop)
 			err = -EINTR;
 		else
-			err = walk_pid(s, pids[i]);
+			err = scanner_scan_pid(s, pids[i]);
 		if (err == -ESRCH || err == -EACCES)
 			err = 0; /* the scan meets it again and counts it */
 	}
