@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -64,26 +65,75 @@ int kpageflags_open(void)
 	return fd < 0 ? -errno : fd;
 }
 
-int kpageflags_read(int fd, const uint64_t *pfns, size_t n, uint64_t *flags_out)
-{
-	size_t i = 0;
+/*
+ * Ascending pfns: one pread per run of nearby frames. Bridging a gap of a few
+ * frames costs the kernel ~30 ns a frame; a pread costs ~0.4 us.
+ */
+#define KPF_GAP 4
+#define AT_BITS 11 /* a pfn's index in the caller's arrays, packed under it */
 
-	while (i < n) {
-		uint64_t buf[PAGEMAP_BATCH];
-		size_t run = 1;
+static int read_ascending(int fd, const uint64_t *key, size_t n, uint64_t base, uint64_t *flags_out)
+{
+	uint64_t buf[PAGEMAP_BATCH];
+
+	for (size_t i = 0, k; i < n; i = k) {
+		uint64_t first = key[i] >> AT_BITS;
 		ssize_t got;
 
-		/* coalesce consecutive pfns: one pread per run */
-		while (i + run < n && run < PAGEMAP_BATCH && pfns[i + run] == pfns[i] + run)
-			run++;
-		got = pread_full(fd, buf, run * 8, (off_t)(pfns[i] * 8));
+		for (k = i + 1; k < n && (key[k] >> AT_BITS) - (key[k - 1] >> AT_BITS) <= KPF_GAP &&
+				(key[k] >> AT_BITS) - first < PAGEMAP_BATCH;
+		     k++)
+			;
+		got = pread_full(fd, buf, ((key[k - 1] >> AT_BITS) - first + 1) * 8, (off_t)((base + first) * 8));
 		if (got < 0)
 			return (int)got;
-		for (size_t j = 0; j < run; j++)
-			flags_out[i + j] = (ssize_t)(j * 8) < got ? buf[j] : 0;
-		i += run;
+		for (size_t j = i; j < k; j++) {
+			size_t off = (size_t)((key[j] >> AT_BITS) - first);
+
+			flags_out[key[j] & ((1u << AT_BITS) - 1)] = (ssize_t)(off * 8) < got ? buf[off] : 0;
+		}
 	}
 	return 0;
+}
+
+/* LSD radix sort, a byte a pass, of keys below 2^bits. */
+static void radix_sort(uint64_t *key, uint64_t *tmp, size_t n, unsigned bits)
+{
+	for (unsigned shift = 0; shift < bits; shift += 8) {
+		size_t count[257] = { 0 };
+
+		for (size_t i = 0; i < n; i++)
+			count[((key[i] >> shift) & 255) + 1]++;
+		for (int d = 0; d < 256; d++)
+			count[d + 1] += count[d];
+		for (size_t i = 0; i < n; i++)
+			tmp[count[(key[i] >> shift) & 255]++] = key[i];
+		memcpy(key, tmp, n * sizeof(*key));
+	}
+}
+
+int kpageflags_read(int fd, const uint64_t *pfns, size_t n, uint64_t *flags_out)
+{
+	/* the frames of a range of pages are scattered: sorted, 5x fewer reads (Python heaps) */
+	uint64_t key[PAGEMAP_BATCH], tmp[PAGEMAP_BATCH], lo = UINT64_MAX, hi = 0;
+	int err = 0;
+
+	_Static_assert(PAGEMAP_BATCH <= 1 << AT_BITS, "an index must fit AT_BITS");
+	for (size_t at = 0; at < n && !err; at += PAGEMAP_BATCH) {
+		size_t m = n - at < PAGEMAP_BATCH ? n - at : PAGEMAP_BATCH;
+
+		for (size_t i = 0; i < m; i++) {
+			lo = pfns[at + i] < lo ? pfns[at + i] : lo;
+			hi = pfns[at + i] > hi ? pfns[at + i] : hi;
+		}
+		for (size_t i = 0; i < m; i++)
+			key[i] = (pfns[at + i] - lo) << AT_BITS | i;
+		radix_sort(key, tmp, m, 64 - (unsigned)__builtin_clzll((hi - lo) << AT_BITS | ((1u << AT_BITS) - 1)));
+		err = read_ascending(fd, key, m, lo, flags_out + at);
+		lo = UINT64_MAX;
+		hi = 0;
+	}
+	return err;
 }
 
 int pagemap_populated(int fd, uint64_t start, uint64_t end, struct pm_range *out, size_t max, uint64_t *next)

@@ -54,7 +54,8 @@ int pagemap_for_each_populated(int fd, uint64_t start, uint64_t end,
 
 int kpageflags_open(void);
 /*
- * Flags for n arbitrary pfns: adjacent pfns are coalesced into one pread.
+ * Flags for n arbitrary pfns, read in pfn order: nearby pfns are coalesced into
+ * one pread.
  * A pfn the kernel does not know reads as 0.
  */
 int kpageflags_read(int fd, const uint64_t *pfns, size_t n, uint64_t *flags_out);
