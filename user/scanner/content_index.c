@@ -170,15 +170,6 @@ struct spill_item {
 	bool fg, fr;
 };
 
-static int by_key_group(const void *a, const void *b)
-{
-	const struct spill_item *x = a, *y = b;
-
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	return x->pair < y->pair ? -1 : x->pair > y->pair;
-}
-
 static int by_key_region(const void *a, const void *b)
 {
 	const struct spill_item *x = a, *y = b;
@@ -194,7 +185,8 @@ static int by_key_region(const void *a, const void *b)
 int index_foreach(const struct index *x, index_fn fn, void *ctx)
 {
 	struct spill_item *items;
-	size_t n = 0;
+	size_t n = 0, *seen; /* per group: 1 + the key run it was last seen in */
+	uint32_t ngroups;
 
 	for (size_t i = 0; i < x->count; i++) {
 		const struct index_entry *e = index_at(x, i);
@@ -210,6 +202,7 @@ int index_foreach(const struct index *x, index_fn fn, void *ctx)
 	items = malloc(x->spill.count * sizeof(*items));
 	if (!items)
 		return -ENOMEM;
+	ngroups = 0;
 	for (size_t i = 0; i <= x->spill.mask; i++) {
 		const struct kv_slot *s = &x->spill.slots[i];
 
@@ -217,22 +210,34 @@ int index_foreach(const struct index *x, index_fn fn, void *ctx)
 			continue;
 		items[n++] = (struct spill_item){ s->k1, (uint32_t)s->k2, (uint32_t)s->v1, (uint32_t)s->v2,
 						  false, false };
+		if (PAIR_GROUP((uint32_t)s->k2) >= ngroups)
+			ngroups = PAIR_GROUP((uint32_t)s->k2) + 1;
 	}
-	/* a key's first cell in each group, then in each region */
-	qsort(items, n, sizeof(*items), by_key_group);
-	for (size_t i = 0; i < n; i++)
-		items[i].fg = !i || items[i].key != items[i - 1].key ||
-			      PAIR_GROUP(items[i].pair) != PAIR_GROUP(items[i - 1].pair);
+	/*
+	 * A key's first cell in each region, and in each group: in (key, region,
+	 * group) order a group's first cell of a key is its lowest region's, the
+	 * one a (key, group, region) order would put first.
+	 */
 	qsort(items, n, sizeof(*items), by_key_region);
-	for (size_t i = 0; i < n; i++) {
+	seen = calloc(ngroups, sizeof(*seen));
+	if (!seen) {
+		free(items);
+		return -ENOMEM;
+	}
+	for (size_t i = 0, run = 0; i < n; i++) {
 		struct index_cell c;
+		uint32_t g = PAIR_GROUP(items[i].pair);
 
+		run += i && items[i].key != items[i - 1].key;
+		items[i].fg = seen[g] != run + 1;
+		seen[g] = run + 1;
 		items[i].fr = !i || items[i].key != items[i - 1].key ||
 			      PAIR_REGION(items[i].pair) != PAIR_REGION(items[i - 1].pair);
 		c = (struct index_cell){ index_get(x, items[i].key), items[i].pair, items[i].s, items[i].ms,
 					 items[i].fg, items[i].fr };
 		fn(ctx, &c);
 	}
+	free(seen);
 	free(items);
 	return 0;
 }
