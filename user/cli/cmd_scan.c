@@ -128,7 +128,8 @@ static int scan_pages(struct scan_job *j)
 		return -1;
 	}
 	j->s.races.not_frozen = fz.not_frozen;
-	/* which pages have a prefix no other page has: those are not read */
+	/* which pages have a prefix no other page has: those are not read; the rest is read once */
+	j->s.stash.max_sites = STASH_SCAN_MAX_SITES;
 	if (scanner_prefilter(&j->s, j->pids, j->npids) == -ENOMEM) {
 		freezer_thaw(&fz);
 		ks_err("out of memory");
@@ -148,6 +149,8 @@ static int scan_pages(struct scan_job *j)
 	}
 	freezer_thaw(&fz);
 	scanner_finish(&j->s);
+	j->s.cost.stash_bytes = stash_bytes(&j->s.stash);
+	stash_free(&j->s.stash);
 	if (cli_stop) {
 		ks_err("interrupted: no report");
 		return -1;

@@ -21,14 +21,6 @@ static bool all_zero(const unsigned char *b, size_t n)
 	return true;
 }
 
-/*
- * Read the sites' 64-byte prefixes and keep, in order, the sites the job's mode
- * wants read whole, each with its prefix hash in klass[] (0: an all-zero prefix).
- * Sampled scans (POOL_READ, sample > 1) keep the sites whose prefix hashes to
- * 0 mod N (identical pages have identical prefixes, so every copy of a kept
- * content is kept) and those with an all-zero prefix, decided later on their
- * full hash. Probes keep every site; filtered scans all but the unique ones.
- */
 /* POOL_FILTER: whether a site with a non-zero prefix (hash ph) is not read whole. */
 static bool filter_out(const struct readpool *p, struct pool_job *j, const struct pool_site *site, uint64_t ph)
 {
@@ -42,10 +34,13 @@ static bool filter_out(const struct readpool *p, struct pool_job *j, const struc
 	return p->sample > 1 && !pclass_sampled(ph, pclass_pi(m, p->tau));
 }
 
-static void prefix_pass(const struct readpool *p, struct pool_job *j, unsigned slot)
+/*
+ * Each site's 64-byte prefix hash into klass[]: 0 for an all-zero prefix, and
+ * for one that could not be read (the site is then read whole, or found gone).
+ */
+static void read_prefixes(const struct readpool *p, struct pool_job *j, unsigned slot)
 {
 	unsigned char buf[PAGEREAD_PREFIX];
-	size_t w = 0;
 
 	/* the BPF reader takes PAGEREAD_BATCH frames a run */
 	for (size_t base = 0; base < j->n; base += PAGEREAD_BATCH) {
@@ -61,35 +56,51 @@ static void prefix_pass(const struct readpool *p, struct pool_job *j, unsigned s
 			fast = !pageread_prefixes(p->pr, slot, pfns, m, &pre, &errs);
 		}
 		for (size_t i = 0; i < m; i++) {
-			const struct pool_site site = j->sites[base + i];
 			const unsigned char *px = buf;
 			uint64_t ph;
 
+			j->klass[base + i] = 0;
 			if (fast && !errs[i]) {
 				px = pre + i * PAGEREAD_PREFIX;
 			} else {
 				/* no BPF reader, or the frame is outside the direct map */
-				if (pread(j->mem_fd, buf, sizeof(buf), (off_t)site.addr) != (ssize_t)sizeof(buf)) {
-					j->vanished += j->mode != POOL_PROBE;
+				if (pread(j->mem_fd, buf, sizeof(buf), (off_t)j->sites[base + i].addr) != (ssize_t)sizeof(buf))
 					continue;
-				}
 				j->prefixes_slow++;
 			}
 			j->prefixes++;
-			if (all_zero(px, PAGEREAD_PREFIX)) {
-				ph = 0;
-			} else {
-				ph = XXH3_64bits_withSeed(px, PAGEREAD_PREFIX, p->h->key ^ 0x7072656669780000ULL);
-				if (j->mode == POOL_READ && ph % p->sample)
-					continue;
-				ph = ph ? ph : 1;
-				if (j->mode == POOL_FILTER && filter_out(p, j, &site, ph))
-					continue;
-			}
-			/* w <= base + i: compacting in place never overwrites a site still to read */
-			j->sites[w] = site;
-			j->klass[w++] = ph;
+			if (all_zero(px, PAGEREAD_PREFIX))
+				continue;
+			ph = XXH3_64bits_withSeed(px, PAGEREAD_PREFIX, p->h->key ^ 0x7072656669780000ULL);
+			j->klass[base + i] = ph ? ph : 1;
 		}
+	}
+}
+
+/*
+ * Keep, in order, the sites the job's mode wants read whole. Sampled scans
+ * (POOL_READ, sample > 1) keep the sites whose prefix hashes to 0 mod N
+ * (identical pages have identical prefixes, so every copy of a kept content is
+ * kept) and those with an all-zero prefix, decided later on their full hash.
+ * Probes keep every site; filtered scans all but the unique ones.
+ */
+static void keep_sites(const struct readpool *p, struct pool_job *j)
+{
+	size_t w = 0;
+
+	for (size_t i = 0; i < j->n && j->mode == POOL_FILTER; i++)
+		if (j->klass[i])
+			pclasses_prefetch(p->classes, j->klass[i]);
+	for (size_t i = 0; i < j->n; i++) {
+		uint64_t ph = j->klass[i];
+
+		if (ph && j->mode == POOL_READ && ph % p->sample)
+			continue;
+		if (ph && j->mode == POOL_FILTER && filter_out(p, j, &j->sites[i], ph))
+			continue;
+		/* w <= i: compacting in place never overwrites a site still to look at */
+		j->sites[w] = j->sites[i];
+		j->klass[w++] = ph;
 	}
 	j->n = w;
 }
@@ -102,6 +113,8 @@ static int classify(struct pool_job *j)
 	ssize_t got = pagemap_read(j->pm_fd, j->start, j->npages, pm);
 	int err;
 
+	j->scanned = j->n = j->nframes = 0;
+	j->nsites = j->thp = j->swapped = j->excl_frames = j->zero_mapped = 0;
 	if (got < 0)
 		return got == -ENOENT ? -ESRCH : (int)got;
 	if (got == 0)
@@ -124,7 +137,7 @@ static int classify(struct pool_job *j)
 	if (err)
 		return err;
 	for (size_t k = 0; k < np; k++) {
-		bool ksm = kpf_has(flags[k], KPF_KSM), thp = kpf_has(flags[k], KPF_THP);
+		bool ksm = kpf_has(flags[k], KPF_KSM), thp = kpf_has(flags[k], KPF_THP), shared;
 		uint64_t addr = j->start + (uint64_t)idx[k] * 4096;
 
 		if (kpf_has(flags[k], KPF_ZERO_PAGE)) {
@@ -135,12 +148,14 @@ static int classify(struct pool_job *j)
 			continue;
 		j->nsites++;
 		j->thp += thp;
-		if ((pm[idx[k]] & PM_EXCLUSIVE) && !ksm)
+		shared = !(pm[idx[k]] & PM_EXCLUSIVE);
+		if (!shared && !ksm)
 			j->excl_frames++;
 		else
 			j->frames[j->nframes++] = (struct pool_frame){ addr, pfns[k], ksm };
 		j->sites[j->n++] = (struct pool_site){ addr, pfns[k],
-						       (thp ? POOL_SITE_THP : 0) | (ksm ? POOL_SITE_KSM : 0) };
+						       (thp ? POOL_SITE_THP : 0) | (ksm ? POOL_SITE_KSM : 0) |
+							       (shared ? POOL_SITE_SHARED : 0) };
 	}
 	return 0;
 }
@@ -183,16 +198,19 @@ static void run_job(const struct readpool *p, struct pool_job *j, unsigned slot)
 	size_t i = 0;
 
 	j->bytes = j->vanished = j->changed = j->prefixes = j->prefixes_slow = j->by_frame = 0;
-	j->scanned = j->n = j->nframes = 0;
-	j->nsites = j->thp = j->swapped = j->excl_frames = j->zero_mapped = 0;
-	j->err = classify(j);
-	if (j->err)
-		return;
 	j->unique = 0;
-	if (p->sample > 1 || j->mode != POOL_READ)
-		prefix_pass(p, j, slot);
+	j->err = 0;
+	if (!j->stashed) {
+		j->err = classify(j);
+		if (j->err)
+			return;
+		if (p->sample > 1 || j->mode != POOL_READ)
+			read_prefixes(p, j, slot);
+	}
 	if (j->mode == POOL_PROBE)
 		return;
+	if (p->sample > 1 || j->mode != POOL_READ)
+		keep_sites(p, j);
 	memset(j->ok, 0, j->n * sizeof(j->ok[0]));
 	j->known = 0;
 	/* a KSM page cannot change while it stays one: its hash may already be known */
@@ -250,8 +268,11 @@ static void run_job(const struct readpool *p, struct pool_job *j, unsigned slot)
 			i += run;
 		}
 	}
-	if (j->live && j->n) {
-		/* a frame that changed under the read: a copy-on-write, migration or swap-out */
+	if ((j->live || j->stashed) && j->n) {
+		/*
+		 * a frame that changed under the read (or since the probe): a
+		 * copy-on-write, migration or swap-out
+		 */
 		uint64_t first = j->sites[0].addr, pm[POOL_BATCH];
 		size_t span = (size_t)((j->sites[j->n - 1].addr - first) / 4096) + 1;
 		ssize_t got = span <= POOL_BATCH ? pagemap_read(j->pm_fd, first, span, pm) : -1;

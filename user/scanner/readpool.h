@@ -26,6 +26,7 @@
 
 #define POOL_SITE_THP 1u
 #define POOL_SITE_KSM 2u
+#define POOL_SITE_SHARED 4u /* its frame is not exclusively this mapping's */
 
 struct pool_site {
 	uint64_t addr, pfn;
@@ -40,7 +41,8 @@ struct pool_frame {
 /*
  * What a job does with its sites:
  *   POOL_READ   read them whole (sampled scans: those whose prefix is sampled);
- *   POOL_PROBE  read their prefixes only, returned in klass[] (0: all zero);
+ *   POOL_PROBE  read their prefixes only, returned in klass[] (0: all zero, or
+ *               unreadable: such a site is read whole later, like a zero prefix);
  *   POOL_FILTER read their prefixes, count a site whose prefix class holds one
  *               page as unique without reading it, read the rest whole (sampled
  *               scans: the rest of the classes pclass_sampled keeps).
@@ -55,6 +57,7 @@ struct pool_job {
 	size_t npages;
 	uint32_t pair;
 	bool mergeable, live, chunks_wanted;
+	bool stashed; /* the counts, sites, frames and klass below come from a probe (probe_stash) */
 	void *owner; /* the caller's process record */
 	/* out: the range's pages, counted */
 	size_t scanned;           /* pagemap entries read */

@@ -83,6 +83,7 @@ void scanner_free(struct scanner *s)
 		pageread_close(&s->pr);
 	kvtab_free(&s->classes);
 	pclasses_free(&s->pclasses);
+	stash_free(&s->stash);
 	memset(s, 0, sizeof(*s));
 	s->kpf_fd = -1;
 }
@@ -278,6 +279,8 @@ static int collect_probe(struct scanner *s, struct pool_job *j)
 {
 	int err = job_status(j);
 
+	if (!err && !j->err && s->stash.max_sites)
+		err = stash_put(&s->stash, ((struct proc_scan *)j->owner)->pid, j);
 	s->cost.prefixes += j->prefixes;
 	s->cost.prefixes_slow += j->prefixes_slow;
 	for (size_t k = 0; k < j->n && !err && !j->err; k++)
@@ -413,6 +416,15 @@ static int scan_range(struct scanner *s, struct proc_scan *p, const struct vma *
 		j->mergeable = v->mergeable;
 		j->live = s->live;
 		j->owner = p;
+		j->stashed = false;
+		if (mode == POOL_FILTER && s->stash.njobs) {
+			const struct stash_job *sj = stash_take(&s->stash, p->pid, j->start, j->npages);
+
+			if (sj) {
+				stash_fill(&s->stash, sj, j);
+				j->stashed = true;
+			}
+		}
 		readpool_submit(&s->pool);
 		err = collect_jobs(s, false);
 		if (err)
@@ -465,7 +477,8 @@ int scanner_scan_pid(struct scanner *s, uint32_t pid)
 	if (start_pool(s))
 		return -ENOMEM;
 	err = proc_comm(pid, comm);
-	if (!err)
+	/* the probe's mappings: what it stashed was walked as they were */
+	if (!err && (s->probing || !stash_take_vmas(&s->stash, pid, &vl)))
 		err = smaps_read((pid_t)pid, &vl);
 	if (err == -ENOENT || err == -ESRCH || err == -EACCES || err == -EPERM)
 		return unreadable(s, err == -ENOENT || err == -ESRCH);
@@ -511,6 +524,8 @@ out:
 		close(p.pm_fd);
 	if (p.mem_fd >= 0)
 		close(p.mem_fd);
+	if (s->probing && s->stash.max_sites && !err && !p.gone && !p.denied && stash_put_vmas(&s->stash, pid, &vl))
+		err = -ENOMEM;
 	vma_list_free(&vl);
 	if (err == -ESRCH || err == -ENOENT || p.gone)
 		return unreadable(s, true);
@@ -551,6 +566,7 @@ int scanner_prefilter(struct scanner *s, const uint32_t *pids, size_t n)
 	if (!s->pclasses.slots && pclasses_init(&s->pclasses, 1 << 12))
 		return -ENOMEM;
 	pclasses_clear(&s->pclasses);
+	stash_reset(&s->stash);
 	s->probing = true;
 	for (size_t i = 0; i < n && !err; i++) {
 		if (s->stop && *s->stop)

@@ -16,6 +16,7 @@
 #include "scanner/model.h"
 #include "scanner/pageread.h"
 #include "scanner/prefix_classes.h"
+#include "scanner/probe_stash.h"
 #include "scanner/readpool.h"
 
 struct ksm_state;
@@ -49,6 +50,7 @@ struct scan_cost {
 	uint64_t prefixes;      /* sampled scans: page prefixes read to decide */
 	uint64_t prefixes_slow; /* of those, through /proc/PID/mem (no BPF reader) */
 	uint64_t pages_by_frame; /* pages read whole by frame through the BPF reader (sampled scans) */
+	uint64_t stash_bytes;    /* the probe stash's memory when the scan ended (freed after it) */
 	double seconds;
 };
 
@@ -99,6 +101,8 @@ struct scanner {
 	struct prefix_classes pclasses;
 	bool filter;  /* scanner_prefilter ran: unique pages are counted, not read */
 	bool probing; /* during that probe pass */
+	/* what the probe read, for the scan: set stash.max_sites before scanner_prefilter to keep it */
+	struct probe_stash stash;
 	/* reader threads read and hash; this thread walks pagemap and owns the indexes */
 	struct readpool pool;
 	bool pool_started;
@@ -115,7 +119,9 @@ int scanner_scan_pid(struct scanner *s, uint32_t pid);
  * nothing when the scan samples, counts sub-page chunks (every page is read
  * for those) or has no BPF reader (a prefix through /proc/PID/mem costs about
  * what the page does). Processes that cannot be read are skipped: the scan
- * meets them again. 0, -EINTR (stopped) or -ENOMEM.
+ * meets them again. With stash.max_sites > 0 the probe keeps what it read
+ * (probe_stash.h) and the scan reads none of it again. 0, -EINTR (stopped) or
+ * -ENOMEM.
  */
 int scanner_prefilter(struct scanner *s, const uint32_t *pids, size_t n);
 /* Load the BPF prefix reader now (before the pool starts), if this kernel allows it: pr_ok, pr_err. */

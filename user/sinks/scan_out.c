@@ -100,6 +100,7 @@ void scan_report_json(struct jw *w, const struct scan_report *r)
 	jw_ku64(w, "prefixes_slow", s->cost.prefixes_slow);
 	jw_ku64(w, "pages_by_frame", s->cost.pages_by_frame);
 	jw_ku64(w, "prefix_class_bytes", pclasses_bytes(&s->pclasses));
+	jw_ku64(w, "probe_stash_bytes", s->cost.stash_bytes);
 	jw_obj_end(w);
 
 	jw_key(w, "races");
