@@ -91,19 +91,21 @@ def parse_smaps(pid):
                 "perms": m.group(3),
                 "path": m.group(4),
                 "mergeable": False,
+                "hugetlb": False,
             })
         elif line.startswith("VmFlags:"):
             if not vmas:
                 die("pid %d: VmFlags line before any VMA header" % pid)
             vmas[-1]["mergeable"] = "mg" in line.split()[1:]
+            vmas[-1]["hugetlb"] = "ht" in line.split()[1:]
     return vmas
 
 
 def region_of(vma, comm):
     """Region type of a VMA, or None when the VMA is excluded."""
     path = vma["path"]
-    if vma["perms"][3] == "s":
-        return None
+    if vma["perms"][3] == "s" or vma["hugetlb"]:
+        return None  # shmem, page cache, hugetlb: KSM merges none of it
     if path == "[heap]":
         return "heap"
     if path.startswith("[stack"):

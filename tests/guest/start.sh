@@ -3,7 +3,7 @@
 # start.sh KERNEL INITRD NAME MIB LOG: a guest as a workload. Starts a TCG guest in the
 # background with its RAM mergeable (mem-merge=on, as QEMU's default), waits until the
 # initramfs says GUEST-READY (built with initramfs.sh's RUN "-") and prints QEMU's pid.
-# The caller kills it.
+# The caller kills it. QEMU_EXTRA: more QEMU arguments (e.g. a memory backend).
 set -uo pipefail
 [ $# -eq 5 ] || { echo "usage: start.sh KERNEL INITRD NAME MIB LOG" >&2; exit 2; }
 kernel=$1 initrd=$2 name=$3 mem=$4 log=$5
@@ -12,7 +12,7 @@ trap 'rm -f "$pidf"' EXIT
 : > "$log"
 qemu-system-x86_64 -accel tcg -cpu max -m "$mem" -smp 1 -machine mem-merge=on -name "$name" \
 	-kernel "$kernel" -initrd "$initrd" -nographic -no-reboot -nodefaults -serial "file:$log" \
-	-append "console=ttyS0 quiet loglevel=3" -daemonize -pidfile "$pidf" || exit 1
+	-append "console=ttyS0 quiet loglevel=3" -daemonize -pidfile "$pidf" ${QEMU_EXTRA:-} || exit 1
 pid=$(cat "$pidf")
 for _ in $(seq 1200); do
 	grep -q GUEST-READY "$log" && { echo "$pid"; exit 0; }

@@ -38,10 +38,18 @@ ksm_restore() {
 	done < "$TMPD/ksm.saved"
 }
 
+# set_saved FILE VALUE: write a global setting, restored as it was on every exit
+SAVED_SETTINGS=()
+set_saved() {
+	SAVED_SETTINGS+=("$1 $(cat "$1")")
+	echo "$2" > "$1"
+}
+
 cleanup() {
-	local rc=$?
+	local rc=$? s
 	for p in "${CHILDREN[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	for p in "${CHILDREN[@]}"; do wait "$p" 2>/dev/null; done
+	for s in "${SAVED_SETTINGS[@]}"; do echo "${s#* }" > "${s%% *}" || echo "warning: cannot restore $s" >&2; done
 	ksm_restore
 	[ -n "${KEEP_TMP:-}" ] || rm -rf "$TMPD"
 	echo "RESULT $PASSED $FAILED"

@@ -104,6 +104,8 @@ check "ksm on: D's merge events = ksm_merging_pages" "$(gfield "$S" $DD .merges)
 check "ksm on: total ksm_saved = K(M-1) + Z-1 + D's 8" "$(echo "$S" | jq .totals.ksm_saved)" \
 	$((K * (M - 1) + Z - 1 + 8))
 check "ksm on: ksm_frames = K + 1 + 8" "$(echo "$S" | jq .totals.ksm_frames)" $((K + 1 + 8))
+check "ksm on: unshare debt = ksm_saved + ksm_zero_pages" \
+	"$(echo "$S" | jq '.totals | .unshare_debt_pages == .ksm_saved + .ksm_zero_pages')" true
 check "ksm on: every merge was of a seen duplicate: latency observations = merges" \
 	"$(echo "$S" | jq .dynamics.merge_latency.count)" $((WANT + 16))
 check "ksm on: C's missed is only its unmergeable copies" "$(missed "$S" $C)" \
@@ -115,6 +117,9 @@ check "cow: user writes done" "$(workload_phase c $C USR1 user_writes)" $W
 S=$(snap k "g($C)['unmerges'] == $W") || fail "no snapshot with C's unmerges = $W"
 check "cow: C's COW breaks = W" "$(gfield "$S" $C .unmerges)" $W
 check "cow: D's COW breaks = 0" "$(gfield "$S" $DD .unmerges)" 0
+# run=0: KSM's counters stand still while we compare
+check "cow: the host's unshare debt = pages_sharing + ksm_zero_pages" "$(echo "$S" | jq .ksm.unshare_debt_pages)" \
+	$(($(cat "$KSM/pages_sharing") + $(cat "$KSM/ksm_zero_pages" 2> /dev/null || echo 0)))
 S=$(snap k "g($C)['missed']['unmerged'] == $W") || fail "no snapshot with C's missed.unmerged = $W"
 # ksm_merging_pages keeps counting a broken page until ksmd visits it again (and it is off):
 # the frames themselves (kpageflags, read by the reference scanner) are the truth

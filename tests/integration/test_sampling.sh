@@ -46,6 +46,19 @@ for i in 1 2 3; do
 done
 stats guests "$GPIDS"
 
+# --group-by vm: each guest by its QEMU -name, anything else by comm
+kill -STOP ${GPIDS//,/ }
+"$KSMSCOPE" scan --pid "$GPIDS,$$" --group-by vm --json > "$TMPD/vm.json"
+check "group-by vm: scan" $? 0
+"$KSMSCOPE" scan --pid "$GPIDS" --json > "$TMPD/byproc.json"
+kill -CONT ${GPIDS//,/ }
+check "group-by vm: a group per guest, keyed by its -name, and the shell by comm" \
+	"$(jq -c '[.groups[] | [.key, .vm]] | sort' "$TMPD/vm.json")" \
+	'[["bash",null],["ksmscope-test-guest1","ksmscope-test-guest1"],["ksmscope-test-guest2","ksmscope-test-guest2"],["ksmscope-test-guest3","ksmscope-test-guest3"]]'
+check "group-by vm: each guest holds the sites its process holds" \
+	"$(jq -c '[.groups[] | select(.vm != null) | [.pids[0], .sites]] | sort' "$TMPD/vm.json")" \
+	"$(jq -c '[.groups[] | [.pids[0], .sites]] | sort' "$TMPD/byproc.json")"
+
 IPIDS=""
 for i in 1 2 3 4; do
 	python3 "$INTERP" > "$TMPD/interp$i.out" &

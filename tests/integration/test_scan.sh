@@ -123,6 +123,15 @@ check "after_ksm: ksm_saved equals ksm_sites - ksm_frames" \
 	"$(jq '.totals | .ksm_saved == .ksm_sites - .ksm_frames' "$TMPD/after_ksm.scan.json")" true
 check "after_ksm: effectiveness is (ksm_saved + ksm_zero_pages) / saveable_mergeable" \
 	"$(jq '.totals | ((.effectiveness - (.ksm_saved + .ksm_zero_pages) / .saveable_mergeable) | fabs) < 1e-9' "$TMPD/after_ksm.scan.json")" true
+check "after_ksm: unshare debt = ksm_saved + ksm_zero_pages, in totals" \
+	"$(jq '.totals | .unshare_debt_pages == .ksm_saved + .ksm_zero_pages' "$TMPD/after_ksm.scan.json")" true
+check "after_ksm: the groups' unshare debts add up to the total's (to rounding)" \
+	"$(jq '(([.groups[].unshare_debt_pages] | add) - .totals.unshare_debt_pages | fabs) < 1e-6' "$TMPD/after_ksm.scan.json")" true
+# KSM is off: its counters stand still since the scan read them
+check "after_ksm: the host's unshare debt = pages_sharing + ksm_zero_pages" \
+	"$(jq .ksm.unshare_debt_pages "$TMPD/after_ksm.scan.json")" \
+	$(($(cat "$KSM/pages_sharing") + $(cat "$KSM/ksm_zero_pages" 2> /dev/null || echo 0)))
+check_true "after_ksm: MemAvailable beside it" test "$(jq .ksm.mem_available_pages "$TMPD/after_ksm.scan.json")" -gt 0
 check "after_ksm: merging did not change the potential" \
 	"$(jq .totals.saveable_mergeable "$TMPD/after_ksm.scan.json")" $SM
 

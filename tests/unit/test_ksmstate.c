@@ -202,7 +202,8 @@ static void test_read_dir(void)
 	snprintf(expect, sizeof(expect),
 		 "{\"advisor_mode\": \"none\", \"general_profit\": -4096, \"ksm_zero_pages\": 5, "
 		 "\"max_page_sharing\": 256, \"pages_shared\": 10, \"pages_sharing\": 100, "
-		 "\"run\": 1, \"saved\": 105, \"saved_bytes\": %llu}",
+		 "\"run\": 1, \"saved\": 105, \"saved_bytes\": %llu, \"unshare_debt_pages\": 105, "
+		 "\"mem_available_pages\": null}",
 		 (unsigned long long)(105 * ps));
 	CHECK_STR(w.b.buf, expect);
 	jw_free(&w);
@@ -217,6 +218,7 @@ static void test_saved(void)
 	/* a kernel before ksm_zero_pages (6.10): saved is pages_sharing alone */
 	memset(&st, 0, sizeof(st));
 	st.page_size = 4096;
+	st.mem_available_kb = 2048; /* beside the debt, in pages */
 	strcpy(st.files[0].name, "pages_sharing");
 	ksm_file_parse(&st.files[0], "300\n");
 	strcpy(st.files[1].name, "run");
@@ -226,7 +228,8 @@ static void test_saved(void)
 	CHECK_U64(ksm_state_saved(&st), 300);
 	jw_init(&w);
 	ksm_state_json(&st, &w);
-	CHECK_STR(w.b.buf, "{\"pages_sharing\": 300, \"run\": 0, \"saved\": 300, \"saved_bytes\": 1228800}");
+	CHECK_STR(w.b.buf, "{\"pages_sharing\": 300, \"run\": 0, \"saved\": 300, \"saved_bytes\": 1228800, "
+			   "\"unshare_debt_pages\": 300, \"mem_available_pages\": 512}");
 	jw_free(&w);
 
 	/* both present */
@@ -242,7 +245,7 @@ static void test_saved(void)
 	CHECK_U64(ksm_state_saved(&st), 0);
 	jw_init(&w);
 	ksm_state_json(&st, &w);
-	CHECK_STR(w.b.buf, "{\"saved\": 0, \"saved_bytes\": 0}");
+	CHECK_STR(w.b.buf, "{\"saved\": 0, \"saved_bytes\": 0, \"unshare_debt_pages\": 0, \"mem_available_pages\": 512}");
 	jw_free(&w);
 }
 
@@ -255,6 +258,7 @@ static void test_text(void)
 
 	memset(&st, 0, sizeof(st));
 	st.page_size = 4096;
+	st.mem_available_kb = -1; /* unknown: no debt line */
 	strcpy(st.files[0].name, "advisor_mode");
 	ksm_file_parse(&st.files[0], "[scan-time] none\n");
 	strcpy(st.files[1].name, "pages_sharing");
@@ -269,6 +273,13 @@ static void test_text(void)
 		       "  advisor_mode                         scan-time\n"
 		       "  pages_sharing                        512\n"
 		       "  run                                  1\n");
+	free(out);
+	st.mem_available_kb = 4096;
+	out = NULL;
+	f = open_memstream(&out, &n);
+	ksm_state_text(&st, f);
+	fclose(f);
+	CHECK(strstr(out, "\nunshare debt 2.0 MiB (writes to every merged page would allocate it), MemAvailable 4.0 MiB\n"));
 	free(out);
 
 	ksm_file_parse(&st.files[2], "2\n");

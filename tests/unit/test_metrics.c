@@ -17,6 +17,7 @@ static const struct metrics M = {
 	.saveable = 7, .saveable_self = 8, .saveable_inter = 9, .saveable_zero = 10,
 	.mergeable_sites = 11, .saveable_mergeable = 12, .ksm_sites = 13, .ksm_frames = 14,
 	.ksm_saved = 15, .ksm_zero_pages = 16, .achievable = 17, .effectiveness = 0.5, .thp_sites = 19,
+	.unshare_debt_pages = 22, .shared_sites = 23, .hugetlb_sites = 24,
 	.subpage = { 2048, 1024, 512, 256 }, .isites = 21,
 };
 
@@ -24,13 +25,14 @@ static const char json_want[] =
 	"{\"sites\": 1, \"frames\": 2, \"contents\": 3, \"zero_sites\": 4, \"zero_mapped\": 5, \"swapped\": 6, "
 	"\"saveable\": 7, \"saveable_self\": 8, \"saveable_inter\": 9, \"saveable_zero\": 10, "
 	"\"mergeable_sites\": 11, \"saveable_mergeable\": 12, \"ksm_sites\": 13, \"ksm_frames\": 14, "
-	"\"ksm_saved\": 15, \"ksm_zero_pages\": 16, \"achievable\": 17, \"effectiveness\": 0.500, "
-	"\"thp_sites\": 19, \"subpage\": {\"2048\": 2048, \"1024\": 1024, \"512\": 512, \"256\": 256}, "
+	"\"ksm_saved\": 15, \"ksm_zero_pages\": 16, \"unshare_debt_pages\": 22, \"achievable\": 17, "
+	"\"effectiveness\": 0.500, \"thp_sites\": 19, \"shared_sites\": 23, \"hugetlb_sites\": 24, \"subpage\": {\"2048\": 2048, \"1024\": 1024, \"512\": 512, \"256\": 256}, "
 	"\"sites_se\": 1, \"frames_se\": 2, \"contents_se\": 3, \"zero_sites_se\": 4, \"zero_mapped_se\": 5, "
 	"\"swapped_se\": 6, \"saveable_se\": 7, \"saveable_self_se\": 8, \"saveable_inter_se\": 9, "
 	"\"saveable_zero_se\": 10, \"mergeable_sites_se\": 11, \"saveable_mergeable_se\": 12, "
 	"\"ksm_sites_se\": 13, \"ksm_frames_se\": 14, \"ksm_saved_se\": 15, \"ksm_zero_pages_se\": 16, "
-	"\"achievable_se\": 17, \"effectiveness_se\": 0.500, \"thp_sites_se\": 19}";
+	"\"unshare_debt_pages_se\": 22, \"achievable_se\": 17, \"effectiveness_se\": 0.500, \"thp_sites_se\": 19, "
+	"\"shared_sites_se\": 23, \"hugetlb_sites_se\": 24}";
 
 static void test_json_names(void)
 {
@@ -56,7 +58,7 @@ static void test_json_unestimated(void)
 	jw_obj_end(&w);
 	CHECK(strstr(w.b.buf, "\"subpage\": {\"2048\": null, \"1024\": null, \"512\": null, \"256\": null}, "
 			      "\"sites_se\": null, ") != NULL);
-	CHECK(strstr(w.b.buf, "\"thp_sites_se\": null}") != NULL);
+	CHECK(strstr(w.b.buf, "\"hugetlb_sites_se\": null}") != NULL);
 	CHECK(strstr(w.b.buf, "isites") == NULL);
 	jw_free(&w);
 }
@@ -113,7 +115,16 @@ static const char prom_want[] =
 	"ksmscope_ksm_zero_pages{group=\"all\"} 16\n"
 	"# HELP ksmscope_effectiveness_ratio (ksm_saved + ksm_zero_pages) / mergeable saveable pages; NaN when nothing mergeable is saveable.\n"
 	"# TYPE ksmscope_effectiveness_ratio gauge\n"
-	"ksmscope_effectiveness_ratio{group=\"all\"} 0.5\n";
+	"ksmscope_effectiveness_ratio{group=\"all\"} 0.5\n"
+	"# HELP ksmscope_unshare_debt_pages Pages writes to every merged page would allocate again: ksm_saved + ksm_zero_pages, live.\n"
+	"# TYPE ksmscope_unshare_debt_pages gauge\n"
+	"ksmscope_unshare_debt_pages{group=\"all\"} 22\n"
+	"# HELP ksmscope_shared_sites_pages Resident pages of the targets' shared mappings (shmem, memfd, a VM's shared RAM): KSM cannot merge them.\n"
+	"# TYPE ksmscope_shared_sites_pages gauge\n"
+	"ksmscope_shared_sites_pages{group=\"all\"} 23\n"
+	"# HELP ksmscope_hugetlb_sites_pages Resident 4 KiB pages of the targets' hugetlb mappings: KSM cannot merge them.\n"
+	"# TYPE ksmscope_hugetlb_sites_pages gauge\n"
+	"ksmscope_hugetlb_sites_pages{group=\"all\"} 24\n";
 
 static void test_prom_gauges(void)
 {

@@ -42,7 +42,7 @@ int cmd_ksm(int argc, char **argv)
 
 	if (err)
 		return err > 0 ? 0 : 1;
-	err = ksm_state_read(KSM_SYSFS, &st);
+	err = ksm_state_read_host(&st);
 	if (err == -ENOENT) {
 		ks_err("KSM is not built into this kernel (no %s; needs CONFIG_KSM=y)", KSM_SYSFS);
 		return 1;

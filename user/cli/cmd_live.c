@@ -487,7 +487,10 @@ static int record_header(struct record_ctx *c)
 	jw_kdouble(&c->w, "interval", a->eo.interval);
 	jw_kdouble(&c->w, "scan_rate_mib", a->eo.scan_rate_mib);
 	jw_ku64(&c->w, "sample", a->eo.sc.sample);
-	jw_kstr(&c->w, "group_by", a->eo.sc.gb == GROUP_PROCESS ? "process" : a->eo.sc.gb == GROUP_CGROUP ? "cgroup" : "comm");
+	jw_kstr(&c->w, "group_by", a->eo.sc.gb == GROUP_PROCESS	? "process"
+					  : a->eo.sc.gb == GROUP_CGROUP ? "cgroup"
+					  : a->eo.sc.gb == GROUP_VM	? "vm"
+									: "comm");
 	jw_key(&c->w, "pids");
 	jw_arr_begin(&c->w);
 	for (size_t i = 0; i < a->eo.sc.t.npids; i++)
@@ -502,7 +505,7 @@ static int record_header(struct record_ctx *c)
 	jw_kbool(&c->w, "hashes", a->keep_hashes);
 	jw_obj_end(&c->w);
 	jw_key(&c->w, "ksm");
-	if (ksm_state_read(KSM_SYSFS, &ksm))
+	if (ksm_state_read_host(&ksm))
 		jw_null(&c->w);
 	else
 		ksm_state_json(&ksm, &c->w);

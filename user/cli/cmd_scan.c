@@ -98,7 +98,7 @@ static int scan_prepare(struct scan_job *j)
 		ks_err("no process matches the targets");
 		return -1;
 	}
-	if (ksm_state_read(KSM_SYSFS, &j->ksm) == -ENOENT) {
+	if (ksm_state_read_host(&j->ksm) == -ENOENT) {
 		ks_err("KSM is not built into this kernel (no %s; needs CONFIG_KSM=y)", KSM_SYSFS);
 		return -1;
 	}

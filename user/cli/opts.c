@@ -94,6 +94,7 @@ static const struct {
 	{ "process", GROUP_PROCESS },
 	{ "cgroup", GROUP_CGROUP },
 	{ "comm", GROUP_COMM },
+	{ "vm", GROUP_VM },
 };
 
 static int set_group_by(struct scope *sc, const char *arg)
@@ -103,7 +104,7 @@ static int set_group_by(struct scope *sc, const char *arg)
 			sc->gb = group_kinds[i].gb;
 			return 0;
 		}
-	ks_err("--group-by: '%s' is not one of process, cgroup, comm", arg);
+	ks_err("--group-by: '%s' is not one of process, cgroup, comm, vm", arg);
 	return -1;
 }
 
@@ -111,7 +112,7 @@ static const struct argp_option scope_options[] = {
 	{ "pid", 'p', "LIST", 0, "only these processes (comma-separated pids)", 0 },
 	{ "comm", 'c', "NAME", 0, "only processes with this command name (max 15 chars)", 0 },
 	{ "cgroup", 'g', "PATH", 0, "only processes in this cgroup (v2) or below it", 0 },
-	{ "group-by", 'G', "KIND", 0, "unit of self- vs inter-sharing: process (default), cgroup, comm", 0 },
+	{ "group-by", 'G', "KIND", 0, "unit of self- vs inter-sharing: process (default), cgroup, comm, vm (a VMM by its guest's name)", 0 },
 	{ "sample", 's', "N", 0,
 	  "estimates from about 1/N of the duplicates, with standard errors: prefix classes sampled by size "
 	  "(record --keep-hashes: contents) (default 1: exact)", 0 },

@@ -350,7 +350,7 @@ static int pass_of(struct scanner *s, struct pass_result **out)
 {
 	struct pass_result *p = calloc(1, sizeof(*p));
 	struct ksm_state ksm;
-	int err = p ? ksm_state_read(KSM_SYSFS, &ksm) : -ENOMEM;
+	int err = p ? ksm_state_read_host(&ksm) : -ENOMEM;
 
 	if (!err)
 		err = scanner_model(s, &ksm, &p->mo, &p->se);
@@ -683,6 +683,7 @@ static void overlay(struct metrics *m, const struct corr_metrics *c)
 	m->ksm_saved = c->ksm_saved;
 	m->ksm_zero_pages = c->ksm_zero_pages;
 	m->effectiveness = metrics_effectiveness(m);
+	m->unshare_debt_pages = metrics_saved(m);
 }
 
 /*
@@ -787,6 +788,7 @@ static int snapshot_actual(struct engine *E, const struct pass_result *p, struct
 
 		gl->key = p->groups[g].key;
 		gl->comm = p->groups[g].comm;
+		gl->vm = p->groups[g].vm;
 		gl->pids = p->groups[g].pids;
 		gl->npids = p->groups[g].npids;
 		gl->m = p->mo.groups[g];
@@ -800,7 +802,7 @@ static int snapshot_actual(struct engine *E, const struct pass_result *p, struct
 /* KSM's state, the tracer's counters and the CPU counters the rates come from. 0 or -errno. */
 static int read_counters(struct engine *E, struct snapshot *s, struct readings *r)
 {
-	int err = ksm_state_read(KSM_SYSFS, &s->ksm);
+	int err = ksm_state_read_host(&s->ksm);
 
 	if (err)
 		return err;
@@ -867,6 +869,7 @@ static int snapshot_estimate(struct engine *E, const struct pass_result *p, stru
 
 		gl->key = p->groups[g].key;
 		gl->comm = p->groups[g].comm;
+		gl->vm = p->groups[g].vm;
 		gl->pids = p->groups[g].pids;
 		gl->npids = p->groups[g].npids;
 		gl->m = p->mo.groups[g];

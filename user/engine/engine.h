@@ -39,7 +39,7 @@ struct latency_hist {
 
 /* One group in a snapshot: the pass's potential, the correlator's actual and missed, and its event rates. */
 struct group_live {
-	const char *key, *comm; /* owned by the pass */
+	const char *key, *comm, *vm; /* owned by the pass */
 	const uint32_t *pids;
 	size_t npids;
 	struct metrics m;

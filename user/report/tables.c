@@ -121,6 +121,8 @@ static void potential_table(struct rtable *t, const struct recording *r)
 	rt_row(t, "saved by KSM (incl. zero-page merges)", f(&F, "%.0f", num(tot, "ksm_saved") + num(tot, "ksm_zero_pages")),
 	       mib(&F, num(tot, "ksm_saved") + num(tot, "ksm_zero_pages")),
 	       pct(&F, num(tot, "ksm_saved") + num(tot, "ksm_zero_pages"), sites));
+	rt_row(t, "unshare debt (writes to every merged page)", f(&F, "%.0f", num(tot, "unshare_debt_pages")),
+	       mib(&F, num(tot, "unshare_debt_pages")), pct(&F, num(tot, "unshare_debt_pages"), sites));
 }
 
 static void regions_table(struct rtable *t, const struct recording *r)

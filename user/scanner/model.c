@@ -108,6 +108,8 @@ static void add_counts(struct metrics *m, const struct pair_counts *p)
 	m->thp_sites += p->thp_sites;
 	m->mergeable_sites += p->mergeable_sites;
 	m->ksm_zero_pages += p->ksm_zero_pages;
+	m->shared_sites += p->shared_sites;
+	m->hugetlb_sites += p->hugetlb_sites;
 	m->frames += p->excl_frames;
 	/* a content of its own: n = 1, nothing saveable, counted exactly under sampling too */
 	m->contents += p->unique_sites;
@@ -124,6 +126,7 @@ static void finish(struct metrics *m)
 	m->saveable_self = m->isites - m->contents;
 	m->saveable_inter = m->saveable - m->saveable_self;
 	m->effectiveness = metrics_effectiveness(m);
+	m->unshare_debt_pages = metrics_saved(m);
 }
 
 /* Totals straight from the entries: exact integers, no shares involved. */
@@ -172,6 +175,7 @@ static void totals(const struct model_input *in, struct model_out *out)
 		t->saveable_self += out->groups[g].saveable_self;
 	t->saveable_inter = t->saveable - t->saveable_self;
 	t->effectiveness = metrics_effectiveness(t);
+	t->unshare_debt_pages = metrics_saved(t);
 }
 
 int model_compute(const struct model_input *in, struct model_out *out)

@@ -29,6 +29,8 @@ struct pair_counts {
 	uint64_t ksm_zero_pages;  /* sites KSM merged into the zero page */
 	uint64_t excl_frames;     /* sites on a frame mapped only there (no frame index entry) */
 	uint64_t unique_sites;    /* sites whose prefix no other site has: a content each, not indexed */
+	uint64_t shared_sites;    /* resident pages of shared mappings KSM cannot merge (not sites) */
+	uint64_t hugetlb_sites;   /* resident 4 KiB pages of hugetlb mappings (not sites) */
 };
 
 /*
@@ -63,11 +65,17 @@ struct pair_counts {
 	  "Pages KSM saves (ksm_sites - ksm_frames), live; zero-page merges not included.")                          \
 	X(ksm_zero_pages, 17, "ksmscope_ksm_zero_pages", NULL,                                                       \
 	  "Sites KSM merged into the zero page (use_zero_pages=1), live.")                                           \
+	X(unshare_debt_pages, 19, "ksmscope_unshare_debt_pages", NULL,                                               \
+	  "Pages writes to every merged page would allocate again: ksm_saved + ksm_zero_pages, live.")               \
 	X(achievable, 12, "ksmscope_achievable_pages", NULL,                                                         \
 	  "Mergeable saving KSM can make under max_page_sharing.")                                                   \
 	X(effectiveness, 18, "ksmscope_effectiveness_ratio", NULL,                                                   \
 	  "(ksm_saved + ksm_zero_pages) / mergeable saveable pages; NaN when nothing mergeable is saveable.")        \
-	X(thp_sites, 13, "ksmscope_thp_sites_pages", NULL, "Sites inside transparent huge pages.")
+	X(thp_sites, 13, "ksmscope_thp_sites_pages", NULL, "Sites inside transparent huge pages.")                 \
+	X(shared_sites, 20, "ksmscope_shared_sites_pages", NULL,                                                     \
+	  "Resident pages of the targets' shared mappings (shmem, memfd, a VM's shared RAM): KSM cannot merge them.") \
+	X(hugetlb_sites, 21, "ksmscope_hugetlb_sites_pages", NULL,                                                   \
+	  "Resident 4 KiB pages of the targets' hugetlb mappings: KSM cannot merge them.")
 
 struct metrics {
 #define KS_METRIC_MEMBER(name, ...) double name;

@@ -90,11 +90,6 @@ uint32_t pclasses_count(const struct prefix_classes *c, uint64_t h)
 	return (uint32_t)(*find(c, class_id(h)) & PCLASS_COUNT_MAX);
 }
 
-void pclasses_prefetch(const struct prefix_classes *c, uint64_t h)
-{
-	__builtin_prefetch(&c->slots[slot_of(class_id(h), c->mask)]);
-}
-
 size_t pclasses_bytes(const struct prefix_classes *c)
 {
 	return (c->mask + 1) * sizeof(*c->slots);

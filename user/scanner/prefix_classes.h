@@ -33,8 +33,6 @@ void pclasses_clear(struct prefix_classes *c);
 int pclasses_add(struct prefix_classes *c, uint64_t h);
 /* Pages seen in the class of h (0: none, PCLASS_COUNT_MAX: that many or more). */
 uint32_t pclasses_count(const struct prefix_classes *c, uint64_t h);
-/* Start loading h's slot: a batch of lookups then waits on memory once, not once each. */
-void pclasses_prefetch(const struct prefix_classes *c, uint64_t h);
 size_t pclasses_bytes(const struct prefix_classes *c);
 
 /*

@@ -88,9 +88,6 @@ static void keep_sites(const struct readpool *p, struct pool_job *j)
 {
 	size_t w = 0;
 
-	for (size_t i = 0; i < j->n && j->mode == POOL_FILTER; i++)
-		if (j->klass[i])
-			pclasses_prefetch(p->classes, j->klass[i]);
 	for (size_t i = 0; i < j->n; i++) {
 		uint64_t ph = j->klass[i];
 

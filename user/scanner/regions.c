@@ -5,7 +5,8 @@
 
 const char *const region_names[REG__MAX] = {
 	[REG_HEAP] = "heap", [REG_STACK] = "stack", [REG_ANON] = "anon",
-	[REG_FILE_COW] = "file_cow", [REG_GUEST] = "guest",
+	[REG_FILE_COW] = "file_cow", [REG_GUEST] = "guest", [REG_SHARED] = "shared",
+	[REG_GUEST_SHARED] = "guest_shared",
 };
 
 bool is_vmm_comm(const char *comm)
@@ -17,8 +18,8 @@ bool is_vmm_comm(const char *comm)
 
 enum region_type region_of(const struct vma *v, bool vmm_process)
 {
-	/* shared mappings hold shmem or page cache, never private anonymous pages */
-	if (v->shared)
+	/* shared mappings hold shmem or page cache, hugetlb its own pages: never private anonymous pages */
+	if (v->shared || v->hugetlb)
 		return REG_NONE;
 	if (!strcmp(v->path, "[heap]"))
 		return REG_HEAP;
@@ -31,4 +32,20 @@ enum region_type region_of(const struct vma *v, bool vmm_process)
 	if (vmm_process && v->end - v->start > GUEST_MIN_BYTES)
 		return REG_GUEST;
 	return REG_ANON;
+}
+
+/* shmem behind a shared mapping: MAP_SHARED anonymous, memfd, SysV, POSIX shm */
+static bool is_shmem_path(const char *path)
+{
+	return !path[0] || !strncmp(path, "/dev/zero", 9) || !strncmp(path, "/memfd:", 7) ||
+	       !strncmp(path, "/SYSV", 5) || !strncmp(path, "/dev/shm/", 9) || !strncmp(path, "[anon_shmem", 11);
+}
+
+enum region_type unmergeable_region_of(const struct vma *v, bool vmm_process)
+{
+	bool guest = vmm_process && v->end - v->start > GUEST_MIN_BYTES;
+
+	if (!v->hugetlb && !(v->shared && (guest || is_shmem_path(v->path))))
+		return REG_NONE;
+	return guest ? REG_GUEST_SHARED : REG_SHARED;
 }

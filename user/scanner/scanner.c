@@ -14,6 +14,7 @@
 #include "sys/ksmstate.h"
 #include "scanner/regions.h"
 #include "sys/targets.h"
+#include "sys/vmname.h"
 #include "lib/util.h"
 
 /*
@@ -121,7 +122,7 @@ int scanner_model(const struct scanner *s, const struct ksm_state *ksm, struct m
 
 static int group_of(struct scanner *s, uint32_t pid, const char *comm, uint32_t *gid)
 {
-	char key[256];
+	char key[256], vm[128] = "";
 	struct group_info *g;
 
 	switch (s->group_by) {
@@ -130,6 +131,12 @@ static int group_of(struct scanner *s, uint32_t pid, const char *comm, uint32_t 
 		break;
 	case GROUP_COMM:
 		snprintf(key, sizeof(key), "%s", comm);
+		break;
+	case GROUP_VM:
+		/* a VMM by its guest's name; anything else (or a VM without one) by comm */
+		if (!is_vmm_comm(comm) || vm_name_of(pid, vm, sizeof(vm)))
+			vm[0] = '\0';
+		snprintf(key, sizeof(key), "%s", vm[0] ? vm : comm);
 		break;
 	case GROUP_CGROUP: {
 		int err = proc_cgroup(pid, key, sizeof(key));
@@ -162,6 +169,7 @@ static int group_of(struct scanner *s, uint32_t pid, const char *comm, uint32_t 
 	memset(g, 0, sizeof(*g));
 	snprintf(g->key, sizeof(g->key), "%s", key);
 	snprintf(g->comm, sizeof(g->comm), "%s", comm);
+	snprintf(g->vm, sizeof(g->vm), "%s", vm);
 add_pid:
 	g = &s->groups[*gid];
 	if (GROW(g->pids, g->cap_pids, g->npids + 1, 4))
@@ -447,6 +455,36 @@ static int vma_range(void *ctx, uint64_t start, uint64_t end)
 	return scan_range(x->s, x->p, x->v, x->r, start, end);
 }
 
+/* A populated range of a mapping KSM cannot merge: its resident pages counted, never read. */
+static int count_range(void *ctx, uint64_t start, uint64_t end)
+{
+	struct vma_scan *x = ctx;
+	struct pair_counts *pc = &x->s->pairs[PAIR(x->p->group, x->r)];
+	uint64_t pm[PAGEMAP_BATCH];
+
+	for (uint64_t a = start; a < end;) {
+		size_t n = (end - a) / PAGE_BYTES < PAGEMAP_BATCH ? (size_t)((end - a) / PAGE_BYTES) : PAGEMAP_BATCH;
+		ssize_t got = pagemap_read(x->p->pm_fd, a, n, pm);
+		uint64_t present = 0;
+
+		if (got <= 0)
+			return got == -ENOENT || got == 0 ? -ESRCH : (int)got;
+		for (ssize_t i = 0; i < got; i++)
+			present += (pm[i] & PM_PRESENT) != 0;
+		*(x->v->hugetlb ? &pc->hugetlb_sites : &pc->shared_sites) += present;
+		a += (uint64_t)got * PAGE_BYTES;
+	}
+	return 0;
+}
+
+static int count_vma(struct scanner *s, struct proc_scan *p, const struct vma *v, enum region_type r)
+{
+	struct vma_scan x = { s, p, v, r };
+	int err = pagemap_for_each_populated(p->pm_fd, v->start, v->end, count_range, &x);
+
+	return err == -ENOENT ? -ESRCH : err;
+}
+
 /* Only the populated parts of a mapping: a sparse reservation costs nothing. */
 static int scan_vma(struct scanner *s, struct proc_scan *p, const struct vma *v, enum region_type r)
 {
@@ -499,17 +537,21 @@ int scanner_scan_pid(struct scanner *s, uint32_t pid)
 	}
 	for (size_t i = 0; i < vl.n && !err; i++) {
 		enum region_type r = region_of(&vl.v[i], vmm);
+		bool count_only = r == REG_NONE;
 
+		/* memory KSM cannot merge: counted by the scan (pagemap only), never probed or read */
+		if (count_only && !s->probing)
+			r = unmergeable_region_of(&vl.v[i], vmm);
 		if (r == REG_NONE)
 			continue;
 		if (!grouped) {
-			/* groups hold only processes with private memory (no kernel threads) */
+			/* groups hold only processes with memory of interest (no kernel threads) */
 			err = group_of(s, pid, comm, &p.group);
 			if (err)
 				break;
 			grouped = true;
 		}
-		err = scan_vma(s, &p, &vl.v[i], r);
+		err = count_only ? count_vma(s, &p, &vl.v[i], r) : scan_vma(s, &p, &vl.v[i], r);
 	}
 out:
 	/* every job of this process finishes before its files close */

@@ -21,11 +21,12 @@
 
 struct ksm_state;
 
-enum group_by { GROUP_PROCESS, GROUP_CGROUP, GROUP_COMM };
+enum group_by { GROUP_PROCESS, GROUP_CGROUP, GROUP_COMM, GROUP_VM };
 
 struct group_info {
 	char key[256]; /* pid, cgroup path or comm */
 	char comm[16]; /* the first process's comm */
+	char vm[128];  /* --group-by vm: the guest's name ("" for a process that is no VMM) */
 	uint32_t *pids;
 	size_t npids, cap_pids;
 };

@@ -55,6 +55,11 @@ static void sample(struct sbuf *o, const char *name, const struct who *w, const 
 		label_value(o, w->g->comm);
 		sbuf_put(o, "\"", 1);
 	}
+	if (w->g && w->g->vm && *w->g->vm) {
+		sbuf_put(o, ",vm=\"", 5);
+		label_value(o, w->g->vm);
+		sbuf_put(o, "\"", 1);
+	}
 	if (ek) {
 		sbuf_printf(o, ",%s=\"", ek);
 		label_value(o, ev);
@@ -181,6 +186,11 @@ static void host(struct sbuf *o, const struct snapshot *s)
 		  (double)ksm_state_num(&s->ksm, "general_profit") },
 		{ "ksmscope_ksm_saved_pages_per_ksmd_cpu_second", "gauge",
 		  "Pages KSM saves host-wide per CPU second ksmd has used.", s->saved_per_ksmd_cpu_second },
+		{ "ksmscope_ksm_unshare_debt_pages", "gauge",
+		  "Host-wide pages writes to every merged page would allocate again (pages_sharing + ksm_zero_pages).",
+		  (double)ksm_state_saved(&s->ksm) },
+		{ "ksmscope_mem_available_bytes", "gauge", "The host's MemAvailable, beside the unshare debt.",
+		  s->ksm.mem_available_kb >= 0 ? (double)s->ksm.mem_available_kb * 1024 : NAN },
 		{ "ksmscope_ksm_running", "gauge", "KSM's run setting: 0 stopped, 1 running, 2 unmerging.",
 		  (double)ksm_state_num(&s->ksm, "run") },
 		{ "ksmscope_ring_buffer_drops_total", "counter", "Tracer records lost to a full ring buffer.",

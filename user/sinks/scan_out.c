@@ -24,7 +24,8 @@ void metrics_json(struct jw *w, const struct metrics *m, bool subpage)
 	jw_obj_end(w);
 }
 
-void group_names_json(struct jw *w, const char *key, const uint32_t *pids, size_t npids, const char *comm)
+void group_names_json(struct jw *w, const char *key, const uint32_t *pids, size_t npids, const char *comm,
+		      const char *vm)
 {
 	jw_kstr(w, "key", key);
 	jw_key(w, "pids");
@@ -33,6 +34,10 @@ void group_names_json(struct jw *w, const char *key, const uint32_t *pids, size_
 		jw_u64(w, pids[i]);
 	jw_arr_end(w);
 	jw_kstr(w, "comm", comm);
+	if (vm && *vm)
+		jw_kstr(w, "vm", vm);
+	else
+		jw_kdouble(w, "vm", NAN); /* null */
 }
 
 void regions_json(struct jw *w, const struct metrics *regions, bool subpage)
@@ -64,7 +69,7 @@ void scan_report_json(struct jw *w, const struct scan_report *r)
 		const struct group_info *gi = &s->groups[g];
 
 		jw_obj_begin(w);
-		group_names_json(w, gi->key, gi->pids, gi->npids, gi->comm);
+		group_names_json(w, gi->key, gi->pids, gi->npids, gi->comm, gi->vm);
 		metrics_json(w, &r->m->groups[g], s->subpage);
 		jw_obj_end(w);
 	}

@@ -23,7 +23,9 @@ struct scan_report {
 /* subpage: false leaves the sub-page figures out as null (sampled scans do not estimate them). */
 void metrics_json(struct jw *w, const struct metrics *m, bool subpage);
 /* The members that name a group: key, pids, comm. */
-void group_names_json(struct jw *w, const char *key, const uint32_t *pids, size_t npids, const char *comm);
+/* key, pids, comm, and vm (null unless grouped by vm and a VM's name was found) */
+void group_names_json(struct jw *w, const char *key, const uint32_t *pids, size_t npids, const char *comm,
+		      const char *vm);
 /* An object of one metrics object per region type (regions[REG__MAX]), named as region_names. */
 void regions_json(struct jw *w, const struct metrics *regions, bool subpage);
 void scan_report_json(struct jw *w, const struct scan_report *r);

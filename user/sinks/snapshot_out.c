@@ -78,7 +78,7 @@ void snapshot_json(struct jw *w, const struct snapshot *s)
 		const struct group_live *gl = &s->groups[g];
 
 		jw_obj_begin(w);
-		group_names_json(w, gl->key, gl->pids, gl->npids, gl->comm);
+		group_names_json(w, gl->key, gl->pids, gl->npids, gl->comm, gl->vm);
 		metrics_json(w, &gl->m, s->subpage);
 		missed_json(w, &gl->c);
 		jw_ku64(w, "merges", gl->merges);

@@ -104,9 +104,10 @@ void top_render(struct sbuf *o, const struct snapshot *s, enum top_sort sort, in
 	o->len = 0;
 	if (o->buf)
 		o->buf[0] = '\0';
-	line(o, cols, "ksmscope top - KSM run=%lld: saved %.1f MiB, profit %.1f MiB, ksmd %.1f%% CPU, "
-		      "full scans %llu (last %.1f s), merges %.0f/s, COW breaks %.0f/s",
+	line(o, cols, "ksmscope top - KSM run=%lld: saved %.1f MiB (unshare debt, of %.0f MiB available), "
+		      "profit %.1f MiB, ksmd %.1f%% CPU, full scans %llu (last %.1f s), merges %.0f/s, COW breaks %.0f/s",
 	     (long long)ksm_state_num(&s->ksm, "run"), pages_mib((double)ksm_state_saved(&s->ksm)),
+	     s->ksm.mem_available_kb >= 0 ? (double)s->ksm.mem_available_kb / 1024 : NAN,
 	     (double)ksm_state_num(&s->ksm, "general_profit") / (1 << 20),
 	     isnan(s->ksmd_cpu_percent) ? 0.0 : s->ksmd_cpu_percent, (unsigned long long)s->full_scans,
 	     isnan(s->full_scan_seconds) ? 0.0 : s->full_scan_seconds, s->merges_rate, s->unmerges_rate);
@@ -139,7 +140,7 @@ void top_render(struct sbuf *o, const struct snapshot *s, enum top_sort sort, in
 	     (unsigned long long)s->passes, s->have_pass ? s->pass_seconds : 0.0, s->have_pass ? s->pass_age : 0.0,
 	     isnan(s->self_cpu_percent) ? 0.0 : s->self_cpu_percent, (double)s->self_rss_kb / 1024, sort_names[sort]);
 	line(o, cols, "%s", "");
-	line(o, cols, "%-10s %-16s %9s %6s %6s %6s %6s %9s %5s %-14s %8s %7s", "GROUP", "COMM", "ANON_MiB", "SAVE%",
+	line(o, cols, "%-10s %-16s %9s %6s %6s %6s %6s %9s %5s %-14s %8s %7s", "GROUP", "COMM|VM", "ANON_MiB", "SAVE%",
 	     "SELF%", "INTER%", "ZERO%", "MERGD_MiB", "EFF", "TOP_MISSED", "MERGES/s", "COW/s");
 	used += 5; /* potential, missed, pass, blank, column names */
 	order = malloc((s->ngroups ? s->ngroups : 1) * sizeof(*order));
@@ -160,7 +161,7 @@ void top_render(struct sbuf *o, const struct snapshot *s, enum top_sort sort, in
 		if (!isnan(g->m.effectiveness))
 			snprintf(geff, sizeof(geff), "%.0f%%", 100 * g->m.effectiveness);
 		line(o, cols, "%-10.10s %-16.16s %9.1f %6.1f %6.1f %6.1f %6.1f %9.1f %5s %-14s %8.0f %7.0f",
-		     printable(key, sizeof(key), g->key), printable(comm, sizeof(comm), g->comm), pages_mib(g->m.sites),
+		     printable(key, sizeof(key), g->key), printable(comm, sizeof(comm), g->vm && *g->vm ? g->vm : g->comm), pages_mib(g->m.sites),
 		     pct(g->m.saveable, g->m.sites), pct(g->m.saveable_self, g->m.sites),
 		     pct(g->m.saveable_inter, g->m.sites), pct(g->m.saveable_zero, g->m.sites),
 		     pages_mib(metrics_saved(&g->m)), geff, top ? top : "-", g->merges_rate,

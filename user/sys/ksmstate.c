@@ -4,12 +4,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "lib/util.h"
+#include "sys/proc.h"
 
 void ksm_file_parse(struct ksm_file *kf, const char *content)
 {
@@ -60,6 +62,7 @@ int ksm_state_read(const char *dir, struct ksm_state *st)
 
 	memset(st, 0, sizeof(*st));
 	st->page_size = (uint64_t)sysconf(_SC_PAGESIZE);
+	st->mem_available_kb = -1;
 	if (!d)
 		return -open_err;
 	while ((de = readdir(d)) && st->n < KSM_MAX_FILES) {
@@ -80,6 +83,14 @@ int ksm_state_read(const char *dir, struct ksm_state *st)
 	closedir(d);
 	qsort(st->files, st->n, sizeof(st->files[0]), cmp_name);
 	return st->n ? 0 : -ENOENT;
+}
+
+int ksm_state_read_host(struct ksm_state *st)
+{
+	int err = ksm_state_read(KSM_SYSFS, st);
+
+	st->mem_available_kb = proc_mem_available_kb();
+	return err;
 }
 
 const struct ksm_file *ksm_state_get(const struct ksm_state *st, const char *name)
@@ -120,6 +131,12 @@ void ksm_state_json(const struct ksm_state *st, struct jw *w)
 	}
 	jw_ku64(w, "saved", saved);
 	jw_ku64(w, "saved_bytes", saved * st->page_size);
+	/* writes to every merged page would allocate the saving again: beside what the host has free */
+	jw_ku64(w, "unshare_debt_pages", saved);
+	if (st->mem_available_kb >= 0)
+		jw_ku64(w, "mem_available_pages", (uint64_t)st->mem_available_kb * 1024 / st->page_size);
+	else
+		jw_kdouble(w, "mem_available_pages", NAN); /* null */
 	jw_obj_end(w);
 }
 
@@ -140,6 +157,9 @@ void ksm_state_text(const struct ksm_state *st, FILE *f)
 
 	fprintf(f, "KSM %s: saved %" PRIu64 " pages (%.1f MiB) = pages_sharing + ksm_zero_pages\n",
 		run_name(run), saved, (double)(saved * st->page_size) / (1 << 20));
+	if (st->mem_available_kb >= 0)
+		fprintf(f, "unshare debt %.1f MiB (writes to every merged page would allocate it), MemAvailable %.1f MiB\n",
+			(double)(saved * st->page_size) / (1 << 20), (double)st->mem_available_kb / 1024);
 	for (int i = 0; i < st->n; i++) {
 		const struct ksm_file *kf = &st->files[i];
 

@@ -23,14 +23,21 @@ struct ksm_state {
 	struct ksm_file files[KSM_MAX_FILES];
 	int n;
 	uint64_t page_size;
+	int64_t mem_available_kb; /* the host's MemAvailable (ksm_state_read_host), -1 unknown */
 };
 
 /* Read every regular readable file in dir. Returns 0, or -errno (ENOENT: no KSM). */
 int ksm_state_read(const char *dir, struct ksm_state *st);
+/* KSM_SYSFS, and the host's MemAvailable beside it. As ksm_state_read. */
+int ksm_state_read_host(struct ksm_state *st);
 const struct ksm_file *ksm_state_get(const struct ksm_state *st, const char *name);
 /* Value of a numeric file, or -1 if this kernel lacks it. */
 int64_t ksm_state_num(const struct ksm_state *st, const char *name);
-/* Saved pages = pages_sharing + ksm_zero_pages (the latter only where the kernel has it). */
+/*
+ * Saved pages = pages_sharing + ksm_zero_pages (the latter only where the kernel
+ * has it). Also the host's unshare debt: what writes to every merged page would
+ * allocate again.
+ */
 uint64_t ksm_state_saved(const struct ksm_state *st);
 
 void ksm_state_json(const struct ksm_state *st, struct jw *w); /* one object */

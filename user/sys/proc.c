@@ -227,6 +227,13 @@ uint64_t proc_self_rss_kb(void)
 	return kb;
 }
 
+int64_t proc_mem_available_kb(void)
+{
+	uint64_t kb;
+
+	return read_keyed_u64("/proc/meminfo", "MemAvailable", &kb) ? -1 : (int64_t)kb;
+}
+
 int proc_mem_open(uint32_t pid)
 {
 	char path[64];

@@ -94,6 +94,7 @@ int smaps_parse(FILE *f, struct vma_list *out)
 			goto bad;
 		} else if (!strncmp(line, "VmFlags:", 8)) {
 			cur->mergeable = has_flag(line + 8, "mg");
+			cur->hugetlb = has_flag(line + 8, "ht");
 		} else if (sscanf(line, "Anonymous: %llu kB", &kb) == 1) {
 			cur->anon_kb = kb;
 		} else if (sscanf(line, "KSM: %llu kB", &kb) == 1) {

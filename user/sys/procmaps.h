@@ -13,6 +13,7 @@ struct vma {
 	uint64_t offset;
 	char perms[5];
 	bool mergeable; /* VmFlags "mg": VM_MERGEABLE */
+	bool hugetlb;   /* VmFlags "ht": VM_HUGETLB */
 	bool shared;    /* perms[3] == 's' */
 	uint64_t anon_kb; /* smaps "Anonymous:" */
 	uint64_t ksm_kb;  /* smaps "KSM:" (6.x) */
