@@ -9,7 +9,7 @@
 #   BENCH_PARTS_ROUNDS=N  rounds of the on_fault() breakdown (default 16)
 #   BENCH_MIB=N        MiB of faults per pass (default 32)
 #   BENCH_SKIP="rate parts"  skip sections (overhead, rate, parts, scan, engine, scale)
-#   BENCH_SCALE_GIB=N  memory of the scale section's processes (default 8; more knobs in
+#   BENCH_SCALE_GIB=N  memory of the scale section's processes (default 16; more knobs in
 #                      bench/scale_bench.sh)
 #   BENCH_QUICK=1      a ~30 s smoke run (few rounds, short rate runs)
 set -u

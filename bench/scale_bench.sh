@@ -24,7 +24,7 @@
 #           to the first snapshot with totals.saveable, engine CPU vs ksmd's.
 # Every KSM setting changed is restored on exit; every process started is killed.
 #
-# Knobs: BENCH_SCALE_GIB (default 8), BENCH_SCALE_GUESTS (3), BENCH_SCALE_ROUNDS (3
+# Knobs: BENCH_SCALE_GIB (default 16, the issue's size), BENCH_SCALE_GUESTS (3), BENCH_SCALE_ROUNDS (3
 # interleaved copy/exact/sampled rounds), BENCH_SCALE_RUNS (24 sampled runs per kind, as
 # the issue states its statistics), BENCH_SCALE_WAIT (90 s at the default rate),
 # BENCH_SCALE_FAST_RATE (256 MiB/s), BENCH_SCALE_PHASES ("scan engine"),
@@ -34,7 +34,7 @@ SELF=$(realpath "$0")
 OUT=${1:-build}
 cd "$(dirname "$SELF")/.." || exit 1
 [ "$(id -u)" = 0 ] || { echo "scale_bench: needs root" >&2; exit 1; }
-GIB=${BENCH_SCALE_GIB:-8}
+GIB=${BENCH_SCALE_GIB:-16}
 NG=${BENCH_SCALE_GUESTS:-3}
 ROUNDS=${BENCH_SCALE_ROUNDS:-3}
 RUNS=${BENCH_SCALE_RUNS:-24}
