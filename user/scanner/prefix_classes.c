@@ -21,11 +21,84 @@ static inline size_t slot_of(uint64_t id, size_t mask)
 	return (size_t)((id ^ (id >> 29)) * 0x9e3779b97f4a7c15ULL >> 20) & mask;
 }
 
-int pclasses_init(struct prefix_classes *c, size_t hint)
+#define LINE_WORDS 8   /* 64 bytes */
+#define BITS_PER_PAGE 12
+#define PROBES 6
+
+/* one cache line per class, PROBES bits in it, all from the id's mix */
+static inline uint64_t mix(uint64_t id)
+{
+	uint64_t z = id + 0x9e3779b97f4a7c15ULL; /* splitmix64's finalizer */
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static int add_gen(struct prefix_classes *c, size_t pages)
+{
+	size_t n = 1;
+
+	while (n * LINE_WORDS * 64 < pages * BITS_PER_PAGE)
+		n *= 2;
+	c->seen[c->gens].lines = calloc(n * LINE_WORDS, sizeof(uint64_t));
+	if (!c->seen[c->gens].lines)
+		return -ENOMEM;
+	c->seen[c->gens].nlines = n;
+	c->seen[c->gens++].n = 0;
+	return 0;
+}
+
+/* the line from z, the bits in it from a second mix: independent of the line */
+static bool gen_has(const struct prefix_classes *c, int g, uint64_t z)
+{
+	const uint64_t *line = c->seen[g].lines + (z & (c->seen[g].nlines - 1)) * LINE_WORDS;
+	uint64_t b = mix(z);
+
+	for (int i = 0; i < PROBES; i++) {
+		unsigned bit = (unsigned)(b >> (i * 9)) & 511;
+
+		if (!(line[bit / 64] >> (bit % 64) & 1))
+			return false;
+	}
+	return true;
+}
+
+static bool seen_once(const struct prefix_classes *c, uint64_t z)
+{
+	for (int g = 0; g < c->gens; g++)
+		if (gen_has(c, g, z))
+			return true;
+	return false;
+}
+
+static int mark_seen(struct prefix_classes *c, uint64_t z)
+{
+	int g = c->gens - 1;
+	uint64_t *line, b;
+
+	/* full at its design size: a new filter twice as big takes the next classes */
+	if (c->seen[g].n * BITS_PER_PAGE >= c->seen[g].nlines * LINE_WORDS * 64 && c->gens < PCLASS_GENS) {
+		if (add_gen(c, c->seen[g].nlines * LINE_WORDS * 64 * 2 / BITS_PER_PAGE))
+			return -ENOMEM;
+		g++;
+	}
+	line = c->seen[g].lines + (z & (c->seen[g].nlines - 1)) * LINE_WORDS;
+	b = mix(z);
+	for (int i = 0; i < PROBES; i++) {
+		unsigned bit = (unsigned)(b >> (i * 9)) & 511;
+
+		line[bit / 64] |= (uint64_t)1 << (bit % 64);
+	}
+	c->seen[g].n++;
+	return 0;
+}
+
+static int table_init(struct prefix_classes *c, size_t classes)
 {
 	size_t n = 1024;
 
-	while (n < hint + hint / 2)
+	while (n < classes + classes / 2)
 		n *= 2;
 	c->slots = calloc(n, sizeof(*c->slots));
 	c->mask = n - 1;
@@ -33,9 +106,21 @@ int pclasses_init(struct prefix_classes *c, size_t hint)
 	return c->slots ? 0 : -ENOMEM;
 }
 
+int pclasses_init(struct prefix_classes *c, size_t hint)
+{
+	memset(c, 0, sizeof(*c));
+	if (table_init(c, 0) || add_gen(c, hint > 1024 ? hint : 1024)) {
+		pclasses_free(c);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 void pclasses_free(struct prefix_classes *c)
 {
 	free(c->slots);
+	for (int g = 0; g < c->gens; g++)
+		free(c->seen[g].lines);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -43,6 +128,10 @@ void pclasses_clear(struct prefix_classes *c)
 {
 	memset(c->slots, 0, (c->mask + 1) * sizeof(*c->slots));
 	c->count = 0;
+	for (int g = 0; g < c->gens; g++) {
+		memset(c->seen[g].lines, 0, c->seen[g].nlines * LINE_WORDS * sizeof(uint64_t));
+		c->seen[g].n = 0;
+	}
 }
 
 static uint64_t *find(const struct prefix_classes *c, uint64_t id)
@@ -56,41 +145,53 @@ static uint64_t *find(const struct prefix_classes *c, uint64_t id)
 
 static int grow(struct prefix_classes *c)
 {
-	struct prefix_classes n;
+	struct prefix_classes n = { 0 };
 
-	if (pclasses_init(&n, (c->mask + 1) * 2 / 3 * 2))
+	if (table_init(&n, (c->mask + 1) * 2 / 3 * 2))
 		return -ENOMEM;
 	for (size_t i = 0; i <= c->mask; i++)
 		if (c->slots[i])
 			*find(&n, c->slots[i] & ID_MASK) = c->slots[i];
-	n.count = c->count;
 	free(c->slots);
-	*c = n;
+	c->slots = n.slots;
+	c->mask = n.mask;
 	return 0;
 }
 
 int pclasses_add(struct prefix_classes *c, uint64_t h)
 {
-	uint64_t id = class_id(h), *s;
+	uint64_t id = class_id(h), z = mix(id), *s;
 
 	if ((c->count + 1) * 4 > (c->mask + 1) * 3 && grow(c))
 		return -ENOMEM;
 	s = find(c, id);
-	if (!*s) {
-		*s = id;
-		c->count++;
+	if (*s) {
+		if ((*s & PCLASS_COUNT_MAX) < PCLASS_COUNT_MAX)
+			(*s)++;
+		return 0;
 	}
-	if ((*s & PCLASS_COUNT_MAX) < PCLASS_COUNT_MAX)
-		(*s)++;
+	if (!seen_once(c, z))
+		return mark_seen(c, z);
+	/* its second page: into the counting set */
+	*s = id | 2;
+	c->count++;
 	return 0;
 }
 
 uint32_t pclasses_count(const struct prefix_classes *c, uint64_t h)
 {
-	return (uint32_t)(*find(c, class_id(h)) & PCLASS_COUNT_MAX);
+	uint64_t id = class_id(h), s = *find(c, id);
+
+	if (s)
+		return (uint32_t)(s & PCLASS_COUNT_MAX);
+	return seen_once(c, mix(id)) ? 1 : 0;
 }
 
 size_t pclasses_bytes(const struct prefix_classes *c)
 {
-	return (c->mask + 1) * sizeof(*c->slots);
+	size_t b = (c->mask + 1) * sizeof(*c->slots);
+
+	for (int g = 0; g < c->gens; g++)
+		b += c->seen[g].nlines * LINE_WORDS * sizeof(uint64_t);
+	return b;
 }

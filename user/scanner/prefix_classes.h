@@ -4,11 +4,16 @@
  * Pages with different prefixes cannot hold the same content, so a page alone
  * in its class holds a content no other page has: it needs no full read.
  *
- * A counting set of prefix hashes, one 8-byte slot per class: the hash's high
- * 48 bits name the class, the low 16 bits count its pages (saturating). Two
- * prefixes whose hashes agree in 48 bits share a class; that only makes a page
- * be read that need not be, never a unique page counted twice. Slots are kept
- * under 3/4 full: 11 to 21 bytes per class.
+ * The hash's high 48 bits name the class. Most classes hold one page, so a
+ * class seen once is only a mark in a blocked Bloom filter (12-24 bits a
+ * page, one cache line a lookup); a class seen again moves to a counting set, one
+ * 8-byte slot per class (48-bit id, 16-bit saturating count), kept under 3/4
+ * full. A Bloom false positive (~1%) counts a first page as a second: its
+ * class reads m = 2, so the page is read whole that need not be, or (sampled)
+ * is sampled at the probability its decision and its weight both use; never is
+ * a page with a twin taken for unique. Two prefixes whose hashes agree in 48
+ * bits share a class, with the same effect. When a filter holds more pages
+ * than it was sized for, a new one twice its size takes the next ones.
  */
 #ifndef KSMSCOPE_SCANNER_PREFIX_CLASSES_H
 #define KSMSCOPE_SCANNER_PREFIX_CLASSES_H
@@ -20,11 +25,19 @@
 #define PCLASS_COUNT_BITS 16
 #define PCLASS_COUNT_MAX ((1u << PCLASS_COUNT_BITS) - 1)
 
+#define PCLASS_GENS 8 /* Bloom filters at most; the last then fills past its size */
+
 struct prefix_classes {
-	uint64_t *slots; /* 0 = empty */
+	uint64_t *slots; /* classes seen twice or more; 0 = empty */
 	size_t mask, count;
+	struct {
+		uint64_t *lines; /* 512-bit lines */
+		size_t nlines, n; /* n: classes marked in it */
+	} seen[PCLASS_GENS];    /* classes seen once */
+	int gens;
 };
 
+/* For about hint pages (the filter's size; more still work). 0 or -ENOMEM. */
 int pclasses_init(struct prefix_classes *c, size_t hint);
 void pclasses_free(struct prefix_classes *c);
 /* Forget every class, keeping the memory. */

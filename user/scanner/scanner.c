@@ -605,8 +605,15 @@ int scanner_prefilter(struct scanner *s, const uint32_t *pids, size_t n)
 	/* exact: without the reader a prefix costs about what its page does; sampled: needed all the same */
 	if (!s->pr_ok && s->sample == 1)
 		return 0;
-	if (!s->pclasses.slots && pclasses_init(&s->pclasses, 1 << 12))
-		return -ENOMEM;
+	if (!s->pclasses.slots) {
+		/* the first-sighting filter sized for the targets' anonymous pages */
+		size_t pages = 0;
+
+		for (size_t i = 0; i < n; i++)
+			pages += proc_rss_anon_kb(pids[i]) / 4;
+		if (pclasses_init(&s->pclasses, pages))
+			return -ENOMEM;
+	}
 	pclasses_clear(&s->pclasses);
 	stash_reset(&s->stash);
 	s->probing = true;

@@ -227,6 +227,16 @@ uint64_t proc_self_rss_kb(void)
 	return kb;
 }
 
+uint64_t proc_rss_anon_kb(uint32_t pid)
+{
+	char path[64];
+	uint64_t kb = 0;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", pid);
+	read_keyed_u64(path, "RssAnon", &kb);
+	return kb;
+}
+
 int64_t proc_mem_available_kb(void)
 {
 	uint64_t kb;

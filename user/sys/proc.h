@@ -52,6 +52,8 @@ uint64_t proc_self_rss_kb(void);
 
 /* /proc/PID/mem opened for reading: an fd or -errno. */
 int proc_mem_open(uint32_t pid);
+/* A process's resident anonymous memory (status RssAnon) in kB; 0 when unknown or gone. */
+uint64_t proc_rss_anon_kb(uint32_t pid);
 /* /proc/meminfo MemAvailable in kB, or -1 where the kernel has none (before 3.14). */
 int64_t proc_mem_available_kb(void);
 /* The address of a kernel symbol from /proc/kallsyms, or 0. */
