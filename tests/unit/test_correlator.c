@@ -213,10 +213,10 @@ static void test_events_during_pass(void)
 
 	corr_pass_begin(&c);
 	add(1, 0, A, 10, M, 0, 5, 1);
-	add(1, 0, A + 0x1000, 10, M, 0, 5, 1);
+	add(1, 0, A + 0x2000, 10, M, 0, 5, 1);
 	add(1, 0, 0, ZERO, M | SITE_ZMERGE, 0, 5, 1);
 	ev(CEV_MERGE, 1, A, 600, 2);            /* read already: moved in the pass */
-	ev(CEV_MERGE, 1, A + 0x800, 600, 2);    /* behind the scan, never read (sampled out): added */
+	ev(CEV_MERGE, 1, A + 0x1000, 600, 2);   /* behind the scan, never read (sampled out): added */
 	ev(CEV_MERGE, 2, A, 600, 2);            /* ahead of the scan: it will read it */
 	{
 		struct corr_event e = { CEV_UNMERGE, true, 1, A + 0x9000, 0 };

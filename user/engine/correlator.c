@@ -7,6 +7,8 @@
 
 #include "lib/util.h"
 
+_Static_assert(sizeof(struct csite) == 32, "a kept site is 32 bytes");
+
 const char *const miss_names[MISS__MAX] = { "not_mergeable", "thp", "pending", "volatile", "unmerged", "other" };
 
 int corr_init(struct corr *c, uint32_t sample, uint64_t zero_hash)
@@ -14,7 +16,7 @@ int corr_init(struct corr *c, uint32_t sample, uint64_t zero_hash)
 	memset(c, 0, sizeof(*c));
 	c->weight = sample ? sample : 1;
 	c->zero_hash = zero_hash;
-	return kvtab_init(&c->xidx, 1024) || kvtab_init(&c->frames, 1024) ? -ENOMEM : 0;
+	return kvtab_init(&c->xidx, 1024) || kvtab_init(&c->frames, 1024) || kvtab_init(&c->groups, 64) ? -ENOMEM : 0;
 }
 
 void corr_free(struct corr *c)
@@ -27,7 +29,22 @@ void corr_free(struct corr *c)
 	kvtab_free(&c->xidx);
 	kvtab_free(&c->nxidx);
 	kvtab_free(&c->frames);
+	kvtab_free(&c->groups);
+	kvtab_free(&c->next_groups);
 	memset(c, 0, sizeof(*c));
+}
+
+static inline uint64_t site_addr(const struct csite *s)
+{
+	return (uint64_t)s->page << 12;
+}
+
+/* The site's group in cur's pass; UINT32_MAX: none (met only in events, or its process is not in it). */
+static uint32_t site_group(const struct corr *c, const struct csite *s)
+{
+	const struct kv_slot *k = (s->flags & CS_NOGROUP) ? NULL : kvtab_get(&c->groups, s->pid, 0);
+
+	return k ? (uint32_t)k->v1 : UINT32_MAX;
 }
 
 static int cmp_site(const void *a, const void *b);
@@ -37,12 +54,16 @@ static void reset_next(struct corr *c)
 	c->nn = c->nnx = 0;
 	c->next_sorted = true;
 	kvtab_free(&c->nxidx);
+	kvtab_free(&c->next_groups);
 }
 
 void corr_pass_begin(struct corr *c)
 {
 	reset_next(c);
-	c->building = !kvtab_init(&c->nxidx, 64);
+	/* room for as many sites as the last pass: no doubling past it, no copy */
+	if (c->n > c->capn)
+		GROW(c->next, c->capn, c->n + c->n / 32, 1024); /* if it fails, the adds grow it */
+	c->building = !kvtab_init(&c->nxidx, 64) && !kvtab_init(&c->next_groups, 64);
 }
 
 void corr_pass_abort(struct corr *c)
@@ -66,23 +87,26 @@ static struct csite *new_next_site(struct corr *c, bool aside)
 
 int corr_pass_add(struct corr *c, const struct site_rec *r, uint64_t full_scans, float now)
 {
-	struct csite *s = new_next_site(c, !r->addr);
+	struct csite *s;
 
+	if (r->addr >> (CS_PAGE_BITS + 12))
+		return 0; /* beyond what a site holds (5-level paging, a mapping above 2^54): not kept */
+	if (!kvtab_get(&c->next_groups, r->pid, 0) && kvtab_put(&c->next_groups, r->pid, 0, r->group, 0))
+		return -ENOMEM;
+	s = new_next_site(c, !r->addr);
 	if (!s)
 		return -ENOMEM;
 	memset(s, 0, sizeof(*s));
-	s->addr = r->addr;
+	s->page = r->addr >> 12;
 	s->hash = (r->flags & SITE_HASHED) ? r->hash : 0;
 	s->pfn = (r->flags & SITE_KSM) ? r->pfn : 0;
 	s->pid = r->pid;
-	s->group = r->group;
 	s->region = (uint8_t)r->region;
 	s->flags = (uint16_t)r->flags;
 	s->seen_scans = (uint32_t)full_scans;
-	s->read_t = now;
-	s->dup_t = -1;
+	s->dup_t = now; /* read now: made the first-seen time at the pass's end */
 	/* the scanner reads processes in pid order and each in address order */
-	if (r->addr && c->nn > 1 && cmp_site(&c->next[c->nn - 2], s) >= 0)
+	if (s->page && c->nn > 1 && cmp_site(&c->next[c->nn - 2], s) >= 0)
 		c->next_sorted = false;
 	return 0;
 }
@@ -93,15 +117,15 @@ static int cmp_site(const void *a, const void *b)
 
 	if (x->pid != y->pid)
 		return x->pid < y->pid ? -1 : 1;
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
+	if (x->page != y->page)
+		return x->page < y->page ? -1 : 1;
 	return 0;
 }
 
 /* First index into by_site whose site is at or after (pid, addr). */
 static size_t lower_bound(const struct corr *c, uint32_t pid, uint64_t addr)
 {
-	const struct csite key = { .pid = pid, .addr = addr };
+	const struct csite key = { .pid = pid, .page = addr >> 12 };
 	size_t lo = 0, hi = c->n;
 
 	while (lo < hi) {
@@ -120,10 +144,10 @@ static struct csite *find_site(struct corr *c, uint32_t pid, uint64_t addr)
 {
 	size_t i;
 
-	if (!addr)
+	if (!addr || addr >> (CS_PAGE_BITS + 12))
 		return NULL;
 	i = lower_bound(c, pid, addr);
-	if (i < c->n && c->cur[c->by_site[i]].pid == pid && c->cur[c->by_site[i]].addr == addr)
+	if (i < c->n && c->cur[c->by_site[i]].pid == pid && site_addr(&c->cur[c->by_site[i]]) == addr)
 		return &c->cur[c->by_site[i]];
 	return NULL;
 }
@@ -134,7 +158,7 @@ static struct csite *find_zmerge(struct corr *c, uint32_t pid)
 	for (size_t i = lower_bound(c, pid, 0); i < c->n; i++) {
 		struct csite *s = &c->cur[c->by_site[i]];
 
-		if (s->pid != pid || s->addr)
+		if (s->pid != pid || s->page)
 			break;
 		if ((s->flags & SITE_ZMERGE) && !(s->flags & CS_GONE))
 			return s;
@@ -194,9 +218,9 @@ static int site_frame(struct corr *c, const struct csite *s, int delta)
 	if (s->flags & CS_GONE)
 		return 0;
 	if (s->flags & SITE_KSM)
-		return frame_add(c, s->pfn, s->group, delta);
+		return frame_add(c, s->pfn, site_group(c, s), delta);
 	if (s->flags & SITE_ZMERGE)
-		return frame_add(c, 0, s->group, delta);
+		return frame_add(c, 0, site_group(c, s), delta);
 	return 0;
 }
 
@@ -220,10 +244,9 @@ static struct csite *site_for_event(struct corr *c, uint32_t pid, uint64_t addr,
 	s = &c->extra[c->nx++];
 	memset(s, 0, sizeof(*s));
 	s->pid = pid;
-	s->addr = addr;
-	s->group = UINT32_MAX;
+	s->page = addr >> 12;
 	s->dup_t = -1;
-	s->flags = SITE_MERGEABLE; /* KSM merged it: its range is mergeable */
+	s->flags = SITE_MERGEABLE | CS_NOGROUP; /* KSM merged it: its range is mergeable */
 	return s;
 }
 
@@ -243,7 +266,7 @@ static void move_site(struct csite *s, const struct corr_event *e)
 		s->pfn = 0;
 		break;
 	case CEV_UNMERGE:
-		if (!s->addr) {
+		if (!s->page) {
 			/* a zero-page merge placed by count: which page it was, and what it holds now, is unknown */
 			s->flags |= CS_GONE;
 			break;
@@ -283,7 +306,7 @@ static double apply(struct corr *c, const struct corr_event *e, float now, int *
 static int apply_next(struct corr *c, const struct corr_event *e)
 {
 	bool merge = e->kind == CEV_MERGE || e->kind == CEV_ZERO_MERGE;
-	struct csite key = { .pid = e->pid, .addr = e->addr }, *s = NULL;
+	struct csite key = { .pid = e->pid, .page = e->addr >> 12 }, *s = NULL;
 	struct kv_slot *k = kvtab_get(&c->nxidx, e->pid, e->addr);
 
 	if (k) {
@@ -297,15 +320,14 @@ static int apply_next(struct corr *c, const struct corr_event *e)
 				return -ENOMEM;
 			memset(s, 0, sizeof(*s));
 			s->pid = e->pid;
-			s->addr = e->addr;
-			s->group = UINT32_MAX;
+			s->page = e->addr >> 12;
 			s->dup_t = -1;
-			s->flags = SITE_MERGEABLE;
+			s->flags = SITE_MERGEABLE | CS_NOGROUP;
 		}
 	}
 	if (!s && e->kind == CEV_UNMERGE && e->zero) {
 		for (size_t i = 0; i < c->nnx && !s; i++)
-			if (c->nextx[i].pid == e->pid && !c->nextx[i].addr && (c->nextx[i].flags & SITE_ZMERGE) &&
+			if (c->nextx[i].pid == e->pid && !c->nextx[i].page && (c->nextx[i].flags & SITE_ZMERGE) &&
 			    !(c->nextx[i].flags & CS_GONE))
 				s = &c->nextx[i];
 	}
@@ -342,25 +364,29 @@ void corr_forget_pid(struct corr *c, uint32_t pid)
 			continue;
 		}
 		site_frame(c, s, -1);
-		kvtab_del(&c->xidx, s->pid, s->addr);
+		kvtab_del(&c->xidx, s->pid, site_addr(s));
 		if (i != --c->nx) {
 			*s = c->extra[c->nx];
-			kvtab_put(&c->xidx, s->pid, s->addr, i, 0); /* overwrites: cannot fail */
+			kvtab_put(&c->xidx, s->pid, site_addr(s), i, 0); /* overwrites: cannot fail */
 		}
 	}
 	c->dirty = true;
 }
 
-/* Carry what the previous pass knew of each site (prev in by_site order) into the new one (sorted by site). */
-static void join(const struct csite *prev, const uint32_t *order, size_t np, struct csite *next, size_t nn)
+/*
+ * Carry what the previous pass knew of each site into the new one, both walked
+ * in site order (prev through order, next through norder).
+ */
+static void join(const struct csite *prev, const uint32_t *order, size_t np, struct csite *next,
+		 const uint32_t *norder, size_t nn)
 {
 	size_t i = 0;
 
 	for (size_t k = 0; k < nn; k++) {
-		struct csite *s = &next[k];
+		struct csite *s = &next[norder[k]];
 		const struct csite *p = NULL;
 
-		if (!s->addr)
+		if (!s->page)
 			continue;
 		while (i < np && cmp_site(&prev[order[i]], s) < 0)
 			i++;
@@ -371,7 +397,8 @@ static void join(const struct csite *prev, const uint32_t *order, size_t np, str
 		if ((p->flags & SITE_HASHED) && (s->flags & SITE_HASHED)) {
 			if (p->hash == s->hash) {
 				s->seen_scans = p->seen_scans;
-				s->dup_t = p->dup_t;
+				if (p->dup_t >= 0)
+					s->dup_t = p->dup_t; /* a duplicate since an earlier pass */
 			} else {
 				s->flags |= CS_VOLATILE;
 			}
@@ -383,8 +410,31 @@ static void join(const struct csite *prev, const uint32_t *order, size_t np, str
 	}
 }
 
+/*
+ * In a new pass's content runs, dup_t holds each site's read time: a content
+ * with two copies or more was first seen as a duplicate when its last copy was
+ * read; a content alone is no duplicate yet (-1).
+ */
+static void first_seen(struct csite *sites, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		size_t j = i + 1;
+		float last = sites[i].dup_t;
+
+		while (j < n && sites[j].hash == sites[i].hash) {
+			if (sites[j].dup_t > last)
+				last = sites[j].dup_t;
+			j++;
+		}
+		for (size_t k = i; k < j; k++)
+			sites[k].dup_t = j - i > 1 && sites[i].hash ? last : -1;
+		i = j;
+	}
+}
+
 int corr_pass_end(struct corr *c, uint32_t ngroups)
 {
+	struct kvtab t;
 	uint32_t *bs;
 	int err = 0;
 
@@ -397,16 +447,6 @@ int corr_pass_end(struct corr *c, uint32_t ngroups)
 		*s = c->nextx[i];
 	}
 	c->nnx = 0;
-	if (c->nn)
-		qsort(c->next, c->nn, sizeof(*c->next), cmp_site);
-	join(c->cur, c->by_site, c->n, c->next, c->nn);
-	/* sites met only in events since the last pass: merged, then broken */
-	for (size_t i = 0; i < c->nn && c->nx; i++) {
-		struct kv_slot *k = c->next[i].addr ? kvtab_get(&c->xidx, c->next[i].pid, c->next[i].addr) : NULL;
-
-		if (k && !(c->next[i].flags & SITE_KSM) && (c->extra[k->v1].flags & CS_UNMERGED))
-			c->next[i].flags |= CS_UNMERGED;
-	}
 	/* contents in runs, for a sequential walk; a permutation finds sites by address */
 	if (c->nn)
 		qsort(c->next, c->nn, sizeof(*c->next), cmp_hash);
@@ -417,6 +457,15 @@ int corr_pass_end(struct corr *c, uint32_t ngroups)
 		bs[i] = (uint32_t)i;
 	if (c->nn)
 		qsort_r(bs, c->nn, sizeof(*bs), cmp_by_site, c->next);
+	first_seen(c->next, c->nn);
+	join(c->cur, c->by_site, c->n, c->next, bs, c->nn);
+	/* sites met only in events since the last pass: merged, then broken */
+	for (size_t i = 0; i < c->nn && c->nx; i++) {
+		struct kv_slot *k = c->next[i].page ? kvtab_get(&c->xidx, c->next[i].pid, site_addr(&c->next[i])) : NULL;
+
+		if (k && !(c->next[i].flags & SITE_KSM) && (c->extra[k->v1].flags & CS_UNMERGED))
+			c->next[i].flags |= CS_UNMERGED;
+	}
 	free(c->cur);
 	free(c->by_site);
 	c->cur = c->next;
@@ -425,25 +474,14 @@ int corr_pass_end(struct corr *c, uint32_t ngroups)
 	c->next = NULL;
 	c->nn = c->capn = 0;
 	c->ngroups = ngroups;
-	/* first seen as a duplicate: when the last of its content's copies was read */
-	for (size_t i = 0; i < c->n;) {
-		size_t j = i + 1;
-		float last = c->cur[i].read_t;
-
-		while (j < c->n && c->cur[j].hash == c->cur[i].hash) {
-			if (c->cur[j].read_t > last)
-				last = c->cur[j].read_t;
-			j++;
-		}
-		for (size_t k = i; j - i > 1 && k < j && c->cur[i].hash; k++)
-			if (c->cur[k].dup_t < 0)
-				c->cur[k].dup_t = last;
-		i = j;
-	}
+	/* the new pass's groups */
+	t = c->groups;
+	c->groups = c->next_groups;
+	c->next_groups = t;
 	c->nx = 0;
 	kvtab_free(&c->xidx);
 	kvtab_free(&c->frames);
-	if (kvtab_init(&c->xidx, 1024) || kvtab_init(&c->frames, 1024))
+	if (kvtab_init(&c->xidx, 1024) || kvtab_init(&c->frames, 1024) || (!c->groups.slots && kvtab_init(&c->groups, 64)))
 		return -ENOMEM;
 	for (size_t i = 0; i < c->n && !err; i++)
 		err = site_frame(c, &c->cur[i], +1);
@@ -523,7 +561,7 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /* Distinct KSM frames among a run's live sites: one in the common case, counted without sorting. */
-static int run_frames(const struct csite *run, size_t len, uint64_t **buf, size_t *cap, size_t *frames,
+static int run_frames(const struct corr *c, const struct csite *run, size_t len, uint64_t **buf, size_t *cap, size_t *frames,
 		      uint32_t *ksm_group)
 {
 	uint64_t first = 0;
@@ -537,7 +575,7 @@ static int run_frames(const struct csite *run, size_t len, uint64_t **buf, size_
 		if ((s->flags & CS_GONE) || !(s->flags & SITE_KSM))
 			continue;
 		if (*ksm_group == UINT32_MAX) {
-			*ksm_group = s->group;
+			*ksm_group = site_group(c, s);
 			first = s->pfn;
 		}
 		several |= s->pfn != first;
@@ -595,14 +633,14 @@ static int missed(const struct corr *c, uint64_t full_scans, struct corr_metrics
 			live += !(run[k].flags & CS_GONE);
 		if (live < 2)
 			continue;
-		if (run_frames(run, len, &pfns, &cap, &frames, &ksm_group)) {
+		if (run_frames(c, run, len, &pfns, &cap, &frames, &ksm_group)) {
 			free(pfns);
 			return -ENOMEM;
 		}
 		kept_skipped = frames > 0;
 		for (size_t k = 0; k < len; k++) {
 			const struct csite *s = &run[k];
-			struct corr_metrics *gm = group_of(groups, c->ngroups, s->group);
+			struct corr_metrics *gm = group_of(groups, c->ngroups, site_group(c, s));
 			enum miss_reason r;
 
 			if (s->flags & (CS_GONE | SITE_KSM | SITE_ZMERGE))

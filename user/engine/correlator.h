@@ -14,9 +14,10 @@
  * not reached yet it reads as they are). A page read in the very job an event
  * hits may keep its state from before the event until the next pass.
  *
- * Memory: 48 bytes per site kept (every hashed site and every KSM site), plus 4
+ * Memory: 32 bytes per site kept (every hashed site and every KSM site), plus 4
  * for the address order and 64 per KSM frame; while a pass is built, its sites
- * too; nothing per event. corr_compute walks the sites once, in content order, and the frames.
+ * too; nothing per event. A site's group is its process's in the pass it came
+ * from (a table per pass), not a field of the site. corr_compute walks the sites once, in content order, and the frames.
  */
 #ifndef KSMSCOPE_ENGINE_CORRELATOR_H
 #define KSMSCOPE_ENGINE_CORRELATOR_H
@@ -35,18 +36,23 @@ extern const char *const miss_names[MISS__MAX];
 #define CS_VOLATILE 0x100u /* its content differs from the previous pass's */
 #define CS_UNMERGED 0x200u /* it was on a KSM frame (or KSM's zero page) and a write broke it */
 #define CS_GONE 0x400u     /* its process exited, or its content is unknown since an event */
+#define CS_NOGROUP 0x800u  /* met only in events: in no group of the pass */
+
+#define CS_PAGE_BITS 42 /* user addresses below 2^54: sites above are not kept */
 
 struct csite {
-	uint64_t addr; /* 0: a KSM zero-page merge placed by count */
 	uint64_t hash; /* content, when SITE_HASHED */
-	uint64_t pfn;  /* the KSM frame, when SITE_KSM */
-	uint32_t pid, group;     /* group: the pass's id, UINT32_MAX when not in it */
-	uint32_t seen_scans;     /* KSM's full_scans when first seen with this content */
-	float read_t;            /* engine seconds when the pass read it */
-	float dup_t;             /* engine seconds when first seen as a duplicate, < 0: not yet */
-	uint16_t flags;          /* SITE_*, CS_* */
-	uint8_t region;
-	uint8_t pad;
+	uint64_t page : CS_PAGE_BITS, /* address >> 12; 0: a KSM zero-page merge placed by count */
+		pid : 64 - CS_PAGE_BITS; /* PID_MAX_LIMIT is 2^22 */
+	uint64_t pfn : 40,    /* the KSM frame, when SITE_KSM */
+		flags : 16,   /* SITE_*, CS_* */
+		region : 8;
+	uint32_t seen_scans; /* KSM's full_scans when first seen with this content */
+	/*
+	 * engine seconds when first seen as a duplicate, < 0: not yet; while its
+	 * pass is built, when the pass read it
+	 */
+	float dup_t;
 };
 
 /* What the tracer reported about one site. */
@@ -74,6 +80,7 @@ struct corr {
 	size_t nnx, capnx;
 	struct kvtab nxidx;  /* (pid, addr) -> index in nextx */
 	bool next_sorted;
+	struct kvtab groups, next_groups; /* pid -> its group (v1) in cur's pass, in the pass built */
 	uint32_t ngroups;       /* of cur's pass */
 	double weight;          /* content sampling: a hashed non-zero site stands for this many */
 	/*

@@ -458,6 +458,8 @@ static int run_pass(struct engine *E)
 	/* only the correlator's passes weigh missed pages; the quick estimate keeps no site */
 	if (!err)
 		err = pass_weights(&s, p);
+	/* the pass holds what it needs: the indexes go before the correlator takes the new sites */
+	scanner_free(&s);
 	if (!err) {
 		hand_over(E, p, t0);
 		p = NULL;
