@@ -173,4 +173,7 @@ done
 check "ksm --json: saved = pages_sharing + ksm_zero_pages" \
 	"$(jq '.saved == .pages_sharing + .ksm_zero_pages and .saved_bytes == .saved * 4096' "$TMPD/ksm.json")" true
 check "ksm --json: no invented keys" \
-	"$(jq -r 'keys[]' "$TMPD/ksm.json" | grep -v '^saved' | while read -r k; do [ -e "$KSM/$k" ] || echo "$k"; done | wc -l)" 0
+	"$(jq -r 'keys[]' "$TMPD/ksm.json" | grep -Ev '^(saved|unshare_debt_pages|mem_available_pages)' |
+		while read -r k; do [ -e "$KSM/$k" ] || echo "$k"; done | wc -l)" 0
+check "ksm --json: the unshare debt is saved; MemAvailable beside it, from /proc/meminfo" \
+	"$(jq '.unshare_debt_pages == .saved and .mem_available_pages > 0' "$TMPD/ksm.json")" true

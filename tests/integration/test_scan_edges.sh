@@ -116,7 +116,7 @@ expect_error() { # NAME PATTERN CMD...
 expect_error "scan: unknown pid" "no process with pid 4000000" "$KSMSCOPE" scan --pid 4000000
 expect_error "scan --json: unknown pid as JSON" '^\{"error": "no process with pid 4000000"\}$' "$KSMSCOPE" scan --json --pid 4000000
 expect_error "scan: --sample 0" "--sample: '0'" "$KSMSCOPE" scan --sample 0
-expect_error "scan: --group-by unknown" "--group-by: 'vm'" "$KSMSCOPE" scan --group-by vm
+expect_error "scan: --group-by unknown" "--group-by: 'vms'" "$KSMSCOPE" scan --group-by vms
 expect_error "scan: --cgroup not absolute" "--cgroup: 'system.slice'" "$KSMSCOPE" scan --cgroup system.slice
 expect_error "scan: --subpage with sampling" "--subpage needs --sample 1" "$KSMSCOPE" scan --subpage --sample 4 --pid $B
 expect_error "scan: no matching process" "no process matches" "$KSMSCOPE" scan --comm no-such-comm
