@@ -48,6 +48,12 @@ check "missed reasons are unknown until a full pass, not zero" "$(jq .totals.mis
 check_true "the burst's cost is reported ($(jq -c .sample.first_pass <<< "$S"))" \
 	jqt '.sample.first_pass | .seconds > 0 and .pages >= 2000000 and .pages_read < .pages' <<< "$S"
 check "groups are filled from the estimate" "$(jq '.groups | length' <<< "$S")" 2
+for g in 0 1; do
+	t=$(jq --argjson p "$(jq ".groups[$g].pids[0]" <<< "$S")" '.groups[] | select(.pids[0] == $p) | .saveable' "$TMPD/exact.json")
+	check_true "group $g: estimate within 10% or 3 of its own SE of the exact $t ($(jq -c ".groups[$g] | [.saveable, .saveable_se]" <<< "$S"))" \
+		awk -v e="$(jq ".groups[$g].saveable" <<< "$S")" -v s="$(jq ".groups[$g].saveable_se" <<< "$S")" -v t="$t" \
+		'BEGIN { d = e - t; if (d < 0) d = -d; exit !(s > 0 && (d <= 0.1 * t || d <= 3 * s)) }'
+done
 [ "$truth" -gt 0 ] || fail "nothing saveable in the workload"
 
 # --first-sample 0: no quick pass, nothing until the paced pass ends

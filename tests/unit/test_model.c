@@ -237,8 +237,55 @@ static void test_class_sampling(void)
 	/* only A varies: (1 - 1/4) / (1/16) * 2^2 = 48 for saveable, 12 for contents */
 	CHECK(fabs(se.saveable - sqrt(48)) < 1e-9);
 	CHECK(fabs(se.contents - sqrt(12)) < 1e-9);
+	{
+		/* one group: its errors are the total's */
+		struct group_se gs;
+
+		CHECK(model_group_standard_errors(&f.in, &gs) == 0);
+		CHECK(fabs(gs.saveable - sqrt(48)) < 1e-9);
+		CHECK(fabs(gs.saveable_self - sqrt(48)) < 1e-9);
+		CHECK(fabs(gs.saveable_inter) < 1e-9);
+	}
 	kvtab_free(&classes);
 	pclasses_free(&pc);
+	teardown(&f);
+}
+
+/*
+ * Per-group errors: content 11 (class of its own, sampled 1 in 4) has 2 sites in
+ * group 0 and 2 in group 1; content 12 one in each. A group's term is its share
+ * of a class: saveable 2 * 3/4 = 1.5 of content 11, 0.5 of content 12 (n = 2).
+ */
+static void test_group_standard_errors(void)
+{
+	struct fixture f;
+	struct group_se gs[2];
+	struct metrics se;
+	double f43 = 4 * 3;
+
+	setup(&f, 2);
+	f.in.weight = 4;
+	site(&f, 11, 0, REG_ANON, false, 1, false, true);
+	site(&f, 11, 0, REG_ANON, false, 2, false, true);
+	site(&f, 11, 1, REG_ANON, false, 3, false, true);
+	site(&f, 11, 1, REG_ANON, false, 4, false, true);
+	site(&f, 12, 0, REG_ANON, false, 5, false, true);
+	site(&f, 12, 1, REG_ANON, false, 6, false, true);
+	CHECK(model_compute(&f.in, &f.out) == 0);
+	CHECK(model_group_standard_errors(&f.in, gs) == 0);
+	/* content sampling, N = 4: var = N(N-1) * sum of squares of the group's shares */
+	CHECK(fabs(gs[0].saveable - sqrt(f43 * (1.5 * 1.5 + 0.5 * 0.5))) < 1e-9);
+	CHECK(fabs(gs[1].saveable - gs[0].saveable) < 1e-9);
+	/* self: 11 has 2 sites in the group, 1 beyond its first; 12 none beyond */
+	CHECK(fabs(gs[0].saveable_self - sqrt(f43 * 1)) < 1e-9);
+	/* inter = saveable - self per class: 0.5 and 0.5 */
+	CHECK(fabs(gs[0].saveable_inter - sqrt(f43 * (0.25 + 0.25))) < 1e-9);
+	/* the groups' shares add up to each class's total: the total's error is no smaller */
+	CHECK(model_standard_errors(&f.in, &se) == 0);
+	CHECK(se.saveable >= gs[0].saveable);
+	f.in.weight = 1;
+	CHECK(model_group_standard_errors(&f.in, gs) == 0);
+	CHECK(gs[0].saveable == 0 && gs[1].saveable_inter == 0);
 	teardown(&f);
 }
 
@@ -335,6 +382,7 @@ int main(void)
 	RUN(test_zero_and_max_page_sharing);
 	RUN(test_sampling_weight_and_se);
 	RUN(test_class_sampling);
+	RUN(test_group_standard_errors);
 	RUN(test_subpage_shares);
 	RUN(test_index_growth_and_spill);
 	RUN(test_hash_chunks);

@@ -210,6 +210,7 @@ int cmd_scan(int argc, char **argv)
 	if (j.scanner_ready)
 		scanner_free(&j.s);
 	free(j.mo.groups);
+	free(j.mo.group_se);
 	free(j.pids);
 	scope_free(&j.sc);
 	return ret;

@@ -126,6 +126,7 @@ static void pass_free(struct pass_result *p)
 		free(p->groups[g].pids);
 	free(p->groups);
 	free(p->mo.groups);
+	free(p->mo.group_se);
 	if (p->has_weights)
 		kvtab_free(&p->weights);
 	free(p);
@@ -791,6 +792,7 @@ static int snapshot_actual(struct engine *E, const struct pass_result *p, struct
 		gl->key = p->groups[g].key;
 		gl->comm = p->groups[g].comm;
 		gl->vm = p->groups[g].vm;
+		gl->se = p->mo.group_se ? &p->mo.group_se[g] : NULL;
 		gl->pids = p->groups[g].pids;
 		gl->npids = p->groups[g].npids;
 		gl->m = p->mo.groups[g];
@@ -872,6 +874,7 @@ static int snapshot_estimate(struct engine *E, const struct pass_result *p, stru
 		gl->key = p->groups[g].key;
 		gl->comm = p->groups[g].comm;
 		gl->vm = p->groups[g].vm;
+		gl->se = p->mo.group_se ? &p->mo.group_se[g] : NULL;
 		gl->pids = p->groups[g].pids;
 		gl->npids = p->groups[g].npids;
 		gl->m = p->mo.groups[g];

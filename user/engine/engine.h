@@ -43,6 +43,7 @@ struct group_live {
 	const uint32_t *pids;
 	size_t npids;
 	struct metrics m;
+	const struct group_se *se; /* its estimates' standard errors under sampling, else NULL (owned by the pass) */
 	struct corr_metrics c;
 	uint64_t merges, zero_merges, unmerges; /* since the engine started, processes now in the group */
 	double merges_rate, unmerges_rate;      /* per second, over the last interval */

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util.h"
+
 const unsigned subpage_sizes[SUBPAGE_SIZES] = { 2048, 1024, 512, 256 };
 
 struct acc {
@@ -321,5 +323,81 @@ int model_standard_errors(const struct model_input *in, struct metrics *se)
 out:
 	kvtab_free(&self);
 	free(rows);
+	return err;
+}
+
+struct gse_row {
+	uint64_t cls;
+	uint32_t group;
+	double save, self; /* the group's share of the class's saveable, and its self-sharing */
+};
+
+struct gse_ctx {
+	const struct model_input *in;
+	struct kvtab cells; /* (class, group) -> row */
+	struct gse_row *rows;
+	size_t n, cap;
+	bool oom;
+};
+
+static void gse_cell(void *ctx, const struct index_cell *c)
+{
+	struct gse_ctx *x = ctx;
+	uint64_t cls;
+	uint32_t g = PAIR_GROUP(c->pair);
+	const struct kv_slot *k;
+
+	if ((ie_flags(c->e) & CONTENT_ZERO) || x->oom)
+		return; /* the zero content is always kept: exact */
+	cls = class_of(x->in, c->e);
+	k = kvtab_get(&x->cells, cls, g);
+	if (!k) {
+		if (GROW(x->rows, x->cap, x->n + 1, 1024) || kvtab_put(&x->cells, cls, g, x->n, 0)) {
+			x->oom = true;
+			return;
+		}
+		x->rows[x->n] = (struct gse_row){ cls, g, 0, 0 };
+		k = kvtab_get(&x->cells, cls, g);
+		x->n++;
+	}
+	x->rows[k->v1].save += share(c->s, c->e->n);
+	x->rows[k->v1].self += (double)c->s - (c->first_in_group ? 1 : 0);
+}
+
+int model_group_standard_errors(const struct model_input *in, struct group_se *se)
+{
+	struct gse_ctx x = { .in = in };
+	int err = 0;
+
+	memset(se, 0, in->ngroups * sizeof(*se));
+	if (in->weight <= 1 && !in->pclasses)
+		return 0;
+	if (kvtab_init(&x.cells, 1024))
+		return -ENOMEM;
+	if (index_foreach(in->contents, gse_cell, &x) || x.oom)
+		err = -ENOMEM;
+	/* variances first, then their roots */
+	for (size_t i = 0; i < x.n && !err; i++) {
+		const struct gse_row *r = &x.rows[i];
+		double f = in->weight * (in->weight - 1), inter = r->save - r->self;
+
+		if (in->pclasses) {
+			double pi = class_pi(in, r->cls);
+
+			f = (1 - pi) / (pi * pi);
+		}
+		if (r->group >= in->ngroups)
+			continue;
+		se[r->group].saveable += f * r->save * r->save;
+		se[r->group].saveable_self += f * r->self * r->self;
+		se[r->group].saveable_inter += f * inter * inter;
+	}
+	for (uint32_t g = 0; g < in->ngroups; g++) {
+		se[g].saveable = sqrt(se[g].saveable);
+		se[g].saveable_self = sqrt(se[g].saveable_self);
+		se[g].saveable_inter = sqrt(se[g].saveable_inter);
+	}
+	kvtab_free(&x.cells);
+	free(x.rows);
 	return err;
 }

@@ -111,9 +111,12 @@ struct model_input {
 	double tau;
 };
 
+struct group_se;
+
 struct model_out {
 	struct metrics total;
 	struct metrics *groups; /* [ngroups], caller-allocated */
+	struct group_se *group_se; /* [ngroups] under sampling (scanner_model), else NULL */
 	struct metrics regions[REG__MAX];
 };
 
@@ -143,5 +146,17 @@ int model_compute(const struct model_input *in, struct model_out *out);
  * their error is 0. 0 or -ENOMEM.
  */
 int model_standard_errors(const struct model_input *in, struct metrics *se);
+
+/* A group's standard errors under sampling (its other figures are exact). */
+struct group_se {
+	double saveable, saveable_self, saveable_inter;
+};
+
+/*
+ * Per group, the same estimator as model_standard_errors over the group's
+ * shares of each class: se[ngroups], caller-allocated. All 0 when nothing is
+ * sampled. 0 or -ENOMEM.
+ */
+int model_group_standard_errors(const struct model_input *in, struct group_se *se);
 
 #endif

@@ -40,6 +40,15 @@ void group_names_json(struct jw *w, const char *key, const uint32_t *pids, size_
 		jw_kdouble(w, "vm", NAN); /* null */
 }
 
+void group_se_json(struct jw *w, const struct group_se *se)
+{
+	if (!se)
+		return;
+	jw_kdouble(w, "saveable_se", se->saveable);
+	jw_kdouble(w, "saveable_self_se", se->saveable_self);
+	jw_kdouble(w, "saveable_inter_se", se->saveable_inter);
+}
+
 void regions_json(struct jw *w, const struct metrics *regions, bool subpage)
 {
 	jw_obj_begin(w);
@@ -71,6 +80,7 @@ void scan_report_json(struct jw *w, const struct scan_report *r)
 		jw_obj_begin(w);
 		group_names_json(w, gi->key, gi->pids, gi->npids, gi->comm, gi->vm);
 		metrics_json(w, &r->m->groups[g], s->subpage);
+		group_se_json(w, r->m->group_se ? &r->m->group_se[g] : NULL);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);

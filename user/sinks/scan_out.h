@@ -24,6 +24,8 @@ struct scan_report {
 void metrics_json(struct jw *w, const struct metrics *m, bool subpage);
 /* The members that name a group: key, pids, comm. */
 /* key, pids, comm, and vm (null unless grouped by vm and a VM's name was found) */
+/* A group's standard errors, when its figures are estimates (se not NULL): saveable_se, ... */
+void group_se_json(struct jw *w, const struct group_se *se);
 void group_names_json(struct jw *w, const char *key, const uint32_t *pids, size_t npids, const char *comm,
 		      const char *vm);
 /* An object of one metrics object per region type (regions[REG__MAX]), named as region_names. */

@@ -80,6 +80,7 @@ void snapshot_json(struct jw *w, const struct snapshot *s)
 		jw_obj_begin(w);
 		group_names_json(w, gl->key, gl->pids, gl->npids, gl->comm, gl->vm);
 		metrics_json(w, &gl->m, s->subpage);
+		group_se_json(w, gl->se);
 		missed_json(w, &gl->c);
 		jw_ku64(w, "merges", gl->merges);
 		jw_ku64(w, "zero_merges", gl->zero_merges);

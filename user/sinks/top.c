@@ -140,8 +140,8 @@ void top_render(struct sbuf *o, const struct snapshot *s, enum top_sort sort, in
 	     (unsigned long long)s->passes, s->have_pass ? s->pass_seconds : 0.0, s->have_pass ? s->pass_age : 0.0,
 	     isnan(s->self_cpu_percent) ? 0.0 : s->self_cpu_percent, (double)s->self_rss_kb / 1024, sort_names[sort]);
 	line(o, cols, "%s", "");
-	line(o, cols, "%-10s %-16s %9s %6s %6s %6s %6s %9s %5s %-14s %8s %7s", "GROUP", "COMM|VM", "ANON_MiB", "SAVE%",
-	     "SELF%", "INTER%", "ZERO%", "MERGD_MiB", "EFF", "TOP_MISSED", "MERGES/s", "COW/s");
+	line(o, cols, "%-10s %-16s %9s %6s %5s %6s %6s %6s %9s %5s %-14s %8s %7s", "GROUP", "COMM|VM", "ANON_MiB", "SAVE%",
+	     "+-", "SELF%", "INTER%", "ZERO%", "MERGD_MiB", "EFF", "TOP_MISSED", "MERGES/s", "COW/s");
 	used += 5; /* potential, missed, pass, blank, column names */
 	order = malloc((s->ngroups ? s->ngroups : 1) * sizeof(*order));
 	if (!order)
@@ -156,13 +156,16 @@ void top_render(struct sbuf *o, const struct snapshot *s, enum top_sort sort, in
 	for (i = 0; i < s->ngroups && used < rows - 1; i++, used++) {
 		const struct group_live *g = &s->groups[order[i]];
 		const char *top = top_missed_reason(&g->c);
-		char geff[16] = "-", key[16], comm[17];
+		char geff[16] = "-", gse[16] = "", key[16], comm[17];
 
 		if (!isnan(g->m.effectiveness))
 			snprintf(geff, sizeof(geff), "%.0f%%", 100 * g->m.effectiveness);
-		line(o, cols, "%-10.10s %-16.16s %9.1f %6.1f %6.1f %6.1f %6.1f %9.1f %5s %-14s %8.0f %7.0f",
+		/* an estimate: its standard error, in points of SAVE% */
+		if (g->se)
+			snprintf(gse, sizeof(gse), "%.1f", pct(g->se->saveable, g->m.sites));
+		line(o, cols, "%-10.10s %-16.16s %9.1f %6.1f %5s %6.1f %6.1f %6.1f %9.1f %5s %-14s %8.0f %7.0f",
 		     printable(key, sizeof(key), g->key), printable(comm, sizeof(comm), g->vm && *g->vm ? g->vm : g->comm), pages_mib(g->m.sites),
-		     pct(g->m.saveable, g->m.sites), pct(g->m.saveable_self, g->m.sites),
+		     pct(g->m.saveable, g->m.sites), gse, pct(g->m.saveable_self, g->m.sites),
 		     pct(g->m.saveable_inter, g->m.sites), pct(g->m.saveable_zero, g->m.sites),
 		     pages_mib(metrics_saved(&g->m)), geff, top ? top : "-", g->merges_rate,
 		     g->unmerges_rate);
