@@ -334,70 +334,86 @@ struct gse_row {
 
 struct gse_ctx {
 	const struct model_input *in;
-	struct kvtab cells; /* (class, group) -> row */
-	struct gse_row *rows;
+	struct gse_row *rows; /* one per cell of a sampled class, then merged per (class, group) */
 	size_t n, cap;
+	uint64_t last_key, last_cls; /* a content's cells come together: its class looked up once */
+	double last_f;
 	bool oom;
 };
+
+/* The variance factor of a content's class: 0 when the class is read for sure. */
+static double class_factor(const struct model_input *in, uint64_t cls)
+{
+	double pi;
+
+	if (!in->pclasses)
+		return in->weight * (in->weight - 1);
+	pi = class_pi(in, cls);
+	return (1 - pi) / (pi * pi);
+}
 
 static void gse_cell(void *ctx, const struct index_cell *c)
 {
 	struct gse_ctx *x = ctx;
-	uint64_t cls;
-	uint32_t g = PAIR_GROUP(c->pair);
-	const struct kv_slot *k;
 
 	if ((ie_flags(c->e) & CONTENT_ZERO) || x->oom)
 		return; /* the zero content is always kept: exact */
-	cls = class_of(x->in, c->e);
-	k = kvtab_get(&x->cells, cls, g);
-	if (!k) {
-		if (GROW(x->rows, x->cap, x->n + 1, 1024) || kvtab_put(&x->cells, cls, g, x->n, 0)) {
-			x->oom = true;
-			return;
-		}
-		x->rows[x->n] = (struct gse_row){ cls, g, 0, 0 };
-		k = kvtab_get(&x->cells, cls, g);
-		x->n++;
+	if (ie_key(c->e) != x->last_key) {
+		x->last_key = ie_key(c->e);
+		x->last_cls = class_of(x->in, c->e);
+		x->last_f = class_factor(x->in, x->last_cls);
 	}
-	x->rows[k->v1].save += share(c->s, c->e->n);
-	x->rows[k->v1].self += (double)c->s - (c->first_in_group ? 1 : 0);
+	if (x->last_f <= 0)
+		return; /* read for sure: no error (most pages of a class-sampled pass) */
+	if (GROW(x->rows, x->cap, x->n + 1, 1024)) {
+		x->oom = true;
+		return;
+	}
+	x->rows[x->n++] = (struct gse_row){ x->last_cls, PAIR_GROUP(c->pair), share(c->s, c->e->n),
+					    (double)c->s - (c->first_in_group ? 1 : 0) };
+}
+
+static int by_class_group(const void *a, const void *b)
+{
+	const struct gse_row *x = a, *y = b;
+
+	if (x->cls != y->cls)
+		return x->cls < y->cls ? -1 : 1;
+	return x->group < y->group ? -1 : x->group > y->group;
 }
 
 int model_group_standard_errors(const struct model_input *in, struct group_se *se)
 {
 	struct gse_ctx x = { .in = in };
-	int err = 0;
 
 	memset(se, 0, in->ngroups * sizeof(*se));
 	if (in->weight <= 1 && !in->pclasses)
 		return 0;
-	if (kvtab_init(&x.cells, 1024))
+	if (index_foreach(in->contents, gse_cell, &x) || x.oom) {
+		free(x.rows);
 		return -ENOMEM;
-	if (index_foreach(in->contents, gse_cell, &x) || x.oom)
-		err = -ENOMEM;
-	/* variances first, then their roots */
-	for (size_t i = 0; i < x.n && !err; i++) {
-		const struct gse_row *r = &x.rows[i];
-		double f = in->weight * (in->weight - 1), inter = r->save - r->self;
+	}
+	/* a class's terms per group: its contents' shares summed, then squared */
+	qsort(x.rows, x.n, sizeof(*x.rows), by_class_group);
+	for (size_t i = 0, j; i < x.n; i = j) {
+		double save = 0, self = 0, f = class_factor(in, x.rows[i].cls);
+		uint32_t g = x.rows[i].group;
 
-		if (in->pclasses) {
-			double pi = class_pi(in, r->cls);
-
-			f = (1 - pi) / (pi * pi);
+		for (j = i; j < x.n && x.rows[j].cls == x.rows[i].cls && x.rows[j].group == g; j++) {
+			save += x.rows[j].save;
+			self += x.rows[j].self;
 		}
-		if (r->group >= in->ngroups)
+		if (g >= in->ngroups)
 			continue;
-		se[r->group].saveable += f * r->save * r->save;
-		se[r->group].saveable_self += f * r->self * r->self;
-		se[r->group].saveable_inter += f * inter * inter;
+		se[g].saveable += f * save * save;
+		se[g].saveable_self += f * self * self;
+		se[g].saveable_inter += f * (save - self) * (save - self);
 	}
 	for (uint32_t g = 0; g < in->ngroups; g++) {
 		se[g].saveable = sqrt(se[g].saveable);
 		se[g].saveable_self = sqrt(se[g].saveable_self);
 		se[g].saveable_inter = sqrt(se[g].saveable_inter);
 	}
-	kvtab_free(&x.cells);
 	free(x.rows);
-	return err;
+	return 0;
 }

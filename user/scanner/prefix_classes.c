@@ -49,11 +49,23 @@ static int add_gen(struct prefix_classes *c, size_t pages)
 	return 0;
 }
 
-/* the line from z, the bits in it from a second mix: independent of the line */
-static bool gen_has(const struct prefix_classes *c, int g, uint64_t z)
+/*
+ * A class's marks: the line from z; in it, PROBES bits for "seen" and PROBES
+ * others for "seen twice", each set from its own mix (independent of the line).
+ * "Seen twice" only spares the counting set a lookup for a class seen once: the
+ * set is what counts.
+ */
+enum mark { SEEN, TWICE };
+
+static inline uint64_t mark_bits(uint64_t z, enum mark m)
+{
+	return mix(m == SEEN ? z : z ^ 0x5bd1e9955bd1e995ULL);
+}
+
+static bool gen_has(const struct prefix_classes *c, int g, uint64_t z, enum mark m)
 {
 	const uint64_t *line = c->seen[g].lines + (z & (c->seen[g].nlines - 1)) * LINE_WORDS;
-	uint64_t b = mix(z);
+	uint64_t b = mark_bits(z, m);
 
 	for (int i = 0; i < PROBES; i++) {
 		unsigned bit = (unsigned)(b >> (i * 9)) & 511;
@@ -64,33 +76,33 @@ static bool gen_has(const struct prefix_classes *c, int g, uint64_t z)
 	return true;
 }
 
-static bool seen_once(const struct prefix_classes *c, uint64_t z)
+static bool marked(const struct prefix_classes *c, uint64_t z, enum mark m)
 {
 	for (int g = 0; g < c->gens; g++)
-		if (gen_has(c, g, z))
+		if (gen_has(c, g, z, m))
 			return true;
 	return false;
 }
 
-static int mark_seen(struct prefix_classes *c, uint64_t z)
+static int mark(struct prefix_classes *c, uint64_t z, enum mark m)
 {
 	int g = c->gens - 1;
 	uint64_t *line, b;
 
 	/* full at its design size: a new filter twice as big takes the next classes */
-	if (c->seen[g].n * BITS_PER_PAGE >= c->seen[g].nlines * LINE_WORDS * 64 && c->gens < PCLASS_GENS) {
+	if (m == SEEN && c->seen[g].n * BITS_PER_PAGE >= c->seen[g].nlines * LINE_WORDS * 64 && c->gens < PCLASS_GENS) {
 		if (add_gen(c, c->seen[g].nlines * LINE_WORDS * 64 * 2 / BITS_PER_PAGE))
 			return -ENOMEM;
 		g++;
 	}
 	line = c->seen[g].lines + (z & (c->seen[g].nlines - 1)) * LINE_WORDS;
-	b = mix(z);
+	b = mark_bits(z, m);
 	for (int i = 0; i < PROBES; i++) {
 		unsigned bit = (unsigned)(b >> (i * 9)) & 511;
 
 		line[bit / 64] |= (uint64_t)1 << (bit % 64);
 	}
-	c->seen[g].n++;
+	c->seen[g].n += m == SEEN;
 	return 0;
 }
 
@@ -162,6 +174,8 @@ int pclasses_add(struct prefix_classes *c, uint64_t h)
 {
 	uint64_t id = class_id(h), z = mix(id), *s;
 
+	if (!marked(c, z, SEEN))
+		return mark(c, z, SEEN); /* its first page: one cache line, no slot */
 	if ((c->count + 1) * 4 > (c->mask + 1) * 3 && grow(c))
 		return -ENOMEM;
 	s = find(c, id);
@@ -170,21 +184,22 @@ int pclasses_add(struct prefix_classes *c, uint64_t h)
 			(*s)++;
 		return 0;
 	}
-	if (!seen_once(c, z))
-		return mark_seen(c, z);
 	/* its second page: into the counting set */
 	*s = id | 2;
 	c->count++;
-	return 0;
+	return mark(c, z, TWICE);
 }
 
 uint32_t pclasses_count(const struct prefix_classes *c, uint64_t h)
 {
-	uint64_t id = class_id(h), s = *find(c, id);
+	uint64_t id = class_id(h), z = mix(id), s;
 
-	if (s)
-		return (uint32_t)(s & PCLASS_COUNT_MAX);
-	return seen_once(c, mix(id)) ? 1 : 0;
+	if (!marked(c, z, SEEN))
+		return 0;
+	if (!marked(c, z, TWICE))
+		return 1; /* the same line said it: no slot to look up */
+	s = *find(c, id);
+	return s ? (uint32_t)(s & PCLASS_COUNT_MAX) : 1;
 }
 
 size_t pclasses_bytes(const struct prefix_classes *c)

@@ -8,7 +8,8 @@
  * class seen once is only a mark in a blocked Bloom filter (12-24 bits a
  * page, one cache line a lookup); a class seen again moves to a counting set, one
  * 8-byte slot per class (48-bit id, 16-bit saturating count), kept under 3/4
- * full. A Bloom false positive (~1%) counts a first page as a second: its
+ * full, and gets a second mark in its line, so that a class seen once is
+ * looked up in its line alone. A Bloom false positive (~1%) counts a first page as a second: its
  * class reads m = 2, so the page is read whole that need not be, or (sampled)
  * is sampled at the probability its decision and its weight both use; never is
  * a page with a twin taken for unique. Two prefixes whose hashes agree in 48
