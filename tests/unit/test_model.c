@@ -287,6 +287,16 @@ static void test_group_standard_errors(void)
 	CHECK(model_group_standard_errors(&f.in, gs) == 0);
 	CHECK(gs[0].saveable == 0 && gs[1].saveable_inter == 0);
 	teardown(&f);
+	/* sampled, but nothing that varies (only the zero content, or nothing): all 0 */
+	setup(&f, 2);
+	f.in.weight = 4;
+	CHECK(model_group_standard_errors(&f.in, gs) == 0);
+	site(&f, 7, 0, REG_ANON, false, 1, false, true);
+	site(&f, 7, 1, REG_ANON, false, 2, false, true);
+	CHECK(model_compute(&f.in, &f.out) == 0);
+	CHECK(model_group_standard_errors(&f.in, gs) == 0);
+	CHECK(gs[0].saveable == 0 && gs[1].saveable == 0);
+	teardown(&f);
 }
 
 static void test_subpage_shares(void)

@@ -394,7 +394,8 @@ int model_group_standard_errors(const struct model_input *in, struct group_se *s
 		return -ENOMEM;
 	}
 	/* a class's terms per group: its contents' shares summed, then squared */
-	qsort(x.rows, x.n, sizeof(*x.rows), by_class_group);
+	if (x.n)
+		qsort(x.rows, x.n, sizeof(*x.rows), by_class_group);
 	for (size_t i = 0, j; i < x.n; i = j) {
 		double save = 0, self = 0, f = class_factor(in, x.rows[i].cls);
 		uint32_t g = x.rows[i].group;
