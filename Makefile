@@ -60,7 +60,7 @@ endif
 
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
-.PHONY: all clean test test-unit test-integration bench install run fuzz check-tree
+.PHONY: uninstall deb all clean test test-unit test-integration bench install run fuzz check-tree
 
 all: $(OUT)/ksmscope
 
@@ -152,9 +152,25 @@ bench: $(OUT)/ksmscope $(BENCH_BINS) $(OUT)/tests/workload
 run: $(OUT)/ksmscope
 	$(Q)$(OUT)/ksmscope top
 
+# the binary, its man page, the serve unit, the Grafana dashboard and the alerting rules
+SYSTEMDDIR ?= $(PREFIX)/lib/systemd/system
 install: $(OUT)/ksmscope
 	install -D -m 0755 $(OUT)/ksmscope $(DESTDIR)$(PREFIX)/sbin/ksmscope
 	install -D -m 0644 man/ksmscope.8 $(DESTDIR)$(PREFIX)/share/man/man8/ksmscope.8
+	install -d $(DESTDIR)$(SYSTEMDDIR) $(DESTDIR)$(PREFIX)/share/ksmscope
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|' packaging/ksmscope.service.in > $(DESTDIR)$(SYSTEMDDIR)/ksmscope.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDDIR)/ksmscope.service
+	install -m 0644 grafana/ksmscope.json $(DESTDIR)$(PREFIX)/share/ksmscope/grafana-dashboard.json
+	install -m 0644 packaging/ksmscope-alerts.yml $(DESTDIR)$(PREFIX)/share/ksmscope/ksmscope-alerts.yml
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/sbin/ksmscope $(DESTDIR)$(PREFIX)/share/man/man8/ksmscope.8 \
+		$(DESTDIR)$(SYSTEMDDIR)/ksmscope.service
+	rm -rf $(DESTDIR)$(PREFIX)/share/ksmscope
+
+# a Debian package of `make install` with PREFIX=/usr, built with dpkg-deb
+deb: $(OUT)/ksmscope
+	$(Q)scripts/build-deb.sh $(OUT)
 
 clean:
 	$(call msg,CLEAN,build build-san build-fuzz)

@@ -12,6 +12,7 @@ PKGS=(
 	prometheus curl tmux          # tests: promtool and a real server, scrapes, top in a terminal
 	chromium python3-pil           # tests: report --html rendered headless, its screenshot read
 	qemu-system-x86 busybox-static cpio  # tests: guests booting older Debian kernels (tests/guest/)
+	binutils systemd               # make deb (objdump); tests: systemd-analyze verifies the unit
 )
 missing=()
 for p in "${PKGS[@]}"; do
