@@ -46,6 +46,22 @@ check "systemd-analyze verify says nothing" "$(cat "$TMPD/verify.out")" ""
 systemd-analyze security --offline=yes --threshold=5 /usr/lib/systemd/system/ksmscope.service > "$TMPD/security.out" 2>&1
 check "systemd-analyze security: exposure no worse than 5 ($(grep -o 'exposure level.*' "$TMPD/security.out"))" $? 0
 check "the unit is not enabled by the package" "$(find /etc/systemd/system -name ksmscope.service | wc -l)" 0
+# the unit's capabilities suffice: serve with exactly those (no systemd here to start it)
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' /usr/lib/systemd/system/ksmscope.service | tr 'A-Z' 'a-z' |
+	sed 's/cap_/+/g; s/ /,/g')
+setpriv --bounding-set="-all,$caps" --inh-caps="-all,$caps" --ambient-caps="-all,$caps" --no-new-privs \
+	/usr/sbin/ksmscope serve --listen 127.0.0.1:9598 --duration 8 --scan-rate 1000 > "$TMPD/serve.out" 2>&1 &
+SERVE=$!
+CHILDREN+=($SERVE)
+got=""
+for _ in $(seq 60); do
+	got=$(curl -s --max-time 1 127.0.0.1:9598/metrics | grep -c '^ksmscope_sites_pages{group="all"}')
+	[ "$got" = 1 ] && break
+	sleep 0.2
+done
+check "serve with only the unit's capabilities ($caps): the potential is scraped" "$got" 1
+wait $SERVE
+check "serve with only the unit's capabilities: exit status" $? 0
 promtool check rules /usr/share/ksmscope/ksmscope-alerts.yml > "$TMPD/rules.out" 2>&1
 check "promtool check rules: the alerting rules" $? 0
 check "the alerting rules cover effectiveness, unshare debt, drops and ksmd CPU" \
