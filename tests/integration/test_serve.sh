@@ -45,13 +45,13 @@ for fam in ksmscope_sites_pages ksmscope_saveable_pages ksmscope_mergeable_savea
 	ksmscope_ksm_saved_pages ksmscope_effectiveness_ratio ksmscope_missed_pages ksmscope_merges_total \
 	ksmscope_unmerges_total ksmscope_merge_latency_seconds ksmscope_ksmd_cpu_seconds_total \
 	ksmscope_ring_buffer_drops_total ksmscope_unshare_debt_pages ksmscope_ksm_unshare_debt_pages \
-	ksmscope_mem_available_bytes; do
+	ksmscope_mem_available_pages; do
 	check_true "family $fam has HELP and TYPE" grep -q "^# TYPE $fam " "$TMPD/m1.txt"
 done
 check "unshare debt of the targets = ksm_saved + ksm_zero_pages" \
 	"$(metric 'ksmscope_unshare_debt_pages{group="all"}')" \
 	"$(( $(metric 'ksmscope_ksm_saved_pages{group="all"}') + $(metric 'ksmscope_ksm_zero_pages{group="all"}') ))"
-check_true "MemAvailable is exported beside it" test "$(metric 'ksmscope_mem_available_bytes{group="all"}')" -gt 0
+check_true "MemAvailable is exported beside it" test "$(metric 'ksmscope_mem_available_pages{group="all"}')" -gt 0
 check "the histogram has a +Inf bucket" \
 	"$(grep -c '^ksmscope_merge_latency_seconds_bucket{group="all",le="+Inf"}' "$TMPD/m1.txt")" 1
 

@@ -299,6 +299,21 @@ static void test_group_standard_errors(void)
 	teardown(&f);
 }
 
+/* effectiveness = S / M, S exact: se = effectiveness x se(M) / M; none where it is none */
+static void test_effectiveness_se(void)
+{
+	struct metrics m = { .ksm_saved = 40, .ksm_zero_pages = 10, .saveable_mergeable = 100 }, se = { 0 };
+
+	m.effectiveness = metrics_effectiveness(&m);
+	se.saveable_mergeable = 10;
+	CHECK(fabs(metrics_effectiveness_se(&m, &se) - 0.05) < 1e-12);
+	se.saveable_mergeable = 0; /* exact */
+	CHECK(metrics_effectiveness_se(&m, &se) == 0);
+	m.saveable_mergeable = 0;
+	m.effectiveness = metrics_effectiveness(&m);
+	CHECK(isnan(metrics_effectiveness_se(&m, &se)));
+}
+
 static void test_subpage_shares(void)
 {
 	struct fixture f;
@@ -393,6 +408,7 @@ int main(void)
 	RUN(test_sampling_weight_and_se);
 	RUN(test_class_sampling);
 	RUN(test_group_standard_errors);
+	RUN(test_effectiveness_se);
 	RUN(test_subpage_shares);
 	RUN(test_index_growth_and_spill);
 	RUN(test_hash_chunks);

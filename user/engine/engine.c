@@ -785,6 +785,8 @@ static int snapshot_actual(struct engine *E, const struct pass_result *p, struct
 	s->ctotal = E->ctotal;
 	s->actual_age = s->uptime - E->computed_t;
 	overlay(&s->total, &s->ctotal);
+	/* KSM's saving moved since the pass: the error of the ratio moves with it */
+	s->se.effectiveness = metrics_effectiveness_se(&s->total, &s->se);
 	s->groups = E->glive;
 	for (uint32_t g = 0; g < p->ngroups; g++) {
 		struct group_live *gl = &E->glive[g];

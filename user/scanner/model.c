@@ -123,6 +123,13 @@ double metrics_effectiveness(const struct metrics *m)
 	return m->saveable_mergeable > 0 ? metrics_saved(m) / m->saveable_mergeable : NAN;
 }
 
+double metrics_effectiveness_se(const struct metrics *m, const struct metrics *se)
+{
+	if (isnan(m->effectiveness) || m->saveable_mergeable <= 0)
+		return NAN;
+	return m->effectiveness * se->saveable_mergeable / m->saveable_mergeable;
+}
+
 static void finish(struct metrics *m)
 {
 	m->saveable_self = m->isites - m->contents;

@@ -128,6 +128,11 @@ static inline double metrics_saved(const struct metrics *m)
 
 /* (ksm_saved + ksm_zero_pages) / saveable_mergeable; NaN when nothing mergeable is saveable. */
 double metrics_effectiveness(const struct metrics *m);
+/*
+ * Its standard error from saveable_mergeable's (the numerator is exact): the
+ * delta method, effectiveness x se(M) / M. NaN where effectiveness is.
+ */
+double metrics_effectiveness_se(const struct metrics *m, const struct metrics *se);
 
 /* The metrics count 4 KiB pages: in MiB. */
 static inline double pages_mib(double pages)

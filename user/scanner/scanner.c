@@ -117,6 +117,7 @@ int scanner_model(const struct scanner *s, const struct ksm_state *ksm, struct m
 	mo->groups = calloc(s->ngroups ? s->ngroups : 1, sizeof(*mo->groups));
 	if (!mo->groups || model_compute(&mi, mo) || model_standard_errors(&mi, se))
 		return -ENOMEM;
+	se->effectiveness = metrics_effectiveness_se(&mo->total, se);
 	if (mi.weight > 1 || mi.pclasses) {
 		mo->group_se = calloc(s->ngroups ? s->ngroups : 1, sizeof(*mo->group_se));
 		if (!mo->group_se || model_group_standard_errors(&mi, mo->group_se))
