@@ -58,6 +58,18 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# expect_error NAME PATTERN CMD...: CMD fails (1..127) with one line on stderr matching PATTERN
+expect_error() {
+	local name=$1 pat=$2 rc; shift 2
+	"$@" > "$TMPD/err.out" 2> "$TMPD/err.err" < /dev/null; rc=$?
+	local lines; lines=$(wc -l < "$TMPD/err.err")
+	if [ $rc -ne 0 ] && [ $rc -lt 128 ] && [ "$lines" = 1 ] && grep -qE -e "$pat" "$TMPD/err.err"; then
+		ok "$name: exit $rc, '$(cat "$TMPD/err.err")'"
+	else
+		fail "$name: exit $rc, $lines stderr lines: $(head -c 400 "$TMPD/err.err")"
+	fi
+}
+
 full_scans() { cat "$KSM/full_scans"; }
 ksm_stat() { awk -v k="$2" '$1 == k { print $2 }' "/proc/$1/ksm_stat"; }
 vmstat() { awk -v k="$1" '$1 == k { print $2 }' /proc/vmstat; }

@@ -6,16 +6,6 @@
 ksm_save
 
 # expect_error NAME PATTERN CMD...: non-zero exit, exactly one stderr line matching PATTERN
-expect_error() {
-	local name=$1 pat=$2 rc; shift 2
-	"$@" > "$TMPD/err.out" 2> "$TMPD/err.err" < /dev/null; rc=$?
-	local lines; lines=$(wc -l < "$TMPD/err.err")
-	if [ $rc -ne 0 ] && [ $rc -lt 128 ] && [ "$lines" = 1 ] && grep -qE -e "$pat" "$TMPD/err.err"; then
-		ok "$name: exit $rc, '$(cat "$TMPD/err.err")'"
-	else
-		fail "$name: exit $rc, $lines stderr lines: $(head -c 400 "$TMPD/err.err")"
-	fi
-}
 
 expect_error "unknown command" "^ksmscope: unknown command 'frobnicate'" "$KSMSCOPE" frobnicate
 expect_error "unknown option" "^ksmscope: unknown option" "$KSMSCOPE" --frob

@@ -104,15 +104,6 @@ fi
 # pids wrapped (D < B): the subtest above did not run; D must not linger into the grouping checks
 kill -KILL $D 2>/dev/null; wait $D 2>/dev/null
 
-expect_error() { # NAME PATTERN CMD...
-	local name=$1 pat=$2 rc; shift 2
-	"$@" > /dev/null 2> "$TMPD/e.err" < /dev/null; rc=$?
-	if [ $rc -ne 0 ] && [ $rc -lt 128 ] && [ "$(wc -l < "$TMPD/e.err")" = 1 ] && grep -qE -e "$pat" "$TMPD/e.err"; then
-		ok "$name: '$(cat "$TMPD/e.err")'"
-	else
-		fail "$name: exit $rc: $(head -c 300 "$TMPD/e.err")"
-	fi
-}
 expect_error "scan: unknown pid" "no process with pid 4000000" "$KSMSCOPE" scan --pid 4000000
 expect_error "scan --json: unknown pid as JSON" '^\{"error": "no process with pid 4000000"\}$' "$KSMSCOPE" scan --json --pid 4000000
 expect_error "scan: --sample 0" "--sample: '0'" "$KSMSCOPE" scan --sample 0
