@@ -109,7 +109,7 @@ check "ksm on: unshare debt = ksm_saved + ksm_zero_pages" \
 check "ksm on: every merge was of a seen duplicate: latency observations = merges" \
 	"$(echo "$S" | jq .dynamics.merge_latency.count)" $((WANT + 16))
 check "ksm on: C's missed is only its unmergeable copies" "$(missed "$S" $C)" \
-	"{\"not_mergeable\":$((D - 1)),\"thp\":0,\"pending\":0,\"volatile\":0,\"unmerged\":0,\"other\":0,\"total\":$((D - 1))}"
+	"{\"not_mergeable\":$((D - 1)),\"shared\":0,\"hugetlb\":0,\"thp\":0,\"pending\":0,\"volatile\":0,\"unmerged\":0,\"other\":0,\"total\":$((D - 1))}"
 check "ksm on: effectiveness of D is 1" "$(gfield "$S" $DD .effectiveness)" 1
 
 echo 0 > "$KSM/run" # merges stay; nothing re-merges the written pages

@@ -50,6 +50,28 @@ check "sampled: the same counts (they are never sampled)" \
 check "watch: the same counts in a live snapshot" \
 	"$(timeout 60 "$KSMSCOPE" watch --pid $P --json --count 2 --interval 0.5 --scan-rate 1000 | tail -1 |
 		jq -c '.totals | [.shared_sites, .hugetlb_sites]')" "[1000,1536]"
+
+# --include-shared: the same memory read as sites of the region shared. One content (a 1
+# in the first byte) fills the 700 memfd, 300 shared anonymous and 1024 private hugetlb
+# pages and the shared huge page's first subpage: 2025 copies; its other 511 subpages are
+# zero: saveable 2024 + 510
+"$KSMSCOPE" scan --pid $P --include-shared --json > "$TMPD/incl.json"
+check "--include-shared: exit status" $? 0
+check "--include-shared: the region shared holds all 2536 pages as sites" "$(jq .regions.shared.sites "$TMPD/incl.json")" 2536
+# (a region's saving is a share: zero pages elsewhere in the process take a sliver of the zero content's)
+check "--include-shared: their duplicates, 2024 + 510" "$(jq '.regions.shared.saveable | round' "$TMPD/incl.json")" 2534
+check "--include-shared: shared_sites and hugetlb_sites as without it" \
+	"$(jq -c '.totals | [.shared_sites, .hugetlb_sites]' "$TMPD/incl.json")" "[1000,1536]"
+check "--include-shared: the other sites are those of the scan without it" \
+	"$(jq '.totals.sites - .regions.shared.sites' "$TMPD/incl.json")" "$(jq .totals.sites "$TMPD/shm.json")"
+W=$(timeout 60 "$KSMSCOPE" watch --pid $P --include-shared --json --count 3 --interval 0.5 --scan-rate 1000 | tail -1)
+check "--include-shared, live: missed as shared and hugetlb, every one of them" \
+	"$(jq '.totals.missed | .shared + .hugetlb' <<< "$W")" 2534
+check "--include-shared, live: the 510 zero subpages and the content's hugetlb copies are hugetlb" \
+	"$(jq '.totals.missed.hugetlb >= 510 + 1023' <<< "$W")" true
+check "without it: nothing missed as shared or hugetlb" \
+	"$(timeout 60 "$KSMSCOPE" watch --pid $P --json --count 3 --interval 0.5 --scan-rate 1000 | tail -1 |
+		jq -c '.totals.missed | [.shared, .hugetlb]')" "[0,0]"
 kill $P; wait $P 2> /dev/null
 
 # a guest whose RAM is a shared memfd: its RAM is the region guest_shared, not sites

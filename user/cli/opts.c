@@ -116,6 +116,9 @@ static const struct argp_option scope_options[] = {
 	{ "sample", 's', "N", 0,
 	  "estimates from about 1/N of the duplicates, with standard errors: prefix classes sampled by size "
 	  "(record --keep-hashes: contents) (default 1: exact)", 0 },
+	{ "include-shared", KEY_INCLUDE_SHARED, NULL, 0,
+	  "also read the targets' shared and hugetlb memory (which KSM cannot merge) as sites of the regions "
+	  "shared and guest_shared, so the duplicates it holds show (live: missed as shared, hugetlb)", 0 },
 	{ 0 },
 };
 
@@ -137,6 +140,9 @@ static error_t scope_parse(int key, char *arg, struct argp_state *st)
 			ks_err("--sample: '%s' is not a positive integer", arg);
 			return cli_failed(st);
 		}
+		return 0;
+	case KEY_INCLUDE_SHARED:
+		sc->include_shared = true;
 		return 0;
 	}
 	return ARGP_ERR_UNKNOWN;

@@ -42,12 +42,13 @@ enum {
 	KEY_KEEP_HASHES,
 	KEY_KEY,
 	KEY_FIRST_SAMPLE,
+	KEY_INCLUDE_SHARED,
 };
 
 /* The option groups a command takes besides its own, in the order of its --help. */
 enum {
 	CLI_TARGETS = 1 << 0, /* --pid --comm */
-	CLI_SCOPE = 1 << 1,   /* --pid --comm --cgroup --group-by --sample */
+	CLI_SCOPE = 1 << 1,   /* --pid --comm --cgroup --group-by --sample --include-shared */
 	CLI_LIVE = 1 << 2,    /* --interval --scan-rate --subpage --first-sample */
 	CLI_STOP = 1 << 3,    /* --duration */
 	CLI_LOADER = 1 << 4,  /* --ringbuf-size --hooks --verbose */

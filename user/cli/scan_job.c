@@ -37,6 +37,7 @@ int scan_job_prepare(struct scan_job *j)
 	}
 	j->s.stop = &cli_stop;
 	j->s.subpage = j->subpage;
+	j->s.include_shared = j->sc.include_shared;
 	if (!j->subpage)
 		scanner_open_reader(&j->s); /* the prefix filter's, loaded before the scan is timed */
 	return 0;

@@ -9,7 +9,8 @@
 
 _Static_assert(sizeof(struct csite) == 32, "a kept site is 32 bytes");
 
-const char *const miss_names[MISS__MAX] = { "not_mergeable", "thp", "pending", "volatile", "unmerged", "other" };
+const char *const miss_names[MISS__MAX] = { "not_mergeable", "shared", "hugetlb", "thp",
+					     "pending",	      "volatile", "unmerged", "other" };
 
 int corr_init(struct corr *c, uint32_t sample, uint64_t zero_hash)
 {
@@ -540,6 +541,9 @@ static void ksm_actual(const struct corr *c, struct corr_metrics *groups, struct
 
 static enum miss_reason reason_of(const struct csite *s, uint64_t full_scans)
 {
+	/* --include-shared: memory KSM never merges, whatever its range says */
+	if (s->region == REG_SHARED || s->region == REG_GUEST_SHARED)
+		return (s->flags & SITE_HUGETLB) ? MISS_HUGETLB : MISS_SHARED;
 	if (!(s->flags & SITE_MERGEABLE))
 		return MISS_NOT_MERGEABLE;
 	if (s->flags & SITE_THP)

@@ -29,7 +29,10 @@
 #include "lib/kvtab.h"
 #include "scanner/scanner.h"
 
-enum miss_reason { MISS_NOT_MERGEABLE, MISS_THP, MISS_PENDING, MISS_VOLATILE, MISS_UNMERGED, MISS_OTHER, MISS__MAX };
+enum miss_reason {
+	MISS_NOT_MERGEABLE, MISS_SHARED, MISS_HUGETLB, MISS_THP, MISS_PENDING, MISS_VOLATILE, MISS_UNMERGED, MISS_OTHER,
+	MISS__MAX
+};
 extern const char *const miss_names[MISS__MAX];
 
 /* Site flags beyond the scanner's SITE_*: */

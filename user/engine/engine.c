@@ -377,6 +377,7 @@ static int pass_scanner(struct engine *E, struct scanner *s, uint32_t sample)
 		return err;
 	s->h = E->h;
 	s->stop = &E->scan_stop;
+	s->include_shared = E->o->sc.include_shared;
 	if (E->pr_ok)
 		scanner_lend_reader(s, &E->pr);
 	return 0;

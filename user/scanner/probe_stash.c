@@ -49,7 +49,7 @@ int stash_put(struct probe_stash *st, uint32_t pid, const struct pool_job *j)
 		return -ENOMEM;
 	sj = &st->jobs[st->njobs++];
 	*sj = (struct stash_job){ pid, (uint32_t)j->n, j->start, j->npages, st->nsites,
-				  j->scanned, j->nsites, j->thp, j->swapped, j->excl_frames, j->zero_mapped };
+				  j->scanned, j->nsites, j->thp, j->swapped, j->excl_frames, j->zero_mapped, j->present };
 	for (size_t k = 0; k < j->n; k++) {
 		const struct pool_site *s = &j->sites[k];
 
@@ -110,6 +110,7 @@ void stash_fill(const struct probe_stash *st, const struct stash_job *sj, struct
 	j->swapped = sj->swapped;
 	j->excl_frames = sj->excl_frames;
 	j->zero_mapped = sj->zero_mapped;
+	j->present = sj->present;
 	j->n = sj->n;
 	j->nframes = 0;
 	for (size_t k = 0; k < sj->n; k++) {

@@ -29,7 +29,7 @@ struct stash_job {
 	uint64_t start;  /* the job's range */
 	size_t npages;
 	size_t at;       /* its first site in the stash */
-	uint64_t scanned, nsites, thp, swapped, excl_frames, zero_mapped;
+	uint64_t scanned, nsites, thp, swapped, excl_frames, zero_mapped, present;
 };
 
 struct stash_site {

@@ -111,7 +111,7 @@ static int classify(struct pool_job *j)
 	int err;
 
 	j->scanned = j->n = j->nframes = 0;
-	j->nsites = j->thp = j->swapped = j->excl_frames = j->zero_mapped = 0;
+	j->nsites = j->thp = j->swapped = j->excl_frames = j->zero_mapped = j->present = 0;
 	if (got < 0)
 		return got == -ENOENT ? -ESRCH : (int)got;
 	if (got == 0)
@@ -123,7 +123,9 @@ static int classify(struct pool_job *j)
 			continue;
 		}
 		/* page cache pages of private file mappings are PM_FILE: not anonymous */
-		if (!(pm[i] & PM_PRESENT) || (pm[i] & PM_FILE))
+		j->present += (pm[i] & PM_PRESENT) != 0;
+		/* shmem behind a shared mapping is PM_FILE: a site only when read on purpose */
+		if (!(pm[i] & PM_PRESENT) || ((pm[i] & PM_FILE) && !j->unmergeable))
 			continue;
 		if (!(pm[i] & PM_PFN_MASK))
 			return -EACCES; /* PFNs hidden: not CAP_SYS_ADMIN */
@@ -141,7 +143,7 @@ static int classify(struct pool_job *j)
 			j->zero_mapped++;
 			continue;
 		}
-		if (!kpf_has(flags[k], KPF_ANON))
+		if (!kpf_has(flags[k], KPF_ANON) && !j->unmergeable)
 			continue;
 		j->nsites++;
 		j->thp += thp;

@@ -58,11 +58,14 @@ struct pool_job {
 	uint32_t pair;
 	bool mergeable, live, chunks_wanted;
 	bool stashed; /* the counts, sites, frames and klass below come from a probe (probe_stash) */
+	bool unmergeable; /* a shared or hugetlb range (--include-shared): file-backed and non-anonymous frames are sites */
+	bool hugetlb;     /* ... a hugetlb one */
 	void *owner; /* the caller's process record */
 	/* out: the range's pages, counted */
 	size_t scanned;           /* pagemap entries read */
 	uint64_t nsites, thp, swapped, excl_frames; /* nsites: anonymous pages present */
 	uint64_t zero_mapped;     /* mappings of the zero page (some may be KSM's, in order) */
+	uint64_t present;         /* pagemap entries present (unmergeable ranges: shared_sites, hugetlb_sites) */
 	size_t nframes;           /* sites on shared or KSM frames */
 	struct pool_frame frames[POOL_BATCH];
 	/* out: the sites read (sampled scans: the kept ones) */

@@ -239,7 +239,7 @@ static int index_add_zero(struct scanner *s, uint32_t pair)
 static int report_sites(struct scanner *s, const struct proc_scan *p, const struct pool_job *j, const bool *kept)
 {
 	struct site_rec r = { .pid = p->pid, .group = PAIR_GROUP(j->pair), .region = PAIR_REGION(j->pair) };
-	uint32_t base = j->mergeable ? SITE_MERGEABLE : 0;
+	uint32_t base = (j->mergeable ? SITE_MERGEABLE : 0) | (j->hugetlb ? SITE_HUGETLB : 0);
 	size_t k = 0, f = 0;
 	int err = 0;
 
@@ -333,6 +333,8 @@ static int collect_job(struct scanner *s, struct pool_job *j)
 		pc->excl_frames += j->excl_frames;
 		pc->unique_sites += j->unique;
 		s->cost.pages_unique += j->unique;
+		if (j->unmergeable) /* read as sites, counted as what they are all the same */
+			*(j->hugetlb ? &pc->hugetlb_sites : &pc->shared_sites) += j->present;
 		/*
 		 * pagemap cannot tell KSM's zero-page merges apart: ksm_stat counts
 		 * them; the first ones met in mergeable ranges are taken as KSM's
@@ -430,6 +432,8 @@ static int scan_range(struct scanner *s, struct proc_scan *p, const struct vma *
 		j->mergeable = v->mergeable;
 		j->live = s->live;
 		j->owner = p;
+		j->unmergeable = r == REG_SHARED || r == REG_GUEST_SHARED;
+		j->hugetlb = v->hugetlb;
 		j->stashed = false;
 		if (mode == POOL_FILTER && s->stash.njobs) {
 			const struct stash_job *sj = stash_take(&s->stash, p->pid, j->start, j->npages);
@@ -545,11 +549,15 @@ int scanner_scan_pid(struct scanner *s, uint32_t pid)
 		enum region_type r = region_of(&vl.v[i], vmm);
 		bool count_only = r == REG_NONE;
 
-		/* memory KSM cannot merge: counted by the scan (pagemap only), never probed or read */
-		if (count_only && !s->probing)
+		/*
+		 * memory KSM cannot merge: counted by the scan (pagemap only), never
+		 * probed or read, unless --include-shared reads it as sites too
+		 */
+		if (count_only && (!s->probing || s->include_shared))
 			r = unmergeable_region_of(&vl.v[i], vmm);
 		if (r == REG_NONE)
 			continue;
+		count_only = count_only && !s->include_shared;
 		if (!grouped) {
 			/* groups hold only processes with memory of interest (no kernel threads) */
 			err = group_of(s, pid, comm, &p.group);

@@ -61,6 +61,7 @@ struct scan_cost {
 #define SITE_KSM 4u
 #define SITE_ZMERGE 8u  /* KSM merged it into the zero page (placed by ksm_stat's count: no address) */
 #define SITE_HASHED 16u /* hash is its content (read whole and, when sampling, kept) */
+#define SITE_HUGETLB 32u /* in a hugetlb mapping (--include-shared) */
 
 struct site_rec {
 	uint32_t pid, group, region, flags;
@@ -87,6 +88,7 @@ struct scanner {
 	uint32_t sample; /* keep a content when hash % sample == 0 */
 	bool live;       /* targets not frozen: check frames after reading */
 	bool subpage;    /* index 2048..256-byte chunks too (memory: ~30 entries per distinct page) */
+	bool include_shared; /* read shared and hugetlb memory as sites (regions shared, guest_shared) */
 	struct scan_races races;
 	struct scan_cost cost;
 	int kpf_fd;

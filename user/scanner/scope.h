@@ -20,6 +20,7 @@ struct scope {
 	char cgbuf[256];
 	enum group_by gb;
 	uint32_t sample;
+	bool include_shared; /* --include-shared: shared and hugetlb memory read as sites too */
 	bool resolved; /* --pid thread ids mapped to their processes */
 };
 
