@@ -100,8 +100,34 @@ PY
 )
 "$KSMSCOPE" scan --pid $G --json > "$TMPD/guest.json"
 python3 "$(dirname "$0")/../refscan.py" $G > "$TMPD/guest.ref.json"
+"$KSMSCOPE" doctor --pid $G --sample 1 --json > "$TMPD/guest.doctor.json"
+"$KSMSCOPE" scan --pid $G --include-shared --json > "$TMPD/guest.incl.json"
+# the independent count: distinct contents among the guest RAM's present pages
+distinct=$(python3 - $G << 'PY'
+import hashlib, struct, sys
+pid = int(sys.argv[1]); seen = set()
+pm = open(f"/proc/{pid}/pagemap", "rb"); mem = open(f"/proc/{pid}/mem", "rb", buffering=0)
+for line in open(f"/proc/{pid}/maps"):
+    f = line.split()
+    lo, hi = (int(x, 16) for x in f[0].split("-"))
+    if f[1][3] != "s" or hi - lo != 256 << 20:
+        continue
+    pm.seek(lo // 4096 * 8)
+    e = struct.unpack(f"{(hi - lo) // 4096}Q", pm.read((hi - lo) // 512))
+    for i, x in enumerate(e):
+        if x >> 63 & 1:
+            mem.seek(lo + i * 4096)
+            seen.add(hashlib.blake2b(mem.read(4096), digest_size=16).digest())
+print(len(seen))
+PY
+)
 kill -CONT $G
 check_true "the guest touched its RAM ($want pages present)" test "$want" -gt 1000
 check "guest_shared: the guest's RAM, as pagemap has it" "$(jq .regions.guest_shared.shared_sites "$TMPD/guest.json")" "$want"
+check "doctor: shared_memory for the guest's pid, its RAM as pagemap has it" \
+	"$(jq --argjson p $G '.findings[] | select(.code == "shared_memory" and (.pids | index($p))) | .pages' "$TMPD/guest.doctor.json")" "$want"
+check "--include-shared: the guest's RAM read as sites of guest_shared" "$(jq .regions.guest_shared.sites "$TMPD/guest.incl.json")" "$want"
+check "--include-shared: its distinct contents, as read page by page ($distinct)" \
+	"$(jq .regions.guest_shared.contents "$TMPD/guest.incl.json")" "$distinct"
 check "its RAM is no site: the sites are QEMU's private pages (refscan)" "$(jq .totals.sites "$TMPD/guest.json")" \
 	"$(jq .totals.sites "$TMPD/guest.ref.json")"
