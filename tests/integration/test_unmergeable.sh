@@ -82,30 +82,11 @@ G=$(QEMU_EXTRA="-object memory-backend-memfd,id=ram,size=256M,share=on -machine 
 	{ fail "memfd guest did not boot"; exit 1; }
 CHILDREN+=($G)
 kill -STOP $G
-# the independent count: present pagemap entries of its 256 MiB shared mapping
-want=$(python3 - $G << 'PY'
-import struct, sys
-pid = int(sys.argv[1]); n = 0
-pm = open(f"/proc/{pid}/pagemap", "rb")
-for line in open(f"/proc/{pid}/maps"):
-    f = line.split()
-    lo, hi = (int(x, 16) for x in f[0].split("-"))
-    if f[1][3] != "s" or hi - lo != 256 << 20:
-        continue
-    pm.seek(lo // 4096 * 8)
-    e = struct.unpack(f"{(hi - lo) // 4096}Q", pm.read((hi - lo) // 512))
-    n += sum(1 for x in e if x >> 63 & 1)
-print(n)
-PY
-)
-"$KSMSCOPE" scan --pid $G --json > "$TMPD/guest.json"
-python3 "$(dirname "$0")/../refscan.py" $G > "$TMPD/guest.ref.json"
-"$KSMSCOPE" doctor --pid $G --sample 1 --json > "$TMPD/guest.doctor.json"
-"$KSMSCOPE" scan --pid $G --include-shared --json > "$TMPD/guest.incl.json"
-# the independent count: distinct contents among the guest RAM's present pages
-distinct=$(python3 - $G << 'PY'
+# the independent count, one pass over its 256 MiB shared mapping: the present pagemap
+# entries, and the distinct contents among them
+read -r want distinct < <(python3 - $G << 'PY'
 import hashlib, struct, sys
-pid = int(sys.argv[1]); seen = set()
+pid = int(sys.argv[1]); present = 0; seen = set()
 pm = open(f"/proc/{pid}/pagemap", "rb"); mem = open(f"/proc/{pid}/mem", "rb", buffering=0)
 for line in open(f"/proc/{pid}/maps"):
     f = line.split()
@@ -116,11 +97,16 @@ for line in open(f"/proc/{pid}/maps"):
     e = struct.unpack(f"{(hi - lo) // 4096}Q", pm.read((hi - lo) // 512))
     for i, x in enumerate(e):
         if x >> 63 & 1:
+            present += 1
             mem.seek(lo + i * 4096)
             seen.add(hashlib.blake2b(mem.read(4096), digest_size=16).digest())
-print(len(seen))
+print(present, len(seen))
 PY
 )
+"$KSMSCOPE" scan --pid $G --json > "$TMPD/guest.json"
+python3 "$(dirname "$0")/../refscan.py" $G > "$TMPD/guest.ref.json"
+"$KSMSCOPE" doctor --pid $G --sample 1 --json > "$TMPD/guest.doctor.json"
+"$KSMSCOPE" scan --pid $G --include-shared --json > "$TMPD/guest.incl.json"
 kill -CONT $G
 check_true "the guest touched its RAM ($want pages present)" test "$want" -gt 1000
 check "guest_shared: the guest's RAM, as pagemap has it" "$(jq .regions.guest_shared.shared_sites "$TMPD/guest.json")" "$want"

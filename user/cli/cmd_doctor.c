@@ -66,7 +66,7 @@ static struct doctor_ksm ksm_of(const struct ksm_state *st, bool available)
 		.use_zero_pages = ksm_state_num(st, "use_zero_pages"),
 		.pages_sharing = ksm_state_num(st, "pages_sharing"),
 		.ksm_zero_pages = ksm_state_num(st, "ksm_zero_pages"),
-		.mem_available_pages = st->mem_available_kb >= 0 ? st->mem_available_kb * 1024 / (int64_t)st->page_size : -1,
+		.mem_available_pages = ksm_state_mem_available_pages(st),
 	};
 }
 

@@ -773,6 +773,18 @@ static int live_room(struct engine *E, uint32_t n)
 	return 0;
 }
 
+/* A group of the pass as the snapshot shows it: names, pids, potential and its errors. */
+static void group_of_pass(struct group_live *gl, const struct pass_result *p, uint32_t g)
+{
+	gl->key = p->groups[g].key;
+	gl->comm = p->groups[g].comm;
+	gl->vm = p->groups[g].vm;
+	gl->se = p->mo.group_se ? &p->mo.group_se[g] : NULL;
+	gl->pids = p->groups[g].pids;
+	gl->npids = p->groups[g].npids;
+	gl->m = p->mo.groups[g];
+}
+
 /* The actual saving and missed reasons over the pass's potential, in total and per group. 0 or -ENOMEM. */
 static int snapshot_actual(struct engine *E, const struct pass_result *p, struct snapshot *s)
 {
@@ -792,13 +804,7 @@ static int snapshot_actual(struct engine *E, const struct pass_result *p, struct
 	for (uint32_t g = 0; g < p->ngroups; g++) {
 		struct group_live *gl = &E->glive[g];
 
-		gl->key = p->groups[g].key;
-		gl->comm = p->groups[g].comm;
-		gl->vm = p->groups[g].vm;
-		gl->se = p->mo.group_se ? &p->mo.group_se[g] : NULL;
-		gl->pids = p->groups[g].pids;
-		gl->npids = p->groups[g].npids;
-		gl->m = p->mo.groups[g];
+		group_of_pass(gl, p, g);
 		gl->c = E->cgroups[g];
 		overlay(&gl->m, &gl->c);
 		sum_pids(E, gl->pids, gl->npids, gl, dt);
@@ -874,13 +880,7 @@ static int snapshot_estimate(struct engine *E, const struct pass_result *p, stru
 	for (uint32_t g = 0; g < p->ngroups; g++) {
 		struct group_live *gl = &E->glive[g];
 
-		gl->key = p->groups[g].key;
-		gl->comm = p->groups[g].comm;
-		gl->vm = p->groups[g].vm;
-		gl->se = p->mo.group_se ? &p->mo.group_se[g] : NULL;
-		gl->pids = p->groups[g].pids;
-		gl->npids = p->groups[g].npids;
-		gl->m = p->mo.groups[g];
+		group_of_pass(gl, p, g);
 		gl->c = s->ctotal;
 		sum_pids(E, gl->pids, gl->npids, gl, s->interval);
 	}

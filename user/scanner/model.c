@@ -256,10 +256,25 @@ static int by_class(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/*
+ * The variance factor of a class: content sampling keeps a class with
+ * probability 1/N, N(N - 1); Horvitz-Thompson, a class read with probability pi
+ * adds (1 - pi) / pi^2 X^2. 0 when the class is read for sure.
+ */
+static double class_factor(const struct model_input *in, uint64_t cls)
+{
+	double pi;
+
+	if (!in->pclasses)
+		return in->weight * (in->weight - 1);
+	pi = class_pi(in, cls);
+	return (1 - pi) / (pi * pi);
+}
+
 int model_standard_errors(const struct model_input *in, struct metrics *se)
 {
 	const struct index *x = in->contents;
-	double f = in->weight * (in->weight - 1), var[V__N] = { 0 };
+	double var[V__N] = { 0 };
 	struct class_row *rows;
 	struct kvtab self;
 	size_t n = 0;
@@ -303,17 +318,12 @@ int model_standard_errors(const struct model_input *in, struct metrics *se)
 	qsort(rows, n, sizeof(*rows), by_class);
 	for (size_t i = 0; i < n;) {
 		int64_t sum[V__N] = { 0 };
+		double f = class_factor(in, rows[i].cls);
 		size_t j = i;
 
 		for (; j < n && rows[j].cls == rows[i].cls; j++)
 			for (int q = 0; q < V__N; q++)
 				sum[q] += rows[j].v[q];
-		if (in->pclasses) {
-			/* Horvitz-Thompson: a class read with probability pi adds (1 - pi) / pi^2 X^2 */
-			double pi = class_pi(in, rows[i].cls);
-
-			f = (1 - pi) / (pi * pi);
-		}
 		for (int q = 0; q < V__N; q++)
 			var[q] += f * (double)sum[q] * (double)sum[q];
 		i = j;
@@ -347,17 +357,6 @@ struct gse_ctx {
 	double last_f;
 	bool oom;
 };
-
-/* The variance factor of a content's class: 0 when the class is read for sure. */
-static double class_factor(const struct model_input *in, uint64_t cls)
-{
-	double pi;
-
-	if (!in->pclasses)
-		return in->weight * (in->weight - 1);
-	pi = class_pi(in, cls);
-	return (1 - pi) / (pi * pi);
-}
 
 static void gse_cell(void *ctx, const struct index_cell *c)
 {

@@ -93,6 +93,11 @@ int ksm_state_read_host(struct ksm_state *st)
 	return err;
 }
 
+int64_t ksm_state_mem_available_pages(const struct ksm_state *st)
+{
+	return st->mem_available_kb >= 0 ? st->mem_available_kb * 1024 / (int64_t)st->page_size : -1;
+}
+
 const struct ksm_file *ksm_state_get(const struct ksm_state *st, const char *name)
 {
 	for (int i = 0; i < st->n; i++)
@@ -134,7 +139,7 @@ void ksm_state_json(const struct ksm_state *st, struct jw *w)
 	/* writes to every merged page would allocate the saving again: beside what the host has free */
 	jw_ku64(w, "unshare_debt_pages", saved);
 	if (st->mem_available_kb >= 0)
-		jw_ku64(w, "mem_available_pages", (uint64_t)st->mem_available_kb * 1024 / st->page_size);
+		jw_ki64(w, "mem_available_pages", ksm_state_mem_available_pages(st));
 	else
 		jw_kdouble(w, "mem_available_pages", NAN); /* null */
 	jw_obj_end(w);

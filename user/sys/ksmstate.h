@@ -30,6 +30,8 @@ struct ksm_state {
 int ksm_state_read(const char *dir, struct ksm_state *st);
 /* KSM_SYSFS, and the host's MemAvailable beside it. As ksm_state_read. */
 int ksm_state_read_host(struct ksm_state *st);
+/* MemAvailable in pages, or -1 when unknown. */
+int64_t ksm_state_mem_available_pages(const struct ksm_state *st);
 const struct ksm_file *ksm_state_get(const struct ksm_state *st, const char *name);
 /* Value of a numeric file, or -1 if this kernel lacks it. */
 int64_t ksm_state_num(const struct ksm_state *st, const char *name);
