@@ -190,7 +190,7 @@ static void host(struct sbuf *o, const struct snapshot *s)
 		  "Host-wide pages writes to every merged page would allocate again (pages_sharing + ksm_zero_pages).",
 		  (double)ksm_state_saved(&s->ksm) },
 		{ "ksmscope_mem_available_pages", "gauge", "The host's MemAvailable in pages, beside the unshare debt.",
-		  s->ksm.mem_available_kb >= 0 ? (double)ksm_state_mem_available_pages(&s->ksm) : NAN },
+		  ksm_state_mem_available_pages(&s->ksm) >= 0 ? (double)ksm_state_mem_available_pages(&s->ksm) : NAN },
 		{ "ksmscope_ksm_running", "gauge", "KSM's run setting: 0 stopped, 1 running, 2 unmerging.",
 		  (double)ksm_state_num(&s->ksm, "run") },
 		{ "ksmscope_ring_buffer_drops_total", "counter", "Tracer records lost to a full ring buffer.",

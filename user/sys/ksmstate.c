@@ -95,7 +95,8 @@ int ksm_state_read_host(struct ksm_state *st)
 
 int64_t ksm_state_mem_available_pages(const struct ksm_state *st)
 {
-	return st->mem_available_kb >= 0 ? st->mem_available_kb * 1024 / (int64_t)st->page_size : -1;
+	/* a state never read has no page size */
+	return st->mem_available_kb >= 0 && st->page_size ? st->mem_available_kb * 1024 / (int64_t)st->page_size : -1;
 }
 
 const struct ksm_file *ksm_state_get(const struct ksm_state *st, const char *name)
@@ -138,7 +139,7 @@ void ksm_state_json(const struct ksm_state *st, struct jw *w)
 	jw_ku64(w, "saved_bytes", saved * st->page_size);
 	/* writes to every merged page would allocate the saving again: beside what the host has free */
 	jw_ku64(w, "unshare_debt_pages", saved);
-	if (st->mem_available_kb >= 0)
+	if (ksm_state_mem_available_pages(st) >= 0)
 		jw_ki64(w, "mem_available_pages", ksm_state_mem_available_pages(st));
 	else
 		jw_kdouble(w, "mem_available_pages", NAN); /* null */
