@@ -105,7 +105,7 @@ PY
 )
 "$KSMSCOPE" scan --pid $G --json > "$TMPD/guest.json"
 python3 "$(dirname "$0")/../refscan.py" $G > "$TMPD/guest.ref.json"
-"$KSMSCOPE" doctor --pid $G --sample 1 --json > "$TMPD/guest.doctor.json"
+"$KSMSCOPE" doctor --pid $G --sample 1 --watch 0 --json > "$TMPD/guest.doctor.json"
 "$KSMSCOPE" scan --pid $G --include-shared --json > "$TMPD/guest.incl.json"
 kill -CONT $G
 check_true "the guest touched its RAM ($want pages present)" test "$want" -gt 1000

@@ -8,7 +8,7 @@
 
 static struct doctor_ksm ksm_on(void)
 {
-	return (struct doctor_ksm){ true, 1, 100, 20, 256, 0, 1000, 0, 1 << 20 };
+	return (struct doctor_ksm){ true, 1, 100, 20, 256, 0, 1000, 0, 1 << 20, 0 };
 }
 
 static const struct finding *find(const struct finding *f, size_t n, const char *code, uint32_t group)
@@ -33,7 +33,7 @@ static void test_unavailable_alone(void)
 static void test_each_code(void)
 {
 	struct metrics total = { 0 }, groups[2] = { { 0 } };
-	struct doctor_input in = { ksm_on(), &total, groups, 2, 600 };
+	struct doctor_input in = { ksm_on(), &total, groups, 2, 600, NULL, { 0, 0, NULL, NULL, -1 } };
 	const struct finding *x;
 	struct finding *f;
 	size_t n;
@@ -92,9 +92,60 @@ static void test_each_code(void)
 	free(f);
 }
 
+/* What the window and the duplicate sites give: thp, volatile, cow_storm. */
+static void test_window_codes(void)
+{
+	struct metrics total = { .mergeable_sites = 1000 }, groups[2] = { { .thp_sites = 512, .ksm_saved = 100 },
+									  { .ksm_saved = 100000 } };
+	struct dup_tally thp[2] = { { 300, 299 }, { 0.4, 0.2 } }, vol[2] = { { 0, 0 }, { 40, 39 } };
+	double unmerges[2] = { 16, 16 };
+	struct doctor_input in = { ksm_on(), &total, groups, 2, 600, thp, { 5, 5, vol, unmerges, -1 } };
+	const struct finding *x;
+	struct finding *f;
+	size_t n;
+
+	CHECK(doctor_findings(&in, &f, &n) == 0);
+	x = find(f, n, "thp", 0);
+	CHECK(x && x->pages == 299 && x->severity == SEV_INFO && x->evidence[1].value == 300);
+	CHECK(!find(f, n, "thp", 1)); /* under half a page of saving */
+	x = find(f, n, "volatile", 1);
+	CHECK(x && x->pages == 39 && !find(f, n, "volatile", 0));
+	CHECK(x && strstr(x->fix, "within 5.0 s"));
+	/* 16 in 5 s: 1920 in 600 s, over group 0's saving of 100, far under group 1's */
+	x = find(f, n, "cow_storm", 0);
+	CHECK(x && x->pages == 16 && x->severity == SEV_WARNING);
+	CHECK(!find(f, n, "cow_storm", 1));
+	free(f);
+
+	unmerges[0] = 15; /* under COW_STORM_MIN */
+	CHECK(doctor_findings(&in, &f, &n) == 0);
+	CHECK(!find(f, n, "cow_storm", 0));
+	free(f);
+
+	/* not traced: the host's cow_ksm against pages_sharing (1000) + ksm_zero_pages */
+	in.watch.unmerges = NULL;
+	in.watch.cow_ksm = 20;
+	CHECK(doctor_findings(&in, &f, &n) == 0);
+	x = find(f, n, "cow_storm", FINDING_ALL);
+	CHECK(x && x->pages == 20);
+	free(f);
+	in.ksm.pages_sharing = 100000;
+	CHECK(doctor_findings(&in, &f, &n) == 0);
+	CHECK(!find(f, n, "cow_storm", FINDING_ALL));
+	free(f);
+
+	/* no window: no volatile, no cow_storm; thp comes from the scan alone */
+	in.watch = (struct doctor_watch){ 0 };
+	in.watch.cow_ksm = 1000;
+	CHECK(doctor_findings(&in, &f, &n) == 0);
+	CHECK(!find(f, n, "cow_storm", FINDING_ALL) && !find(f, n, "volatile", 1) && find(f, n, "thp", 0));
+	free(f);
+}
+
 int main(void)
 {
 	RUN(test_unavailable_alone);
 	RUN(test_each_code);
+	RUN(test_window_codes);
 	RESULT();
 }

@@ -75,6 +75,7 @@ int scan_job_pages(struct scan_job *j)
 	}
 	freezer_thaw(&fz);
 	scanner_finish(&j->s);
+	j->t_scanned = now_mono_ns();
 	j->s.cost.stash_bytes = stash_bytes(&j->s.stash);
 	stash_free(&j->s.stash);
 	if (cli_stop) {

@@ -25,7 +25,7 @@ struct scan_job {
 	bool scanner_ready;
 	struct model_out mo;
 	struct metrics se;
-	uint64_t t0;
+	uint64_t t0, t_scanned; /* monotonic ns: the scan's start and end */
 };
 
 /* Privileges, the targets, KSM's settings, the scanner. 0, or one line printed and -1. */

@@ -13,6 +13,16 @@
 #include "lib/json_writer.h"
 
 bool json_errors;
+static char *err_sink;
+static size_t err_sink_size;
+
+void ks_err_capture(char *buf, size_t size)
+{
+	err_sink = buf;
+	err_sink_size = size;
+	if (buf && size)
+		buf[0] = '\0';
+}
 
 /*
  * {"error": msg} on one line, msg escaped as every JSON string we write (an
@@ -43,6 +53,10 @@ static void vmsg(const char *kind, const char *fmt, va_list ap)
 	char msg[1024];
 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (err_sink && kind[0] == 'e') {
+		snprintf(err_sink, err_sink_size, "%s", msg);
+		return;
+	}
 	if (json_errors && kind[0] == 'e') {
 		/* bpftool-style: errors stay machine-readable in JSON mode */
 		json_error_line(msg);

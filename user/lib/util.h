@@ -15,6 +15,12 @@
 void ks_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ks_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 extern bool json_errors;
+/*
+ * While buf is set, ks_err writes its line into buf (the last one wins)
+ * instead of stderr: for a step whose failure the caller reports itself
+ * (doctor without the tracer). NULL ends it.
+ */
+void ks_err_capture(char *buf, size_t size);
 
 /* Strict parsers: whole string, no sign, no overflow. Return 0 or -1. */
 int parse_u64(const char *s, uint64_t *out);

@@ -42,6 +42,13 @@ static void evidence(struct finding *f, const char *name, double value)
 	}
 }
 
+double doctor_full_scan_seconds(const struct doctor_ksm *k, const struct metrics *t)
+{
+	if (k->pages_to_scan <= 0 || k->sleep_millisecs <= 0 || !t || t->mergeable_sites <= 0)
+		return -1;
+	return t->mergeable_sites / ((double)k->pages_to_scan * 1000.0 / (double)k->sleep_millisecs);
+}
+
 /* KSM's switch, its unshare debt and how long its full scan takes. */
 static void host_findings(const struct doctor_input *in, struct acc *a)
 {
@@ -69,9 +76,8 @@ static void host_findings(const struct doctor_input *in, struct acc *a)
 				 "writes to the merged pages would need more memory than is available: add memory or "
 				 "swap before anything unmerges (a workload writing, run=2, a migration)");
 	}
-	if (t && k->run == 1 && k->pages_to_scan > 0 && k->sleep_millisecs > 0 && t->mergeable_sites > 0) {
-		double rate = (double)k->pages_to_scan * 1000.0 / (double)k->sleep_millisecs, secs = t->mergeable_sites / rate;
-		double lacking = achievable - metrics_saved(t);
+	if (t && k->run == 1 && doctor_full_scan_seconds(k, t) > 0) {
+		double secs = doctor_full_scan_seconds(k, t), lacking = achievable - metrics_saved(t);
 
 		if (secs > in->scan_bound) {
 			f = add(a, "slow_scan", SEV_WARNING, FINDING_ALL, lacking > 0 ? lacking : 0);
@@ -160,6 +166,91 @@ static void group_findings(const struct doctor_input *in, struct acc *a)
 	}
 }
 
+/* Duplicates KSM must split a huge page to merge, and duplicates that would not hold still. */
+static void page_findings(const struct doctor_input *in, struct acc *a)
+{
+	const struct doctor_watch *wt = &in->watch;
+	double scan = doctor_full_scan_seconds(&in->ksm, in->total);
+
+	for (uint32_t g = 0; g < in->ngroups; g++) {
+		const struct dup_tally *v = wt->volatile_groups ? &wt->volatile_groups[g] : NULL;
+		const struct dup_tally *h = in->thp ? &in->thp[g] : NULL;
+		struct finding *f;
+
+		if (h && h->saveable >= 0.5) {
+			f = add(a, "thp", SEV_INFO, g, h->saveable);
+			evidence(f, "saveable_in_thp_pages", h->saveable);
+			evidence(f, "thp_duplicate_sites", h->sites);
+			evidence(f, "thp_sites", in->groups[g].thp_sites);
+			if (f)
+				snprintf(f->fix, sizeof(f->fix),
+					 "duplicates inside transparent huge pages: KSM splits a huge page to merge any "
+					 "page of it, trading its TLB reach for the saving (and khugepaged may collapse it "
+					 "again). Prefer the saving: madvise(MADV_NOHUGEPAGE) or prctl(PR_SET_THP_DISABLE) "
+					 "for this memory, or transparent_hugepage/enabled=madvise");
+		}
+		if (v && v->saveable >= 0.5) {
+			f = add(a, "volatile", v->saveable >= 256 ? SEV_WARNING : SEV_INFO, g, v->saveable);
+			evidence(f, "saveable_changed_pages", v->saveable);
+			evidence(f, "changed_duplicate_sites", v->sites);
+			evidence(f, "recheck_seconds", wt->recheck_seconds);
+			if (scan > 0)
+				evidence(f, "full_scan_seconds", scan);
+			if (in->ksm.pages_volatile >= 0)
+				evidence(f, "pages_volatile", (double)in->ksm.pages_volatile);
+			if (f)
+				snprintf(f->fix, sizeof(f->fix),
+					 "these duplicates changed within %.1f s of being read; KSM merges a page only if "
+					 "it is unchanged between two of its visits (pages_volatile counts those it met), "
+					 "so it cannot merge them. Nothing in KSM fixes that: MADV_UNMERGEABLE on such "
+					 "memory spares ksmd scanning it", wt->recheck_seconds);
+		}
+	}
+}
+
+/* Writes undoing KSM's work faster than it is worth: per group when traced, else the host's cow_ksm. */
+static bool storm(double unmerges, double seconds, double saved)
+{
+	return unmerges >= COW_STORM_MIN && unmerges / seconds * COW_STORM_SECONDS >= (saved > 1 ? saved : 1);
+}
+
+static void storm_finding(struct acc *a, uint32_t g, double unmerges, double seconds, double saved)
+{
+	struct finding *f = add(a, "cow_storm", SEV_WARNING, g, unmerges);
+
+	evidence(f, "unmerges", unmerges);
+	evidence(f, "watch_seconds", seconds);
+	evidence(f, "unmerges_per_second", unmerges / seconds);
+	evidence(f, "saved_pages", saved);
+	if (f)
+		snprintf(f->fix, sizeof(f->fix),
+			 "writes break merged pages at %.1f a second (each a fault, a page allocated and copied) "
+			 "and KSM merges them again: its work is undone. Keep KSM off memory written this often "
+			 "(MADV_UNMERGEABLE there, no PR_SET_MEMORY_MERGE for the process); a longer "
+			 "sleep_millisecs slows the churn",
+			 unmerges / seconds);
+}
+
+static void storm_findings(const struct doctor_input *in, struct acc *a)
+{
+	const struct doctor_watch *wt = &in->watch;
+	const struct doctor_ksm *k = &in->ksm;
+
+	if (!(wt->seconds > 0))
+		return;
+	if (wt->unmerges) {
+		for (uint32_t g = 0; g < in->ngroups; g++)
+			if (storm(wt->unmerges[g], wt->seconds, metrics_saved(&in->groups[g])))
+				storm_finding(a, g, wt->unmerges[g], wt->seconds, metrics_saved(&in->groups[g]));
+	} else if (wt->cow_ksm >= 0) {
+		double saved = (double)(k->pages_sharing > 0 ? k->pages_sharing : 0) +
+			       (double)(k->ksm_zero_pages > 0 ? k->ksm_zero_pages : 0);
+
+		if (storm((double)wt->cow_ksm, wt->seconds, saved))
+			storm_finding(a, FINDING_ALL, (double)wt->cow_ksm, wt->seconds, saved);
+	}
+}
+
 static int by_cost(const void *x, const void *y)
 {
 	const struct finding *a = x, *b = y;
@@ -183,6 +274,8 @@ int doctor_findings(const struct doctor_input *in, struct finding **out, size_t 
 		host_findings(in, &a);
 		setting_findings(in, &a);
 		group_findings(in, &a);
+		page_findings(in, &a);
+		storm_findings(in, &a);
 	}
 	if (a.oom) {
 		free(a.f);

@@ -45,7 +45,7 @@ static double class_pi(const struct model_input *in, uint64_t cls)
 }
 
 /* The zero content is never sampled out: it stands for itself. */
-static double weight_of(const struct model_input *in, const struct index_entry *e)
+double model_content_weight(const struct model_input *in, const struct index_entry *e)
 {
 	if (ie_flags(e) & CONTENT_ZERO)
 		return 1.0;
@@ -57,7 +57,7 @@ static void content_cell(void *ctx, const struct index_cell *c)
 	const struct acc *a = ctx;
 	const struct index_entry *e = c->e;
 	bool zero = ie_flags(e) & CONTENT_ZERO;
-	double w = weight_of(a->in, e), sh = w * share(c->s, e->n);
+	double w = model_content_weight(a->in, e), sh = w * share(c->s, e->n);
 	double msh = w * share(c->ms, e->m);
 	double ach = e->m ? w * (double)c->ms * (double)(e->m - kept(a->in, e->m, zero)) / e->m : 0;
 	struct metrics *ms[2] = { &a->out->groups[PAIR_GROUP(c->pair)], &a->out->regions[PAIR_REGION(c->pair)] };
@@ -149,7 +149,7 @@ static void totals(const struct model_input *in, struct model_out *out)
 		const struct index_entry *e = index_at(x, i);
 		bool zero = ie_flags(e) & CONTENT_ZERO;
 
-		w = weight_of(in, e);
+		w = model_content_weight(in, e);
 		t->contents += w;
 		t->isites += w * e->n;
 		t->saveable += w * (e->n - 1);

@@ -140,6 +140,9 @@ static inline double pages_mib(double pages)
 	return pages * 4096.0 / (1 << 20);
 }
 
+/* What one content of in->contents stands for: 1 / the probability it was read (1 when exact). */
+double model_content_weight(const struct model_input *in, const struct index_entry *e);
+
 /* 0 or -ENOMEM. */
 int model_compute(const struct model_input *in, struct model_out *out);
 /*

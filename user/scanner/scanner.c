@@ -98,21 +98,41 @@ size_t scanner_index_bytes(const struct scanner *s)
 	return b;
 }
 
-int scanner_model(const struct scanner *s, const struct ksm_state *ksm, struct model_out *mo, struct metrics *se)
+/* The model's view of the scan; ksm NULL: KSM's defaults (for weights alone). */
+static struct model_input model_input_of(const struct scanner *s, const struct ksm_state *ksm)
 {
-	int64_t mps = ksm_state_num(ksm, "max_page_sharing");
-	const struct model_input mi = {
+	int64_t mps = ksm ? ksm_state_num(ksm, "max_page_sharing") : -1;
+
+	return (struct model_input){
 		.contents = &s->contents, .frames = &s->frames,
 		.chunks = { &s->chunks[0], &s->chunks[1], &s->chunks[2], &s->chunks[3] },
 		.pairs = s->pairs, .ngroups = s->ngroups,
 		.max_page_sharing = mps > 0 ? (uint64_t)mps : 256, /* the kernel's default */
-		.use_zero_pages = ksm_state_num(ksm, "use_zero_pages") == 1,
+		.use_zero_pages = ksm && ksm_state_num(ksm, "use_zero_pages") == 1,
 		.weight = s->sample,
 		.classes = &s->classes,
 		/* a probe pass ran and sampling is on: classes were sampled by size */
 		.pclasses = s->filter && s->sample > 1 ? &s->pclasses : NULL,
 		.tau = s->sample,
 	};
+}
+
+bool scanner_content(const struct scanner *s, uint64_t hash, uint32_t *m, double *w)
+{
+	const struct index_entry *e = index_get(&s->contents, hash);
+	struct model_input mi;
+
+	if (!e)
+		return false;
+	mi = model_input_of(s, NULL);
+	*m = e->m;
+	*w = model_content_weight(&mi, e);
+	return true;
+}
+
+int scanner_model(const struct scanner *s, const struct ksm_state *ksm, struct model_out *mo, struct metrics *se)
+{
+	const struct model_input mi = model_input_of(s, ksm);
 
 	mo->groups = calloc(s->ngroups ? s->ngroups : 1, sizeof(*mo->groups));
 	if (!mo->groups || model_compute(&mi, mo) || model_standard_errors(&mi, se))

@@ -141,5 +141,7 @@ void scanner_finish(struct scanner *s);
  * 0 or -ENOMEM.
  */
 int scanner_model(const struct scanner *s, const struct ksm_state *ksm, struct model_out *mo, struct metrics *se);
+/* A content of the finished scan: its sites in mergeable ranges and its weight (model_content_weight). */
+bool scanner_content(const struct scanner *s, uint64_t hash, uint32_t *m, double *w);
 
 #endif

@@ -19,6 +19,19 @@ void doctor_report_text(FILE *out, const struct doctor_report *r)
 			r->s->ngroups, r->s->ngroups == 1 ? "" : "s", r->sample > 1 ? ", sampled" : "", r->seconds);
 	else
 		fprintf(out, "ksmscope doctor: %zu finding%s\n", r->n, r->n == 1 ? "" : "s");
+	if (r->watch && r->watch->seconds > 0) {
+		const struct doctor_watch_info *w = r->watch;
+
+		fprintf(out, "watched %.1f s: ", w->seconds);
+		if (w->tracer[0])
+			fprintf(out, "%.0f unmerges traced (%s)", w->unmerges, w->tracer);
+		else
+			fprintf(out, "no tracer (%s)", w->tracer_error);
+		if (w->cow_ksm >= 0)
+			fprintf(out, ", host cow_ksm +%lld", (long long)w->cow_ksm);
+		fprintf(out, "; %llu duplicates read again after %.1f s, %llu changed\n",
+			(unsigned long long)w->recheck.read, w->recheck_seconds, (unsigned long long)w->recheck.changed);
+	}
 	if (!r->n)
 		fprintf(out, "nothing found: KSM merges what it can of these targets\n");
 	/* ten lines of findings at most: a person reads them at a glance */
@@ -31,12 +44,49 @@ void doctor_report_text(FILE *out, const struct doctor_report *r)
 			pages_mib(f->pages), g ? "group " : "host", g ? printable(key, sizeof(key), g->key) : "",
 			g ? " " : "", g ? printable(comm, sizeof(comm), g->comm) : "");
 		fprintf(out, "   ");
-		for (int e = 0; e < f->nevidence; e++)
-			fprintf(out, "%s%s=%.0f", e ? " " : "", f->evidence[e].name, f->evidence[e].value);
+		for (int e = 0; e < f->nevidence; e++) {
+			double v = f->evidence[e].value;
+
+			/* counts as integers; seconds, rates and estimates with their fraction */
+			fprintf(out, v == floor(v) ? "%s%s=%.0f" : fabs(v) < 10 ? "%s%s=%.2f" : "%s%s=%.1f", e ? " " : "",
+				f->evidence[e].name, v);
+		}
 		fprintf(out, "\n   fix: %s\n", f->fix);
 	}
 	if (r->n > DOCTOR_TEXT_MAX)
 		fprintf(out, "... and %zu smaller (--json lists every finding)\n", r->n - DOCTOR_TEXT_MAX);
+}
+
+static void watch_json(struct jw *w, const struct doctor_watch_info *wi)
+{
+	if (!wi || !(wi->seconds > 0)) {
+		jw_null(w);
+		return;
+	}
+	jw_obj_begin(w);
+	jw_kseconds(w, "seconds", wi->seconds);
+	jw_key(w, "tracer");
+	if (wi->tracer[0])
+		jw_str(w, wi->tracer);
+	else
+		jw_null(w);
+	if (!wi->tracer[0])
+		jw_kstr(w, "tracer_error", wi->tracer_error);
+	jw_key(w, "unmerges");
+	if (wi->tracer[0])
+		jw_double(w, wi->unmerges);
+	else
+		jw_null(w);
+	jw_key(w, "cow_ksm");
+	if (wi->cow_ksm >= 0)
+		jw_u64(w, (uint64_t)wi->cow_ksm);
+	else
+		jw_null(w);
+	jw_kseconds(w, "recheck_seconds", wi->recheck_seconds);
+	jw_ku64(w, "rechecked_pages", wi->recheck.read);
+	jw_ku64(w, "changed_pages", wi->recheck.changed);
+	jw_ku64(w, "gone_pages", wi->recheck.gone);
+	jw_obj_end(w);
 }
 
 void doctor_report_json(struct jw *w, const struct doctor_report *r)
@@ -83,6 +133,8 @@ void doctor_report_json(struct jw *w, const struct doctor_report *r)
 		jw_ku64(w, "pages", r->s->cost.pages);
 		jw_ku64(w, "sample", r->sample);
 		jw_kseconds(w, "seconds", r->seconds);
+		jw_key(w, "watch");
+		watch_json(w, r->watch);
 		jw_obj_end(w);
 	} else {
 		jw_null(w);
