@@ -12,11 +12,14 @@ definitions, and favours obvious correctness over speed:
 
 Usage (as root, targets stopped with SIGSTOP by the caller):
 
-    refscan.py [--group-by process|comm] [--use-zero-pages 0|1]
-               [--max-page-sharing N] [--fingerprint] PID [PID...]
+    refscan.py [--group-by process|comm|cgroup|user] [--use-zero-pages 0|1]
+               [--max-page-sharing N] [--fingerprint] [--audit] PID [PID...]
 
 Prints one JSON object: {"totals", "groups", "regions", "check"}; with
---fingerprint, {"groups": {key: {sha256: sites}}} of the non-zero contents.
+--fingerprint, {"groups": {key: {sha256: sites}}} of the non-zero contents;
+with --audit, also "audit": the KSM frames mapped by two or more groups (the
+groups being security domains), the pairs of groups sharing frames, and the
+saving within each group against the saving across them.
 Exits non-zero (after printing) if any page read failed.
 """
 
@@ -26,6 +29,7 @@ import ctypes
 import fcntl
 import hashlib
 import os
+import pwd
 import re
 import struct
 import sys
@@ -453,11 +457,82 @@ def to_json_number(v):
     return round(float(f), 6)
 
 
+# ---------------------------------------------------------------- audit
+
+def group_key(pid, comm, group_by):
+    if group_by == "process":
+        return str(pid)
+    if group_by == "comm":
+        return comm
+    if group_by == "cgroup":
+        for line in read_text("/proc/%d/cgroup" % pid).splitlines():
+            if line.startswith("0::"):
+                return line[3:]
+        die("pid %d: no cgroup v2 line" % pid)
+    for line in read_text("/proc/%d/status" % pid).splitlines():
+        if line.startswith("Uid:"):
+            uid = int(line.split()[1])
+            try:
+                return pwd.getpwuid(uid).pw_name
+            except KeyError:
+                return str(uid)
+    die("pid %d: no Uid line" % pid)
+
+
+def audit(scan, total, by_group):
+    """KSM frame -> its sites' groups; pairs of groups on the same frames; saving within groups."""
+    frame_groups = defaultdict(Counter)      # KSM pfn -> group -> sites
+    for s in scan.sites:
+        if s.ksm:
+            frame_groups[s.pfn][s.group] += 1
+    out = {"frames": len(frame_groups), "cross_domain_frames": 0, "cross_domain_pages": 0,
+           "ksm_saved": 0, "ksm_saved_cross_domain": 0, "ksm_saved_lost_if_partitioned": 0}
+    domains = {key: {"ksm_sites": 0, "cross_domain_sites": 0, "peers": set()} for key in by_group}
+    pairs = defaultdict(lambda: [0, 0, 0])   # (a, b) by key order -> frames, a's sites, b's sites
+    for pfn, groups in frame_groups.items():
+        n = sum(groups.values())
+        out["ksm_saved"] += n - 1
+        for g, c in groups.items():
+            domains[g]["ksm_sites"] += c
+        if len(groups) < 2:
+            continue
+        out["cross_domain_frames"] += 1
+        out["cross_domain_pages"] += n
+        out["ksm_saved_cross_domain"] += n - 1
+        out["ksm_saved_lost_if_partitioned"] += len(groups) - 1
+        keys = sorted(groups)
+        for i, a in enumerate(keys):
+            domains[a]["cross_domain_sites"] += groups[a]
+            for b in keys[i + 1:]:
+                p = pairs[(a, b)]
+                p[0] += 1
+                p[1] += groups[a]
+                p[2] += groups[b]
+                domains[a]["peers"].add(b)
+                domains[b]["peers"].add(a)
+    out["pairs"] = sorted([{"domain": a, "peer": b, "frames": p[0], "domain_pages": p[1], "peer_pages": p[2]}
+                           for (a, b), p in pairs.items()], key=lambda x: (x["domain"], x["peer"]))
+    out["saveable"] = sum(c - 1 for c in total.content_count.values())
+    out["saveable_mergeable"] = sum(c - 1 for c in total.mergeable_count.values())
+    out["saveable_within_domain"] = 0
+    out["saveable_mergeable_within_domain"] = 0
+    for key, b in by_group.items():
+        d = domains[key]
+        d["peers"] = len(d["peers"])
+        d["saveable_within_domain"] = sum(c - 1 for c in b.content_count.values())
+        d["saveable_mergeable_within_domain"] = sum(c - 1 for c in b.mergeable_count.values())
+        out["saveable_within_domain"] += d["saveable_within_domain"]
+        out["saveable_mergeable_within_domain"] += d["saveable_mergeable_within_domain"]
+    out["domains"] = domains
+    return out
+
+
 # ---------------------------------------------------------------- main
 
 def main():
     ap = argparse.ArgumentParser(description="Reference memory-sharing scanner (test oracle).")
-    ap.add_argument("--group-by", choices=("process", "comm"), default="process")
+    ap.add_argument("--group-by", choices=("process", "comm", "cgroup", "user"), default="process")
+    ap.add_argument("--audit", action="store_true", help="add the cross-group (domain) audit")
     ap.add_argument("--use-zero-pages", type=int, choices=(0, 1))
     ap.add_argument("--max-page-sharing", type=int)
     ap.add_argument("--fingerprint", action="store_true",
@@ -484,7 +559,10 @@ def main():
             comm = read_text("/proc/%d/comm" % pid).rstrip("\n")
         except OSError as e:
             die("pid %d: %s" % (pid, e))
-        key = str(pid) if args.group_by == "process" else comm
+        try:
+            key = group_key(pid, comm, args.group_by)
+        except OSError as e:
+            die("pid %d: %s" % (pid, e))
         if key not in groups:
             groups[key] = {"pids": [], "comm": comm}
         groups[key]["pids"].append(pid)
@@ -533,6 +611,8 @@ def main():
         {k: (v if k in ("key", "pids", "comm") else to_json_number(v))
          for k, v in g.items()} for g in result["groups"]]
     result["regions"] = {r: to_json_number(v) for r, v in result["regions"].items()}
+    if args.audit:
+        result["audit"] = audit(scan, total, by_group)
     json.dump(result, sys.stdout, indent=1)
     sys.stdout.write("\n")
     if scan.read_errors:

@@ -45,10 +45,13 @@ set_saved() {
 	echo "$2" > "$1"
 }
 
+# directories (cgroups) a test made, removed once its processes are gone, the last made first
+RMDIRS=()
 cleanup() {
-	local rc=$? s
+	local rc=$? s i
 	for p in "${CHILDREN[@]}"; do kill -TERM "$p" 2>/dev/null; done
 	for p in "${CHILDREN[@]}"; do wait "$p" 2>/dev/null; done
+	for ((i = ${#RMDIRS[@]} - 1; i >= 0; i--)); do rmdir "${RMDIRS[i]}" || echo "warning: cannot remove ${RMDIRS[i]}" >&2; done
 	for s in "${SAVED_SETTINGS[@]}"; do echo "${s#* }" > "${s%% *}" || echo "warning: cannot restore $s" >&2; done
 	ksm_restore
 	[ -n "${KEEP_TMP:-}" ] || rm -rf "$TMPD"

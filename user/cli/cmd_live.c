@@ -487,10 +487,7 @@ static int record_header(struct record_ctx *c)
 	jw_kdouble(&c->w, "interval", a->eo.interval);
 	jw_kdouble(&c->w, "scan_rate_mib", a->eo.scan_rate_mib);
 	jw_ku64(&c->w, "sample", a->eo.sc.sample);
-	jw_kstr(&c->w, "group_by", a->eo.sc.gb == GROUP_PROCESS	? "process"
-					  : a->eo.sc.gb == GROUP_CGROUP ? "cgroup"
-					  : a->eo.sc.gb == GROUP_VM	? "vm"
-									: "comm");
+	jw_kstr(&c->w, "group_by", group_by_name(a->eo.sc.gb));
 	jw_key(&c->w, "pids");
 	jw_arr_begin(&c->w);
 	for (size_t i = 0; i < a->eo.sc.t.npids; i++)

@@ -87,24 +87,14 @@ static int set_cgroup(struct scope *sc, const char *arg)
 	return 0;
 }
 
-static const struct {
-	const char *name;
-	enum group_by gb;
-} group_kinds[] = {
-	{ "process", GROUP_PROCESS },
-	{ "cgroup", GROUP_CGROUP },
-	{ "comm", GROUP_COMM },
-	{ "vm", GROUP_VM },
-};
-
 static int set_group_by(struct scope *sc, const char *arg)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(group_kinds); i++)
-		if (!strcmp(arg, group_kinds[i].name)) {
-			sc->gb = group_kinds[i].gb;
+	for (enum group_by gb = GROUP_PROCESS; gb <= GROUP_USER; gb++)
+		if (!strcmp(arg, group_by_name(gb))) {
+			sc->gb = gb;
 			return 0;
 		}
-	ks_err("--group-by: '%s' is not one of process, cgroup, comm, vm", arg);
+	ks_err("--group-by: '%s' is not one of process, cgroup, comm, vm, user", arg);
 	return -1;
 }
 
@@ -112,7 +102,7 @@ static const struct argp_option scope_options[] = {
 	{ "pid", 'p', "LIST", 0, "only these processes (comma-separated pids)", 0 },
 	{ "comm", 'c', "NAME", 0, "only processes with this command name (max 15 chars)", 0 },
 	{ "cgroup", 'g', "PATH", 0, "only processes in this cgroup (v2) or below it", 0 },
-	{ "group-by", 'G', "KIND", 0, "unit of self- vs inter-sharing: process (default), cgroup, comm, vm (a VMM by its guest's name)", 0 },
+	{ "group-by", 'G', "KIND", 0, "unit of self- vs inter-sharing: process (default), cgroup, comm, vm (a VMM by its guest's name), user", 0 },
 	{ "sample", 's', "N", 0,
 	  "estimates from about 1/N of the duplicates, with standard errors: prefix classes sampled by size "
 	  "(record --keep-hashes: contents) (default 1: exact)", 0 },

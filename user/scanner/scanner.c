@@ -12,6 +12,7 @@
 #include "sys/proc.h"
 #include "sys/procmaps.h"
 #include "sys/ksmstate.h"
+#include "scanner/audit.h"
 #include "scanner/regions.h"
 #include "sys/targets.h"
 #include "sys/vmname.h"
@@ -117,6 +118,13 @@ static struct model_input model_input_of(const struct scanner *s, const struct k
 	};
 }
 
+int scanner_audit(const struct scanner *s, const struct ksm_state *ksm, struct audit_out *out)
+{
+	const struct model_input mi = model_input_of(s, ksm);
+
+	return audit_compute(&mi, out);
+}
+
 bool scanner_content(const struct scanner *s, uint64_t hash, uint32_t *m, double *w)
 {
 	const struct index_entry *e = index_get(&s->contents, hash);
@@ -146,6 +154,13 @@ int scanner_model(const struct scanner *s, const struct ksm_state *ksm, struct m
 	return 0;
 }
 
+const char *group_by_name(enum group_by gb)
+{
+	static const char *const names[] = { "process", "cgroup", "comm", "vm", "user" };
+
+	return (unsigned)gb < ARRAY_SIZE(names) ? names[gb] : "?";
+}
+
 static int group_of(struct scanner *s, uint32_t pid, const char *comm, uint32_t *gid)
 {
 	char key[256], vm[128] = "";
@@ -166,6 +181,13 @@ static int group_of(struct scanner *s, uint32_t pid, const char *comm, uint32_t 
 		break;
 	case GROUP_CGROUP: {
 		int err = proc_cgroup(pid, key, sizeof(key));
+
+		if (err)
+			return err;
+		break;
+	}
+	case GROUP_USER: {
+		int err = proc_user(pid, key, sizeof(key));
 
 		if (err)
 			return err;

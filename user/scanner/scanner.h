@@ -21,10 +21,12 @@
 
 struct ksm_state;
 
-enum group_by { GROUP_PROCESS, GROUP_CGROUP, GROUP_COMM, GROUP_VM };
+enum group_by { GROUP_PROCESS, GROUP_CGROUP, GROUP_COMM, GROUP_VM, GROUP_USER };
+/* "process", "cgroup", "comm", "vm", "user" */
+const char *group_by_name(enum group_by gb);
 
 struct group_info {
-	char key[256]; /* pid, cgroup path or comm */
+	char key[256]; /* pid, cgroup path, comm, VM name or user name */
 	char comm[16]; /* the first process's comm */
 	char vm[128];  /* --group-by vm: the guest's name ("" for a process that is no VMM) */
 	uint32_t *pids;
@@ -141,6 +143,9 @@ void scanner_finish(struct scanner *s);
  * 0 or -ENOMEM.
  */
 int scanner_model(const struct scanner *s, const struct ksm_state *ksm, struct model_out *mo, struct metrics *se);
+struct audit_out;
+/* Who shares KSM frames with whom, the groups being the domains (scanner/audit.h). 0 or -ENOMEM. */
+int scanner_audit(const struct scanner *s, const struct ksm_state *ksm, struct audit_out *out);
 /* A content of the finished scan: its sites in mergeable ranges and its weight (model_content_weight). */
 bool scanner_content(const struct scanner *s, uint64_t hash, uint32_t *m, double *w);
 

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,6 +110,24 @@ bool proc_alive(uint32_t pid)
 
 	snprintf(path, sizeof(path), "/proc/%u", pid);
 	return !access(path, F_OK);
+}
+
+int proc_user(uint32_t pid, char *out, size_t size)
+{
+	char path[64], buf[1024];
+	struct passwd pw, *found = NULL;
+	uint64_t uid;
+	int err;
+
+	snprintf(path, sizeof(path), "/proc/%u/status", pid);
+	err = read_keyed_u64(path, "Uid", &uid);
+	if (err)
+		return err == -ENOENT ? -ESRCH : err;
+	if (getpwuid_r((uid_t)uid, &pw, buf, sizeof(buf), &found) || !found)
+		snprintf(out, size, "%llu", (unsigned long long)uid);
+	else
+		snprintf(out, size, "%s", pw.pw_name);
+	return 0;
 }
 
 int proc_cgroup(uint32_t pid, char *out, size_t size)

@@ -50,6 +50,8 @@ double proc_cpu_seconds(uint32_t pid);
 double proc_self_cpu_seconds(void);
 uint64_t proc_self_rss_kb(void);
 
+/* The name of a process's (real) user, or its uid in decimal when it has none. 0 or -ESRCH. */
+int proc_user(uint32_t pid, char *out, size_t size);
 /* /proc/PID/mem opened for reading: an fd or -errno. */
 int proc_mem_open(uint32_t pid);
 /* A process's resident anonymous memory (status RssAnon) in kB; 0 when unknown or gone. */
