@@ -16,13 +16,17 @@ W=$WL_PID
 REC=$TMPD/run.rec
 "$KSMSCOPE" record -o "$REC" --pid $W --interval 0.3 --scan-rate 1000 --subpage 2> "$TMPD/rec.err" &
 R=$!
-deadline=$((SECONDS + 30))
 # a few snapshots, then SIGINT
 snapshots() { "$KSMSCOPE" report --salvage --json "${REC}" 2>/dev/null | jq '.blocks.snapshot // 0' 2>/dev/null; }
-until n=$(snapshots); [ "${n:-0}" -ge 3 ]; do
-	[ $SECONDS -gt $deadline ] && { fail "record wrote no snapshots: $(cat "$TMPD/rec.err")"; break; }
-	sleep 0.1
-done
+# wait_snapshots N ERRFILE: until the recording $REC has N snapshots (30 s at most)
+wait_snapshots() {
+	local deadline=$((SECONDS + 30)) n
+	until n=$(snapshots); [ "${n:-0}" -ge "$1" ]; do
+		[ $SECONDS -gt $deadline ] && { fail "record wrote no snapshots to $REC: $(cat "$2")"; return 1; }
+		sleep 0.05
+	done
+}
+wait_snapshots 3 "$TMPD/rec.err"
 kill -INT $R
 wait $R
 check "record: exit status after SIGINT" "$?" 0
@@ -58,9 +62,9 @@ check "report text: the 256-byte row in MiB as in JSON" "$(awk '$1 == "256" { pr
 
 # a crash (SIGKILL: no handler runs) leaves every block written so far readable
 KREC=$TMPD/killed.rec
-"$KSMSCOPE" record -o "$KREC" --pid $W --interval 0.2 --scan-rate 1000 2> /dev/null &
+"$KSMSCOPE" record -o "$KREC" --pid $W --interval 0.2 --scan-rate 1000 2> "$TMPD/krec.err" &
 R=$!
-until n=$(REC=$KREC snapshots); [ "${n:-0}" -ge 2 ]; do sleep 0.05; done
+REC=$KREC wait_snapshots 2 "$TMPD/krec.err"
 kill -KILL $R
 wait $R 2> /dev/null
 out=$("$KSMSCOPE" report --json "$KREC"); rc=$?
@@ -108,7 +112,7 @@ R=$!
 "$KSMSCOPE" watch --json --pid $M --interval 0.3 --scan-rate 1000 --subpage > "$TMPD/mwatch.jsonl" 2> "$TMPD/mwatch.err" &
 WP=$!
 CHILDREN+=($R $WP)
-until n=$(REC=$MREC snapshots); [ "${n:-0}" -ge 1 ]; do sleep 0.1; done
+REC=$MREC wait_snapshots 1 "$TMPD/mrec.err"
 python3 "$SNAPWAIT" "$TMPD/mwatch.jsonl" 's["totals"] is not None' 30 > /dev/null || fail "watch: no snapshot"
 echo 1 > "$KSM/run"
 wait_for "the workload merged" 30 merging_is $M $WANT
