@@ -89,10 +89,73 @@ check "user: root and $NOBODY share the zero frame alone (B-C's contents are bot
 	"$(jq -c "$PAIRS"' | map([.domain, .peer, .frames])' "$TMPD/audit.user.json")" "[[\"$NOBODY\",\"root\",1]]"
 check "the zero-page note" "$(jq -r '.zero_page_merges.note' "$J" | grep -c 'zero page')" 1
 
+# live: watch's snapshots and serve's families carry the frame side, the groups being the domains
+"$KSMSCOPE" watch --json --pid "$ALL" --group-by cgroup --interval 0.3 --scan-rate 1000 > "$TMPD/w.jsonl" \
+	2> "$TMPD/w.err" &
+WP=$!
+CHILDREN+=($WP)
+python3 "$(dirname "$0")/snapwait.py" "$TMPD/w.jsonl" 's["audit"] is not None' 60 > "$TMPD/snap.json" ||
+	fail "watch: no snapshot with audit: $(cat "$TMPD/w.err")"
+kill -INT $WP; wait $WP
+LIVE='[.frames, .cross_domain_frames, .cross_domain_pages, .ksm_saved, .ksm_saved_cross_domain, .ksm_saved_lost_if_partitioned, .pairs_total]'
+check "watch --json: audit's frame side equals the audit command's" "$(jq -c ".audit | $LIVE" "$TMPD/snap.json")" \
+	"$(jq -c "$LIVE" "$J")"
+check "watch --json: audit's pairs equal the audit command's" "$(jq -c ".audit | $PAIRS" "$TMPD/snap.json")" \
+	"$(jq -c "$PAIRS" "$J")"
+check "audit is null exactly while no exact pass has finished" \
+	"$(jq -s 'all(.[]; (.audit == null) == (.totals == null or .sample.estimate))' "$TMPD/w.jsonl")" true
+
+"$KSMSCOPE" serve --pid "$ALL" --group-by cgroup --interval 0.3 --scan-rate 1000 --audit-top 1 \
+	--listen 127.0.0.1:19575 2> "$TMPD/serve.err" &
+SP=$!
+CHILDREN+=($SP)
+deadline=$((SECONDS + 60))
+until curl -s --max-time 2 http://127.0.0.1:19575/metrics > "$TMPD/m.txt" && grep -q '^ksmscope_cross_domain_frames' "$TMPD/m.txt"; do
+	[ $SECONDS -gt $deadline ] && { fail "serve: no audit families: $(cat "$TMPD/serve.err")"; break; }
+	sleep 0.2
+done
+kill -INT $SP; wait $SP
+metric() { awk -v m="$1" '$1 == m { print $2 }' "$TMPD/m.txt"; }
+check "serve: ksmscope_cross_domain_frames" "$(metric 'ksmscope_cross_domain_frames{group="all"}')" 97
+check "serve: ksmscope_cross_domain_pages" "$(metric 'ksmscope_cross_domain_pages{group="all"}')" "$(jq .cross_domain_pages "$J")"
+check "serve --audit-top 1: one pair, both ways" "$(grep -c '^ksmscope_domain_shared_pages{' "$TMPD/m.txt")" 2
+check "serve: A's pages on frames it shares with B, and B's" \
+	"$(metric "ksmscope_domain_shared_pages{domain=\"$A\",peer=\"$B\"}") $(metric "ksmscope_domain_shared_pages{domain=\"$B\",peer=\"$A\"}")" \
+	"$(jq -r --arg a "$A" "$PAIRS"' | map(select(.domain == $a and .frames == 65))[0] | "\(.domain_pages) \(.peer_pages)"' "$J")"
+promtool check metrics < "$TMPD/m.txt" > "$TMPD/promtool.out" 2>&1
+check "promtool check metrics" "$?" 0
+
 "$KSMSCOPE" audit --pid "$ALL" > "$TMPD/audit.txt"
 check "text: exit status" $? 0
 check_true "text: the top pairs" grep -q "^  $A <-> $B: 65 frames" "$TMPD/audit.txt"
 check_true "text: the matrix" grep -q "^\[1\] " "$TMPD/audit.txt"
+
+# zero-page merges (use_zero_pages=1): apart, never cross-domain; the zero pages' KSM frame is gone
+unmerged() { [ "$(cat "$KSM/pages_shared") $(cat "$KSM/pages_sharing")" = "0 0" ]; }
+echo 2 > "$KSM/run"
+wait_for "every page unmerged" 100 unmerged
+echo 1 > "$KSM/use_zero_pages"
+ZEXPECT=()
+for i in "${!PIDS[@]}"; do
+	ZEXPECT+=("$(jq '.merged_expected_use_zero_pages + .shared' "$TMPD/w$((i + 1)).out" | head -1)")
+done
+zero_merged() {
+	local i
+	for i in "${!PIDS[@]}"; do
+		merging_is "${PIDS[i]}" "${ZEXPECT[i]}" && zero_is "${PIDS[i]}" 32 || return 1
+	done
+}
+echo 1 > "$KSM/run"
+wait_for "merged again, zero pages into the zero page" 100 zero_merged
+echo 0 > "$KSM/run"
+"$KSMSCOPE" audit --pid "$ALL" --json > "$TMPD/zero.json"
+check "use_zero_pages=1: zero-page merges apart, as ksm_stat counts them" \
+	"$(jq .zero_page_merges.pages "$TMPD/zero.json")" \
+	"$(for p in "${PIDS[@]}"; do ksm_stat "$p" ksm_zero_pages; done | awk '{ s += $1 } END { print s }')"
+check "use_zero_pages=1: the zero pages' cross-domain frame is gone (64 + 32)" \
+	"$(jq .cross_domain_frames "$TMPD/zero.json")" 96
+check "use_zero_pages=1: each domain's zero-page merges" \
+	"$(jq -c '[.domains[] | .ksm_zero_pages]' "$TMPD/zero.json")" "[32,64,96]"
 
 expect_error "audit: --domain comm" "--domain: 'comm'" "$KSMSCOPE" audit --domain comm
 expect_error "audit: unknown pid" "no process with pid 4000000" "$KSMSCOPE" audit --pid 4000000

@@ -87,8 +87,35 @@ static void test_cross_and_within(void)
 	index_free(&f.frames);
 }
 
+/* The live engine's way in: (frame, group, sites) records sorted by frame. */
+static void test_frames(void)
+{
+	const struct audit_share v[] = {
+		{ 100, 0, 2 }, { 100, 1, 1 }, /* cross: 0 and 1 */
+		{ 101, 2, 3 },                /* inside 2 */
+		{ 102, 1, 1 }, { 102, 7, 4 }, /* group 7 is no domain: frame 102 is 1's alone */
+		{ 103, 7, 2 },                /* no known domain: not counted */
+	};
+	struct audit_out a;
+
+	CHECK(audit_frames(v, sizeof(v) / sizeof(v[0]), 3, &a) == 0);
+	CHECK_U64(a.frames, 3);
+	CHECK_U64(a.cross_frames, 1);
+	CHECK_U64(a.cross_pages, 3);
+	CHECK_U64(a.ksm_saved, 2 + 2 + 0);
+	CHECK_U64(a.ksm_saved_lost, 1);
+	CHECK_U64(a.npairs, 1);
+	CHECK(a.npairs == 1 && a.pairs[0].pages_a == 2 && a.pairs[0].pages_b == 1);
+	CHECK_U64(a.domains[1].ksm_sites, 2);
+	CHECK_U64(a.domains[1].cross_sites, 1);
+	audit_free(&a);
+	CHECK(audit_frames(NULL, 0, 0, &a) == 0 && a.frames == 0 && a.npairs == 0);
+	audit_free(&a);
+}
+
 int main(void)
 {
 	RUN(test_cross_and_within);
+	RUN(test_frames);
 	RESULT();
 }

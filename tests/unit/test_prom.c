@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "harness.h"
+#include "scanner/audit.h"
 #include "sinks/prom.h"
 
 static bool has_line(const char *text, const char *line)
@@ -84,6 +85,32 @@ static void test_families_and_labels(void)
 	sbuf_free(&o);
 }
 
+/* The audit families: only with an audit, the first audit_top pairs, each both ways, keys escaped. */
+static void test_audit(void)
+{
+	struct audit_pair pairs[2] = { { 0, 1, 3, 5, 6 }, { 1, 0, 1, 1, 1 } };
+	struct audit_out a = { .cross_frames = 4, .cross_pages = 13, .pairs = pairs, .npairs = 2 };
+	struct sbuf o = { 0 };
+
+	setup();
+	prom_render(&o, &snap, true);
+	CHECK(!strstr(o.buf, "cross_domain"));
+	snap.audit = &a;
+	snap.audit_top = 1;
+	prom_render(&o, &snap, true);
+	CHECK(has_line(o.buf, "ksmscope_cross_domain_frames{group=\"all\"} 4"));
+	CHECK(has_line(o.buf, "ksmscope_cross_domain_pages{group=\"all\"} 13"));
+	CHECK(has_line(o.buf, "ksmscope_domain_shared_pages{domain=\"42\",peer=\"43\"} 5"));
+	CHECK(has_line(o.buf, "ksmscope_domain_shared_pages{domain=\"43\",peer=\"42\"} 6"));
+	CHECK_U64(count(o.buf, "ksmscope_domain_shared_pages{"), 2);
+	CHECK_U64(count(o.buf, "# TYPE ksmscope_domain_shared_pages gauge"), 1);
+	snap.audit_top = 0;
+	prom_render(&o, &snap, true);
+	CHECK_U64(count(o.buf, "ksmscope_domain_shared_pages{"), 0);
+	snap.audit = NULL;
+	sbuf_free(&o);
+}
+
 static void test_histogram(void)
 {
 	struct sbuf o = { 0 };
@@ -124,6 +151,7 @@ int main(void)
 {
 	RUN(test_families_and_labels);
 	RUN(test_histogram);
+	RUN(test_audit);
 	RUN(test_before_first_pass);
 	RESULT();
 }

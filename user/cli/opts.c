@@ -176,6 +176,9 @@ static const struct argp_option live_options[] = {
 	{ "first-sample", KEY_FIRST_SAMPLE, "N", 0,
 	  "before the first paced pass, one unpaced pass sampled 1/N by prefix class: an estimate with "
 	  "standard errors in seconds (default " STR(CLI_DEFAULT_FIRST_SAMPLE) "; 0: none, wait for the pass)", 0 },
+	{ "audit-top", KEY_AUDIT_TOP, "K", 0,
+	  "the K pairs of groups (the domains: --group-by) that share the most KSM-merged pages, in "
+	  "`audit` of JSON snapshots and ksmscope_domain_shared_pages (default " STR(CLI_DEFAULT_AUDIT_TOP) ")", 0 },
 	{ 0 },
 };
 
@@ -203,6 +206,12 @@ static error_t live_parse(int key, char *arg, struct argp_state *st)
 	case KEY_FIRST_SAMPLE:
 		if (parse_u32(arg, &eo->first_sample)) {
 			ks_err("--first-sample: '%s' is not a whole number (0: no quick first pass)", arg);
+			return cli_failed(st);
+		}
+		return 0;
+	case KEY_AUDIT_TOP:
+		if (parse_u32(arg, &eo->audit_top) || eo->audit_top > 10000) {
+			ks_err("--audit-top: '%s' is not a whole number from 0 to 10000", arg);
 			return cli_failed(st);
 		}
 		return 0;

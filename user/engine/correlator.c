@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lib/util.h"
+#include "scanner/audit.h"
 
 _Static_assert(sizeof(struct csite) == 32, "a kept site is 32 bytes");
 
@@ -537,6 +538,42 @@ static void ksm_actual(const struct corr *c, struct corr_metrics *groups, struct
 		g->ksm_sites += n;
 		g->ksm_saved += n * (all - 1) / all;
 	}
+}
+
+static int by_frame(const void *x, const void *y)
+{
+	const struct audit_share *a = x, *b = y;
+
+	if (a->frame != b->frame)
+		return a->frame < b->frame ? -1 : 1;
+	return a->group < b->group ? -1 : a->group > b->group;
+}
+
+int corr_audit(const struct corr *c, struct audit_out *out)
+{
+	struct audit_share *v = malloc((c->frames.count ? c->frames.count : 1) * sizeof(*v));
+	uint64_t zero = 0;
+	size_t n = 0;
+	int err;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; c->frames.slots && i <= c->frames.mask; i++) {
+		const struct kv_slot *k = &c->frames.slots[i];
+
+		if (k->k1 == UINT64_MAX || k->k2 == FR_ALL)
+			continue;
+		if (k->k1 == 0)
+			zero += k->v1; /* KSM's zero-page merges: apart */
+		else
+			v[n++] = (struct audit_share){ k->k1, (uint32_t)k->k2, (uint32_t)k->v1 };
+	}
+	qsort(v, n, sizeof(*v), by_frame);
+	err = audit_frames(v, n, c->ngroups, out);
+	free(v);
+	if (!err)
+		out->ksm_zero_pages = zero;
+	return err;
 }
 
 static enum miss_reason reason_of(const struct csite *s, uint64_t full_scans)

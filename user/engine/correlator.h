@@ -133,4 +133,12 @@ void corr_forget_pid(struct corr *c, uint32_t pid);
  */
 int corr_compute(struct corr *c, uint64_t full_scans, struct corr_metrics *groups, struct corr_metrics *total);
 
+struct audit_out;
+/*
+ * Who shares KSM frames with whom, the groups of cur's pass being the domains
+ * (scanner/audit.h: the frame side only; zero-page merges apart). Sites of no
+ * group (met only in events) are left out. 0 or -ENOMEM.
+ */
+int corr_audit(const struct corr *c, struct audit_out *out);
+
 #endif

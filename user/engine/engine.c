@@ -16,6 +16,7 @@
 #include "tracer/loader.h"
 #include "sys/preflight.h"
 #include "lib/util.h"
+#include "scanner/audit.h"
 
 const double lat_bounds[LAT_BUCKETS] = { 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600, 1200, 1800, 3600 };
 
@@ -64,6 +65,7 @@ struct engine {
 	struct engine_opts *o;
 	struct evsource src;
 	struct corr corr;
+	struct audit_out audit; /* recomputed with the actual saving */
 	struct hasher h;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -712,6 +714,10 @@ static int correlate(struct engine *E, uint64_t fs, double now)
 	err = corr_compute(&E->corr, fs, E->cgroups, &E->ctotal);
 	if (err)
 		return err;
+	audit_free(&E->audit);
+	err = corr_audit(&E->corr, &E->audit);
+	if (err)
+		return err;
 	E->computed_fs = fs;
 	E->computed_t = now;
 	E->next_compute = now + (engine_now(E) - t0) * CORR_DUTY;
@@ -735,6 +741,7 @@ static void snapshot_head(const struct engine *E, struct snapshot *s, uint64_t s
 	s->pass_pages = atomic_load(&E->pass_pages);
 	s->full_scans = atomic_load(&E->full_scans);
 	s->corr_sites = E->corr.n + E->corr.nx;
+	s->audit_top = E->o->audit_top;
 }
 
 /* The last pass's potential, as the model computed it. */
@@ -796,6 +803,7 @@ static int snapshot_actual(struct engine *E, const struct pass_result *p, struct
 	if (err)
 		return err;
 	s->ctotal = E->ctotal;
+	s->audit = &E->audit;
 	s->actual_age = s->uptime - E->computed_t;
 	overlay(&s->total, &s->ctotal);
 	/* KSM's saving moved since the pass: the error of the ratio moves with it */
@@ -989,6 +997,7 @@ static void engine_free(struct engine *E)
 	kvtab_free(&E->freed);
 	free(E->glive);
 	free(E->cgroups);
+	audit_free(&E->audit);
 	pthread_mutex_destroy(&E->mu);
 	pthread_cond_destroy(&E->cv);
 	free(E);

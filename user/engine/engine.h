@@ -25,6 +25,8 @@
 #include "scanner/model.h"
 #include "scanner/scope.h"
 
+struct audit_out;
+
 struct group_info;
 
 /* merge latency histogram bounds, seconds */
@@ -86,6 +88,13 @@ struct snapshot {
 	double self_cpu_seconds, self_cpu_percent;
 	uint64_t self_rss_kb, corr_sites;
 	double scan_rate_mib;
+	/*
+	 * who shares KSM frames with whom, the groups being the domains (the frame
+	 * side of scanner/audit.h); NULL until the first exact pass. Sinks show its
+	 * first audit_top pairs.
+	 */
+	const struct audit_out *audit;
+	uint32_t audit_top;
 };
 
 /* One content of a pass in one group. */
@@ -104,6 +113,7 @@ struct engine_opts {
 	void *event_ctx;
 	bool subpage;         /* count sub-page sharing too (needs sample 1) */
 	uint32_t first_sample; /* the quick first pass's N (> 1), or 0/1: none */
+	uint32_t audit_top;    /* pairs of domains sharing KSM frames that snapshots show */
 	bool have_key;        /* hash with key instead of a random one (comparable runs) */
 	uint64_t key;
 	/*

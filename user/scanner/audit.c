@@ -168,17 +168,59 @@ static int collect_pairs(struct walk *w)
 	return 0;
 }
 
+static int walk_init(struct walk *w, uint32_t ngroups)
+{
+	memset(w->out, 0, sizeof(*w->out));
+	w->out->domains = calloc(ngroups ? ngroups : 1, sizeof(*w->out->domains));
+	if (!w->out->domains || kvtab_init(&w->pairs, 64)) {
+		free(w->out->domains);
+		w->out->domains = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The pairs into out, the walk's memory freed; on an error, out too. */
+static int walk_end(struct walk *w)
+{
+	if (!w->err)
+		w->err = collect_pairs(w);
+	free(w->cells);
+	kvtab_free(&w->pairs);
+	if (w->err)
+		audit_free(w->out);
+	return w->err;
+}
+
+int audit_frames(const struct audit_share *v, size_t n, uint32_t ngroups, struct audit_out *out)
+{
+	struct walk w = { NULL, out, true, NULL, NULL, 0, 0, { 0 }, 0 };
+	uint64_t cur = 0;
+
+	if (walk_init(&w, ngroups))
+		return -ENOMEM;
+	for (size_t i = 0; i < n && !w.err; i++) {
+		if (v[i].group >= ngroups)
+			continue; /* a site of no domain the pass knows */
+		if (w.n && v[i].frame != cur)
+			flush(&w);
+		cur = v[i].frame;
+		if (GROW(w.cells, w.cap, w.n + 1, 16))
+			w.err = -ENOMEM;
+		else
+			w.cells[w.n++] = (struct share){ v[i].group, v[i].sites, 0 };
+	}
+	if (!w.err)
+		flush(&w);
+	return walk_end(&w);
+}
+
 int audit_compute(const struct model_input *in, struct audit_out *out)
 {
 	struct walk w = { in, out, true, NULL, NULL, 0, 0, { 0 }, 0 };
 
-	memset(out, 0, sizeof(*out));
-	out->domains = calloc(in->ngroups ? in->ngroups : 1, sizeof(*out->domains));
-	if (!out->domains || kvtab_init(&w.pairs, 64)) {
-		free(out->domains);
-		out->domains = NULL;
+	if (walk_init(&w, in->ngroups))
 		return -ENOMEM;
-	}
 	for (uint32_t g = 0; g < in->ngroups; g++)
 		for (uint32_t r = 0; r < REG__MAX; r++) {
 			out->domains[g].ksm_zero_pages += in->pairs[PAIR(g, r)].ksm_zero_pages;
@@ -194,13 +236,7 @@ int audit_compute(const struct model_input *in, struct audit_out *out)
 		flush(&w);
 	else
 		w.err = w.err ? w.err : -ENOMEM;
-	if (!w.err)
-		w.err = collect_pairs(&w);
-	free(w.cells);
-	kvtab_free(&w.pairs);
-	if (w.err)
-		audit_free(out);
-	return w.err;
+	return walk_end(&w);
 }
 
 void audit_free(struct audit_out *out)

@@ -49,6 +49,19 @@ struct audit_out {
 
 /* 0 or -ENOMEM (out is freed then). */
 int audit_compute(const struct model_input *in, struct audit_out *out);
+
+/* One KSM frame's sites in one domain. */
+struct audit_share {
+	uint64_t frame;
+	uint32_t group, sites;
+};
+
+/*
+ * The frame side alone, from shares sorted by frame (the live engine's frame
+ * table): frames, cross_*, ksm_saved*, the domains' ksm and cross sites and
+ * peers, and the pairs. 0 or -ENOMEM (out is freed then).
+ */
+int audit_frames(const struct audit_share *v, size_t n, uint32_t ngroups, struct audit_out *out);
 void audit_free(struct audit_out *out);
 
 #endif

@@ -2,6 +2,7 @@
 #include "sinks/audit_out.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "lib/util.h"
@@ -121,16 +122,40 @@ void audit_report_text(FILE *out, const struct audit_report *r)
 	matrix_text(out, r);
 }
 
-static void pair_json(struct jw *w, const struct audit_report *r, const struct audit_pair *p)
+void audit_frames_json(struct jw *w, const struct audit_out *a, size_t limit, audit_name_fn name, const void *ctx)
 {
+	jw_ku64(w, "frames", a->frames);
+	jw_ku64(w, "cross_domain_frames", a->cross_frames);
+	jw_ku64(w, "cross_domain_pages", a->cross_pages);
+	jw_ku64(w, "ksm_saved", a->ksm_saved);
+	jw_ku64(w, "ksm_saved_cross_domain", a->ksm_saved_cross);
+	jw_ku64(w, "ksm_saved_lost_if_partitioned", a->ksm_saved_lost);
+	jw_key(w, "zero_page_merges");
 	jw_obj_begin(w);
-	jw_kstr(w, "domain", r->s->groups[p->a].key);
-	jw_kstr(w, "peer", r->s->groups[p->b].key);
-	jw_ku64(w, "frames", p->frames);
-	jw_ku64(w, "pages", p->pages_a + p->pages_b);
-	jw_ku64(w, "domain_pages", p->pages_a);
-	jw_ku64(w, "peer_pages", p->pages_b);
+	jw_ku64(w, "pages", a->ksm_zero_pages);
+	jw_kstr(w, "note", audit_zero_note);
 	jw_obj_end(w);
+	jw_key(w, "pairs");
+	jw_arr_begin(w);
+	for (size_t i = 0; i < a->npairs && i < limit; i++) {
+		const struct audit_pair *p = &a->pairs[i];
+
+		jw_obj_begin(w);
+		jw_kstr(w, "domain", name(ctx, p->a));
+		jw_kstr(w, "peer", name(ctx, p->b));
+		jw_ku64(w, "frames", p->frames);
+		jw_ku64(w, "pages", p->pages_a + p->pages_b);
+		jw_ku64(w, "domain_pages", p->pages_a);
+		jw_ku64(w, "peer_pages", p->pages_b);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_ku64(w, "pairs_total", a->npairs);
+}
+
+static const char *scan_group_name(const void *ctx, uint32_t g)
+{
+	return ((const struct scanner *)ctx)->groups[g].key;
 }
 
 void audit_report_json(struct jw *w, const struct audit_report *r)
@@ -139,21 +164,11 @@ void audit_report_json(struct jw *w, const struct audit_report *r)
 
 	jw_obj_begin(w);
 	jw_kstr(w, "domain", r->domain);
-	jw_ku64(w, "frames", a->frames);
-	jw_ku64(w, "cross_domain_frames", a->cross_frames);
-	jw_ku64(w, "cross_domain_pages", a->cross_pages);
-	jw_ku64(w, "ksm_saved", a->ksm_saved);
-	jw_ku64(w, "ksm_saved_cross_domain", a->ksm_saved_cross);
-	jw_ku64(w, "ksm_saved_lost_if_partitioned", a->ksm_saved_lost);
+	audit_frames_json(w, a, SIZE_MAX, scan_group_name, r->s);
 	jw_kdouble(w, "saveable", a->saveable);
 	jw_kdouble(w, "saveable_within_domain", a->saveable_within);
 	jw_kdouble(w, "saveable_mergeable", a->saveable_mergeable);
 	jw_kdouble(w, "saveable_mergeable_within_domain", a->saveable_mergeable_within);
-	jw_key(w, "zero_page_merges");
-	jw_obj_begin(w);
-	jw_ku64(w, "pages", a->ksm_zero_pages);
-	jw_kstr(w, "note", audit_zero_note);
-	jw_obj_end(w);
 	jw_key(w, "domains");
 	jw_arr_begin(w);
 	for (uint32_t g = 0; g < r->s->ngroups; g++) {
@@ -172,11 +187,6 @@ void audit_report_json(struct jw *w, const struct audit_report *r)
 		jw_kdouble(w, "saveable_mergeable_within_domain", d->saveable_mergeable_within);
 		jw_obj_end(w);
 	}
-	jw_arr_end(w);
-	jw_key(w, "pairs");
-	jw_arr_begin(w);
-	for (size_t i = 0; i < a->npairs; i++)
-		pair_json(w, r, &a->pairs[i]);
 	jw_arr_end(w);
 	jw_key(w, "ksm");
 	ksm_state_json(r->ksm, w);

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "scanner/audit.h"
+
 /* A sample's value: integers as integers, NaN and infinities as Prometheus spells them. */
 static void value(struct sbuf *o, double v)
 {
@@ -214,6 +216,34 @@ static void host(struct sbuf *o, const struct snapshot *s)
 	}
 }
 
+/* Who shares KSM frames with whom: the groups are the domains; the first audit_top pairs, both ways. */
+static void audit(struct sbuf *o, const struct snapshot *s)
+{
+	const struct audit_out *a = s->audit;
+
+	family(o, "ksmscope_cross_domain_frames", "gauge", "KSM frames mapped by sites of two or more groups (domains).");
+	sbuf_printf(o, "ksmscope_cross_domain_frames{group=\"all\"} %llu\n", (unsigned long long)a->cross_frames);
+	family(o, "ksmscope_cross_domain_pages", "gauge", "Sites on KSM frames that two or more groups (domains) map.");
+	sbuf_printf(o, "ksmscope_cross_domain_pages{group=\"all\"} %llu\n", (unsigned long long)a->cross_pages);
+	family(o, "ksmscope_domain_shared_pages", "gauge",
+	       "A group's (domain's) sites on KSM frames its peer maps too, for the pairs sharing the most (--audit-top).");
+	for (size_t i = 0; i < a->npairs && i < s->audit_top; i++) {
+		const struct audit_pair *p = &a->pairs[i];
+
+		for (int dir = 0; dir < 2; dir++) {
+			uint32_t d = dir ? p->b : p->a, peer = dir ? p->a : p->b;
+
+			if (d >= s->ngroups || peer >= s->ngroups)
+				continue;
+			sbuf_printf(o, "ksmscope_domain_shared_pages{domain=\"");
+			label_value(o, s->groups[d].key);
+			sbuf_printf(o, "\",peer=\"");
+			label_value(o, s->groups[peer].key);
+			sbuf_printf(o, "\"} %llu\n", (unsigned long long)(dir ? p->pages_b : p->pages_a));
+		}
+	}
+}
+
 void prom_render(struct sbuf *o, const struct snapshot *s, bool by_process)
 {
 	o->len = 0;
@@ -226,4 +256,6 @@ void prom_render(struct sbuf *o, const struct snapshot *s, bool by_process)
 	counters(o, s, by_process);
 	latency(o, &s->latency);
 	host(o, s);
+	if (s->audit)
+		audit(o, s);
 }

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "sinks/audit_out.h"
 #include "sinks/scan_out.h"
 
 const char *top_missed_reason(const struct corr_metrics *c)
@@ -49,6 +50,13 @@ static void latency_json(struct jw *w, const struct latency_hist *h)
 	}
 	jw_arr_end(w);
 	jw_obj_end(w);
+}
+
+static const char *live_group_name(const void *ctx, uint32_t g)
+{
+	const struct snapshot *s = ctx;
+
+	return g < s->ngroups ? s->groups[g].key : "?";
 }
 
 void snapshot_json(struct jw *w, const struct snapshot *s)
@@ -146,6 +154,16 @@ void snapshot_json(struct jw *w, const struct snapshot *s)
 	jw_kdouble(w, "saved_per_ksmd_cpu_second", s->saved_per_ksmd_cpu_second);
 	jw_ki64(w, "general_profit", ksm_state_num(&s->ksm, "general_profit"));
 	jw_obj_end(w);
+
+	/* who shares KSM frames with whom, the groups being the domains */
+	jw_key(w, "audit");
+	if (s->audit) {
+		jw_obj_begin(w);
+		audit_frames_json(w, s->audit, s->audit_top, live_group_name, s);
+		jw_obj_end(w);
+	} else {
+		jw_null(w);
+	}
 
 	jw_key(w, "tracer");
 	jw_obj_begin(w);
