@@ -32,7 +32,7 @@ CFLAGS    += -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(SANFLAGS)
 # headers are named from user/ ("lib/util.h") or from the top ("bpf/events.h")
 CPPFLAGS  += -I$(OUT) -Iuser -I. -MMD -MP
 LDFLAGS   += $(SANFLAGS)
-LDLIBS    += -lbpf -lelf -lz -lm -lmicrohttpd -lpthread -lxxhash
+LDLIBS    += -lbpf -lelf -lz -lm -lmicrohttpd -lgnutls -lcrypt -lpthread -lxxhash
 
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Werror \
 	      -Ivmlinux/$(ARCH) -Ibpf -MMD -MP

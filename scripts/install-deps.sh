@@ -8,6 +8,8 @@ PKGS=(
 	libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config
 	libxxhash-dev                  # page hashing (XXH3)
 	libmicrohttpd-dev              # serve: the HTTP server for /metrics
+	libgnutls28-dev libcrypt-dev   # serve --web-config: client certificates, bcrypt passwords
+	openssl                        # tests: certificates for serve over TLS
 	jq util-linux procps python3  # tests: JSON checks, setpriv/unshare, the reference scanner
 	prometheus curl tmux          # tests: promtool and a real server, scrapes, top in a terminal
 	chromium python3-pil           # tests: report --html rendered headless, its screenshot read

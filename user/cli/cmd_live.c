@@ -28,6 +28,7 @@
 #include "sinks/httpd.h"
 #include "sinks/top.h"
 #include "lib/util.h"
+#include "sinks/webconfig.h"
 
 enum live_cmd { LIVE_WATCH, LIVE_TOP, LIVE_SERVE, LIVE_RECORD };
 
@@ -36,6 +37,7 @@ struct live_args {
 	bool json;
 	uint64_t count;      /* watch: stop after this many snapshots (0: never) */
 	const char *listen;  /* serve */
+	const char *web_config; /* serve: TLS and basic authentication */
 	const char *sort;    /* top */
 	const char *output;  /* record */
 	bool keep_hashes;    /* record */
@@ -74,6 +76,9 @@ static const struct {
 	{ { "json", 'j', NULL, 0, "JSON Lines (schema in README.md)", 0 }, OWN(LIVE_WATCH) },
 	{ { "count", 'n', "N", 0, "stop after N snapshots", 0 }, OWN(LIVE_WATCH) },
 	{ { "listen", 'l', "ADDR:PORT", 0, "where to listen (default 127.0.0.1:9572)", 0 }, OWN(LIVE_SERVE) },
+	{ { "web-config", KEY_WEB_CONFIG, "FILE", 0,
+	    "TLS and basic authentication from an exporter-toolkit web configuration file (README.md)", 0 },
+	  OWN(LIVE_SERVE) },
 	{ { "sort", KEY_SORT, "KEY", 0, "saveable (default), anon, self, inter, merged, effectiveness, cow", 0 },
 	  OWN(LIVE_TOP) },
 	{ { "output", 'o', "FILE", 0, "where to write the recording (replaced if it exists)", 0 }, OWN(LIVE_RECORD) },
@@ -101,6 +106,9 @@ static error_t own_option(struct live_args *a, int key, char *arg, struct argp_s
 		return 0;
 	case 'l':
 		a->listen = arg;
+		return 0;
+	case KEY_WEB_CONFIG:
+		a->web_config = arg;
 		return 0;
 	case KEY_SORT:
 		a->sort = arg;
@@ -200,6 +208,7 @@ static void defaults(struct live_args *a)
 	a->eo.interval = 1.0;
 	a->eo.scan_rate_mib = CLI_DEFAULT_SCAN_RATE_MIB;
 	a->eo.first_sample = CLI_DEFAULT_FIRST_SAMPLE;
+	a->eo.audit_top = CLI_DEFAULT_AUDIT_TOP;
 	a->eo.lo.ringbuf_bytes = 4 << 20;
 	a->eo.lo.mode = HOOK_AUTO;
 }
@@ -313,6 +322,7 @@ int cmd_serve(int argc, char **argv)
 {
 	struct live_args a;
 	struct serve_ctx c = { 0 };
+	struct web_config wc = { 0 };
 	bool started = false;
 	int r, ret = 1;
 
@@ -322,15 +332,19 @@ int cmd_serve(int argc, char **argv)
 		goto out;
 	}
 	c.by_process = a.eo.sc.gb == GROUP_PROCESS;
-	if (http_start(&c.http, a.listen))
+	if (a.web_config && web_config_load(a.web_config, &wc))
+		goto out;
+	if (http_start(&c.http, a.listen, a.web_config ? &wc : NULL))
 		goto out;
 	started = true;
 	stop_on_signals(a.duration);
-	fprintf(stderr, "Serving KSM sharing metrics at http://%s/metrics. Hit Ctrl-C to end.\n", a.listen);
+	fprintf(stderr, "Serving KSM sharing metrics at %s://%s/metrics%s. Hit Ctrl-C to end.\n",
+		wc.tls ? "https" : "http", a.listen, wc.nusers ? " (basic authentication)" : "");
 	ret = engine_run(&a.eo, serve_sink, &c, &cli_stop) ? 1 : 0;
 out:
 	if (started)
 		http_stop(&c.http);
+	web_config_free(&wc);
 	sbuf_free(&c.render);
 	scope_free(&a.eo.sc);
 	return ret;

@@ -20,6 +20,8 @@ struct engine_opts;
 #define CLI_DEFAULT_SCAN_RATE_MIB 4
 /* the live engine's quick first pass: prefix classes sampled by size at this N */
 #define CLI_DEFAULT_FIRST_SAMPLE 16
+/* pairs of domains sharing KSM frames in live snapshots: bounded, so that Prometheus' cardinality is */
+#define CLI_DEFAULT_AUDIT_TOP 20
 
 /* The input of every parser of one command (argp passes it down to the groups). */
 struct cli_in {
@@ -43,6 +45,8 @@ enum {
 	KEY_KEY,
 	KEY_FIRST_SAMPLE,
 	KEY_INCLUDE_SHARED,
+	KEY_WEB_CONFIG,
+	KEY_AUDIT_TOP,
 };
 
 /* The option groups a command takes besides its own, in the order of its --help. */

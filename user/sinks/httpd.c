@@ -2,7 +2,9 @@
 #include "sinks/httpd.h"
 
 #include <arpa/inet.h>
+#include <crypt.h>
 #include <errno.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -29,6 +31,72 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const ch
 	return ret;
 }
 
+/* Bytes equal, in a time that does not depend on where they differ. */
+static bool same(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+	unsigned char d = n != strlen(b);
+
+	for (size_t i = 0; i < n && b[i]; i++)
+		d |= (unsigned char)(a[i] ^ b[i]);
+	return !d;
+}
+
+/* The request's user and password against the bcrypt hashes. */
+static bool authorized(const struct web_config *wc, struct MHD_Connection *c)
+{
+	char *pass = NULL, *user = MHD_basic_auth_get_username_password(c, &pass);
+	struct crypt_data *cd = NULL;
+	bool ok = false;
+
+	for (size_t i = 0; user && pass && i < wc->nusers && !ok; i++) {
+		const char *h;
+
+		if (strcmp(user, wc->users[i].name))
+			continue;
+		cd = calloc(1, sizeof(*cd));
+		h = cd ? crypt_r(pass, wc->users[i].hash, cd) : NULL;
+		ok = h && h[0] != '*' && same(h, wc->users[i].hash);
+	}
+	free(cd);
+	MHD_free(user);
+	MHD_free(pass);
+	return ok;
+}
+
+/* The client's certificate, as client_auth_type asks: verified against client_ca_file. */
+static bool client_verified(const struct web_config *wc, struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	unsigned status = 0;
+	int err;
+
+	if (wc->client_auth == CLIENT_AUTH_NONE)
+		return true;
+	if (!ci || !ci->tls_session)
+		return false;
+	err = gnutls_certificate_verify_peers2((gnutls_session_t)ci->tls_session, &status);
+	if (err == GNUTLS_E_NO_CERTIFICATE_FOUND)
+		return wc->client_auth == CLIENT_AUTH_VERIFY_IF_GIVEN;
+	return err == GNUTLS_E_SUCCESS && status == 0;
+}
+
+static enum MHD_Result deny(struct MHD_Connection *c, bool auth)
+{
+	static const char need_auth[] = "unauthorized\n", need_cert[] = "a verified client certificate is required\n";
+	struct MHD_Response *r = auth ? MHD_create_response_from_buffer(sizeof(need_auth) - 1, (void *)need_auth,
+									  MHD_RESPMEM_PERSISTENT)
+				      : MHD_create_response_from_buffer(sizeof(need_cert) - 1, (void *)need_cert,
+									  MHD_RESPMEM_PERSISTENT);
+	enum MHD_Result ret;
+
+	if (!r)
+		return MHD_NO;
+	ret = auth ? MHD_queue_basic_auth_fail_response(c, "ksmscope", r) : MHD_queue_response(c, MHD_HTTP_FORBIDDEN, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 				  const char *version, const char *upload_data, size_t *upload_size, void **state)
 {
@@ -39,6 +107,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	(void)upload_data;
 	(void)upload_size;
 	(void)state;
+	if (h->wc && !client_verified(h->wc, c))
+		return deny(c, false);
+	if (h->wc && h->wc->nusers && !authorized(h->wc, c))
+		return deny(c, true);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
 		static const char msg[] = "method not allowed\n";
 		struct MHD_Response *r = MHD_create_response_from_buffer(sizeof(msg) - 1, (void *)msg,
@@ -110,7 +182,67 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
 	return 0;
 }
 
-int http_start(struct http_server *h, const char *listen)
+/* The PEM files the web configuration names, into h->pem. 0, or one line printed and -1. */
+static int read_pems(struct http_server *h)
+{
+	const char *paths[3] = { h->wc->cert_file, h->wc->key_file, h->wc->client_ca_file };
+
+	for (int i = 0; i < 3; i++) {
+		ssize_t n;
+
+		if (!paths[i])
+			continue;
+		h->pem[i] = malloc(1 << 20);
+		if (!h->pem[i]) {
+			ks_err("out of memory");
+			return -1;
+		}
+		n = read_small_file(paths[i], h->pem[i], 1 << 20);
+		if (n < 0 || !strstr(h->pem[i], "-----BEGIN ")) {
+			ks_err("--web-config: %s: %s", paths[i], n < 0 ? strerror((int)-n) : "not a PEM file");
+			return -1;
+		}
+		h->pem[i] = realloc(h->pem[i], (size_t)n + 1) ?: h->pem[i]; /* kept while serving: its size */
+	}
+	return 0;
+}
+
+/* GnuTLS priorities from min_version and max_version (TLS 1.2 and 1.3 by default). */
+static void priorities(const struct web_config *wc, char *out, size_t size)
+{
+	int lo = wc->min_version ? wc->min_version : 12, hi = wc->max_version ? wc->max_version : 13;
+
+	snprintf(out, size, "NORMAL:-VERS-ALL%s%s", hi >= 13 ? ":+VERS-TLS1.3" : "", lo <= 12 ? ":+VERS-TLS1.2" : "");
+}
+
+static struct MHD_Daemon *start_daemon(struct http_server *h, unsigned flags, const struct sockaddr_storage *ss)
+{
+	char prio[128];
+
+	if (!h->wc || !h->wc->tls)
+		return MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
+					MHD_OPTION_SOCK_ADDR, (struct sockaddr *)ss,
+					MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, /* idle clients are dropped */
+					MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
+					MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)16,
+					MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+					MHD_OPTION_END);
+	priorities(h->wc, prio, sizeof(prio));
+	/* with no client CA, MHD_OPTION_HTTPS_MEM_TRUST is given NULL, which MHD ignores */
+	return MHD_start_daemon(flags | MHD_USE_TLS, 0, NULL, NULL, on_request, h,
+				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)ss,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)16,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+				MHD_OPTION_HTTPS_MEM_CERT, h->pem[0],
+				MHD_OPTION_HTTPS_MEM_KEY, h->pem[1],
+				MHD_OPTION_HTTPS_PRIORITIES, prio,
+				h->pem[2] ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, h->pem[2],
+				MHD_OPTION_END);
+}
+
+int http_start(struct http_server *h, const char *listen, const struct web_config *wc)
 {
 	struct sockaddr_storage ss;
 	socklen_t len;
@@ -118,9 +250,15 @@ int http_start(struct http_server *h, const char *listen)
 
 	memset(h, 0, sizeof(*h));
 	pthread_mutex_init(&h->mu, NULL);
+	h->wc = wc;
+	if (wc && wc->tls && read_pems(h)) {
+		http_stop(h);
+		return -1;
+	}
 	if (parse_listen(listen, &ss, &len)) {
 		ks_err("--listen: '%s' is not ADDR:PORT with a numeric address (e.g. 127.0.0.1:9572, [::1]:9572)",
 		       listen);
+		http_stop(h);
 		return -1;
 	}
 	if (ss.ss_family == AF_INET6)
@@ -128,15 +266,13 @@ int http_start(struct http_server *h, const char *listen)
 	MHD_set_panic_func(on_panic, NULL);
 	/* errno from bind() survives MHD_start_daemon's failure path */
 	errno = 0;
-	h->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, h,
-				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, /* idle clients are dropped */
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
-				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)16,
-				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
-				MHD_OPTION_END);
+	h->d = start_daemon(h, flags, &ss);
 	if (!h->d) {
-		ks_err("cannot listen on %s: %s", listen, errno ? strerror(errno) : "the HTTP server did not start");
+		ks_err("cannot listen on %s: %s", listen,
+		       errno ? strerror(errno)
+		       : wc && wc->tls ? "the HTTPS server did not start (is the key the certificate's, both PEM?)"
+				       : "the HTTP server did not start");
+		http_stop(h);
 		return -1;
 	}
 	(void)len;
@@ -163,5 +299,9 @@ void http_stop(struct http_server *h)
 		MHD_stop_daemon(h->d);
 	h->d = NULL;
 	sbuf_free(&h->page);
+	for (int i = 0; i < 3; i++) {
+		free(h->pem[i]);
+		h->pem[i] = NULL;
+	}
 	pthread_mutex_destroy(&h->mu);
 }
