@@ -51,6 +51,7 @@ enum ks_flags {
 	KS_F_KERNEL_FAULT = 1u << 1,  /* fault taken in the kernel on the task's behalf */
 	KS_F_OWNER_UNKNOWN = 1u << 2, /* pid/comm could not be resolved for this mm */
 	KS_F_JIFFIES = 1u << 3,       /* ts_ns holds jiffies (the fault hot path): userspace converts */
+	KS_F_POLLED = 1u << 4,        /* made in userspace by the polling source (scans: full_scans moved) */
 };
 
 /* x86 page-fault error code bits (arch/x86/include/asm/trap_pf.h) */

@@ -2,9 +2,12 @@
 /*
  * KSM merge path and page-fault path hooks.
  *
- * Every hook exists twice: as tp_btf (preferred, cheaper) and as a classic
- * tracepoint (fallback when the kernel's BTF lacks the btf_trace_* type).
- * Userspace probes which set works and disables autoload of the other.
+ * Every hook exists as tp_btf (preferred, cheaper) and as a classic
+ * tracepoint (when the kernel's BTF lacks the btf_trace_* type). Before the
+ * ksm:* tracepoints (Linux 6.4), merges and KSM entry/exit come from fexit /
+ * fentry on the functions that emit them later, or from kprobes. Userspace
+ * picks one source per capability (tracer/loader.c) and autoloads its
+ * programs alone.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -26,12 +29,22 @@ const volatile __u64 wakeup_bytes = 0;    /* force a wake-up per this much data 
 const volatile __u32 npid_list = 0;       /* 1..KS_PID_LIST: the pid filter is pid_list */
 const volatile __u32 pid_list[KS_PID_LIST] = {};
 
+const volatile __u64 vmemmap_sym = 0;     /* &vmemmap_base (kallsyms, KASLR); 0: the fixed base */
+
 /* Written by userspace through the mmapped .bss. */
 __u64 pid_bits[KS_PID_WORDS];
 /* ring producer position at the last forced wake-up (a hint: races only cost a wake-up) */
 __u64 last_wake_prod;
 /* one (ktime, jiffies) pair, taken by the calibrate program for userspace */
 __u64 calib_ns, calib_jiffies;
+/* struct page of pfn 0 (x86-64 vmemmap), read once by the first fexit/kprobe merge */
+__u64 vmemmap;
+
+/* Before Linux 6.1 the KSM structs had no ksm_ prefix. */
+struct rmap_item___old {
+	struct mm_struct *mm;
+	unsigned long address;
+} __attribute__((preserve_access_index));
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -218,6 +231,34 @@ static __always_inline void remember_owner(__u64 mm, __u32 tgid, const char *com
 	bpf_map_update_elem(&mm_owners, &mm, &ow, BPF_ANY);
 }
 
+/* rmap_item->address (flags live below the page bits) and ->mm, under either struct name. */
+static __always_inline __u64 rmap_addr(__u64 ri)
+{
+	if (bpf_core_type_exists(struct ksm_rmap_item))
+		return BPF_CORE_READ((struct ksm_rmap_item *)ri, address) & PAGE_MASK_4K;
+	return BPF_CORE_READ((struct rmap_item___old *)ri, address) & PAGE_MASK_4K;
+}
+
+static __always_inline __u64 rmap_mm(__u64 ri)
+{
+	if (bpf_core_type_exists(struct ksm_rmap_item))
+		return (__u64)BPF_CORE_READ((struct ksm_rmap_item *)ri, mm);
+	return (__u64)BPF_CORE_READ((struct rmap_item___old *)ri, mm);
+}
+
+/* page_to_pfn on x86-64 (SPARSEMEM_VMEMMAP): the page's index in the vmemmap array. */
+static __always_inline __u64 page_pfn(__u64 page)
+{
+	if (!vmemmap) {
+		__u64 v = 0xffffea0000000000ULL; /* VMEMMAP_START without KASLR, 4-level paging */
+
+		if (vmemmap_sym)
+			bpf_probe_read_kernel(&v, sizeof(v), (void *)vmemmap_sym);
+		vmemmap = v;
+	}
+	return (page - vmemmap) / bpf_core_type_size(struct page);
+}
+
 /* A per-process KSM event: attribute, filter, fill. NULL when filtered or dropped. */
 static __always_inline struct ks_event *mm_event(__u32 type, __u64 mm, __u64 rmap_item)
 {
@@ -239,7 +280,7 @@ static __always_inline struct ks_event *mm_event(__u32 type, __u64 mm, __u64 rma
 	if (!known)
 		e->flags |= KS_F_OWNER_UNKNOWN;
 	if (rmap_item)
-		e->addr = BPF_CORE_READ((struct ksm_rmap_item *)rmap_item, address) & PAGE_MASK_4K;
+		e->addr = rmap_addr(rmap_item);
 	return e;
 }
 
@@ -597,4 +638,83 @@ SEC("tracepoint/exceptions/page_fault_kernel")
 int tp_fault_kernel(struct ks_tp_fault *ctx)
 {
 	return on_fault(ctx->address, ctx->error_code, true, false);
+}
+
+/* ---- fexit / fentry (kernels before the ksm:* tracepoints; fexit where the kernel allows it) ---- */
+
+/*
+ * The ksm_merge_with_ksm_page tracepoint is emitted at the end of this
+ * function, with its result. The arguments are read as numbers: the verifier
+ * refuses arithmetic on the typed pointers (page - vmemmap).
+ */
+SEC("fexit/try_to_merge_with_ksm_page")
+int fx_merge(__u64 *ctx)
+{
+	__u64 a[4] = {}; /* rmap_item, page, kpage, the result */
+
+	bpf_probe_read_kernel(a, sizeof(a), ctx);
+	return on_merge(a[2], page_pfn(a[2] ? a[2] : a[1]), a[0], rmap_mm(a[0]), (int)a[3]);
+}
+
+SEC("fentry/__ksm_enter")
+int BPF_PROG(fx_enter, struct mm_struct *mm)
+{
+	return on_enter((__u64)mm);
+}
+
+SEC("fentry/__ksm_exit")
+int BPF_PROG(fx_exit, struct mm_struct *mm)
+{
+	return on_exit((__u64)mm);
+}
+
+/* ---- kprobes (where fentry is refused: no BTF trampolines, or lockdown) ---- */
+
+struct merge_call {
+	__u64 rmap_item, page, kpage;
+};
+
+/* ksmd's thread -> the arguments of the try_to_merge_with_ksm_page call it is in */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u64);
+	__type(value, struct merge_call);
+} merge_calls SEC(".maps");
+
+SEC("kprobe/try_to_merge_with_ksm_page")
+int BPF_KPROBE(kp_merge, void *rmap_item, void *page, void *kpage)
+{
+	struct merge_call c = { (__u64)rmap_item, (__u64)page, (__u64)kpage };
+	__u64 id = bpf_get_current_pid_tgid();
+
+	bpf_map_update_elem(&merge_calls, &id, &c, BPF_ANY);
+	return 0;
+}
+
+SEC("kretprobe/try_to_merge_with_ksm_page")
+int BPF_KRETPROBE(kr_merge, int ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct merge_call *c = bpf_map_lookup_elem(&merge_calls, &id);
+	struct merge_call call;
+
+	if (!c)
+		return 0;
+	call = *c;
+	bpf_map_delete_elem(&merge_calls, &id);
+	return on_merge(call.kpage, page_pfn(call.kpage ? call.kpage : call.page), call.rmap_item,
+			rmap_mm(call.rmap_item), ret);
+}
+
+SEC("kprobe/__ksm_enter")
+int BPF_KPROBE(kp_enter, void *mm)
+{
+	return on_enter((__u64)mm);
+}
+
+SEC("kprobe/__ksm_exit")
+int BPF_KPROBE(kp_exit, void *mm)
+{
+	return on_exit((__u64)mm);
 }

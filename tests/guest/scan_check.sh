@@ -25,7 +25,5 @@ kill -STOP $W
 echo "SHARING $(cat $KSM/pages_sharing) $(cat $KSM/pages_shared)"
 echo "SCANJSON $(./ksmscope scan --json --pid $W 2> /tmp/scan.err)"
 echo "SCANERR $(cat /tmp/scan.err)"
-./ksmscope trace --json --duration 1 > /dev/null 2> /tmp/trace.err; rc=$?
-echo "TRACEERR $(cat /tmp/trace.err) rc=$rc"
 kill -KILL $W
 echo 0 > $KSM/run

@@ -85,6 +85,8 @@ check "cgroup: A and B share 65 frames, B and C 33, A and C the zero frame" \
 	"[[\"$A\",\"$B\",65],[\"$A\",\"$C\",1],[\"$B\",\"$C\",33]]"
 check "cgroup: C's sites on frames of its own: 3 x 64 x 4 own copies and the 2 x 16 shared inside C" \
 	"$(jq --arg c "$C" '.domains[] | select(.key == $c) | .ksm_sites - .cross_domain_sites' "$J")" 800
+check "cgroup: B's peers, most pages first (A: 96 + 128, C: 96 + 128, equal: by index)" \
+	"$(jq -c --arg b "$B" '.domains[] | select(.key == $b) | .peer_domains' "$J")" "[\"$A\",\"$C\"]"
 check "user: root and $NOBODY share the zero frame alone (B-C's contents are both $NOBODY's)" \
 	"$(jq -c "$PAIRS"' | map([.domain, .peer, .frames])' "$TMPD/audit.user.json")" "[[\"$NOBODY\",\"root\",1]]"
 check "the zero-page note" "$(jq -r '.zero_page_merges.note' "$J" | grep -c 'zero page')" 1

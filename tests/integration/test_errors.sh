@@ -17,7 +17,7 @@ expect_error "trace: --pid 0" "--pid: '0'" "$KSMSCOPE" trace --pid 0
 expect_error "trace: --duration negative" "--duration" "$KSMSCOPE" trace --duration -1
 expect_error "trace: --duration text" "--duration" "$KSMSCOPE" trace --duration soon
 expect_error "trace: --ringbuf-size not a power of two" "--ringbuf-size" "$KSMSCOPE" trace --ringbuf-size 5000
-expect_error "trace: --hooks unknown" "--hooks: 'kprobe'" "$KSMSCOPE" trace --hooks kprobe
+expect_error "trace: --hooks unknown" "--hooks: 'uprobe'" "$KSMSCOPE" trace --hooks uprobe
 expect_error "trace: --comm too long" "--comm" "$KSMSCOPE" trace --comm abcdefghijklmnopq
 expect_error "ksm: bad flag" "^ksmscope: ksm: bad option" "$KSMSCOPE" ksm --frob
 
@@ -96,11 +96,22 @@ expect_error "trace without kernel BTF" "no kernel BTF" \
 # with no ksm events (a minimal valid BTF blob holding one "int" type).
 printf '\x9f\xeb\x01\x00\x18\x00\x00\x00\x00\x00\x00\x00\x10\x00\x00\x00\x10\x00\x00\x00\x05\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x01\x04\x00\x00\x00\x20\x00\x00\x00\x00int\x00' \
 	> "$TMPD/tiny.btf"
-expect_error "trace on a kernel without KSM tracepoints" "no KSM tracepoint ksm:ksm_merge_with_ksm_page" \
-	unshare -m sh -c "mount --bind '$TMPD/tiny.btf' /sys/kernel/btf/vmlinux &&
-		mount -t tmpfs none /sys/kernel/tracing && mkdir /sys/kernel/tracing/events &&
-		exec '$KSMSCOPE' trace"
-expect_error "trace --hooks btf without tp_btf types" "no tp_btf hook for ksm_merge_with_ksm_page" \
+# no hook at all for merges: the tracer polls, and features says why every hook was refused
+NOHOOKS="mount --bind '$TMPD/tiny.btf' /sys/kernel/btf/vmlinux &&
+	mount -t tmpfs none /sys/kernel/tracing && mkdir /sys/kernel/tracing/events"
+unshare -m sh -c "$NOHOOKS && exec '$KSMSCOPE' trace --duration 0.3" > /dev/null 2> "$TMPD/nohooks.err"
+check "trace on a kernel without KSM tracepoints, fexit or kprobes: exit 0" $? 0
+check "trace there: everything polled but KSM pages freed (no source: not seen)" "$(head -1 "$TMPD/nohooks.err")" \
+	"Tracing KSM events (merges=polling,ksm_pages=none,scans=polling,ksm_enter_exit=polling,forks=polling,cow_faults=polling hooks). Hit Ctrl-C to end."
+unshare -m sh -c "$NOHOOKS && exec '$KSMSCOPE' features --json" > "$TMPD/nohooks.json"
+check "features there: why not each hook for merges, one line each" \
+	"$(jq -r '.capabilities.merges.tried[:3][] | "\(.source) \(.state): \(.why)"' "$TMPD/nohooks.json")" \
+	"tp_btf refused: no btf_trace_ksm_merge_with_ksm_page in the kernel's BTF
+tracepoint refused: this kernel has no KSM tracepoint ksm:ksm_merge_with_ksm_page (they arrived in Linux 6.4)
+fexit refused: no function try_to_merge_with_ksm_page in the kernel's BTF (inlined, renamed or absent)"
+check "features there: polling chosen, and what it loses said" \
+	"$(jq -c '.capabilities.merges | [.source, (.loses | test("late by up to a round"))]' "$TMPD/nohooks.json")" '["polling",true]'
+expect_error "trace --hooks btf without tp_btf types" "--hooks tp_btf: no btf_trace_ksm_merge_with_ksm_page in the kernel's BTF" \
 	unshare -m sh -c "mount --bind '$TMPD/tiny.btf' /sys/kernel/btf/vmlinux && exec '$KSMSCOPE' trace --hooks btf"
 
 # the tracer never changes KSM settings

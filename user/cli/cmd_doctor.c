@@ -156,7 +156,9 @@ static void tracer_start(struct doctor_job *d)
 	d->traced = !preflight(NEED_BPF | NEED_BTF) && !evsource_start(&d->src, &d->lo, &d->j.sc.t, &ops);
 	ks_err_capture(NULL, 0);
 	if (d->traced) {
-		snprintf(d->wi.tracer, sizeof(d->wi.tracer), "%s", hook_mode_name(d->src.l.used));
+		char names[256];
+
+		snprintf(d->wi.tracer, sizeof(d->wi.tracer), "%s", loader_sources(&d->src.l, names, sizeof(names)));
 		d->wi.tracer_error[0] = '\0';
 	}
 }
@@ -316,7 +318,7 @@ int cmd_doctor(int argc, char **argv)
 	scope_init(&d.j.sc);
 	d.j.sc.sample = 16; /* a quick look unless --sample says otherwise */
 	d.lo.ringbuf_bytes = 4 << 20;
-	d.lo.mode = HOOK_AUTO;
+	d.lo.prefer = SRC_NONE;
 	ret = cli_parse(&doctor_argp, CLI_SCOPE | CLI_LOADER, &in, argc, argv);
 	if (ret) {
 		ret = ret > 0 ? 0 : 1;

@@ -210,7 +210,7 @@ static void defaults(struct live_args *a)
 	a->eo.first_sample = CLI_DEFAULT_FIRST_SAMPLE;
 	a->eo.audit_top = CLI_DEFAULT_AUDIT_TOP;
 	a->eo.lo.ringbuf_bytes = 4 << 20;
-	a->eo.lo.mode = HOOK_AUTO;
+	a->eo.lo.prefer = SRC_NONE;
 }
 
 /* The hash key from the user's key file. 0, or one line printed and -1. */

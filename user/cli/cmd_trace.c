@@ -63,7 +63,7 @@ static int trace_args(struct trace_ctx *c, int argc, char **argv)
 			     .duration = &c->duration, .own = c };
 
 	c->lo.ringbuf_bytes = 4 << 20;
-	c->lo.mode = HOOK_AUTO;
+	c->lo.prefer = SRC_NONE;
 	return cli_parse(&trace_argp, CLI_TARGETS | CLI_STOP | CLI_LOADER, &in, argc, argv);
 }
 
@@ -93,6 +93,7 @@ static void on_event(void *ctx, const struct ks_event *e, const struct decision 
 static int trace_run(struct trace_ctx *c)
 {
 	const struct evsource_ops ops = { c, on_event, NULL };
+	char names[256];
 
 	if (preflight(NEED_BPF | NEED_PFNS | NEED_BTF | NEED_KSM))
 		return -1;
@@ -105,7 +106,8 @@ static int trace_run(struct trace_ctx *c)
 		return -1;
 	if (!c->json)
 		evfmt_text_header(stdout);
-	fprintf(stderr, "Tracing KSM events (%s hooks). Hit Ctrl-C to end.\n", hook_mode_name(c->src.l.used));
+	fprintf(stderr, "Tracing KSM events (%s hooks). Hit Ctrl-C to end.\n",
+		loader_sources(&c->src.l, names, sizeof(names)));
 	fflush(stdout);
 	while (!cli_stop) {
 		int err = evsource_poll(&c->src, 50);

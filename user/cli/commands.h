@@ -16,5 +16,6 @@ int cmd_report(int argc, char **argv);
 int cmd_ksm(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_audit(int argc, char **argv);
+int cmd_features(int argc, char **argv);
 
 #endif

@@ -15,6 +15,7 @@ static const struct cmd {
 	{ "trace", cmd_trace, "stream every KSM event (merges, unmerges, scans) as it happens" },
 	{ "doctor", cmd_doctor, "why KSM does not merge: findings, most costly first, each with its fix" },
 	{ "audit", cmd_audit, "who shares KSM frames with whom (cgroups, users, VMs), and what merging only within each would save" },
+	{ "features", cmd_features, "which source each tracer capability takes on this kernel, and why not the others" },
 	{ "scan", cmd_scan, "hash the targets' pages: how much zero, self and inter sharing could save" },
 	{ "watch", cmd_watch, "live sharing metrics every interval: potential, actual, missed by reason" },
 	{ "serve", cmd_serve, "the same as Prometheus metrics over HTTP (/metrics)" },

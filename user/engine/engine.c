@@ -832,6 +832,7 @@ static int read_counters(struct engine *E, struct snapshot *s, struct readings *
 	r->ksmd_cpu = E->ksmd_pid ? proc_cpu_seconds((uint32_t)E->ksmd_pid) : -1;
 	r->pages_scanned = ksm_state_num(&s->ksm, "pages_scanned");
 	evsource_counters(&E->src, &s->drops, &s->cow_faults, &s->cow_untracked, &(uint64_t){ 0 });
+	memcpy(s->sources, E->src.l.src, sizeof(s->sources));
 	r->self_cpu = proc_self_cpu_seconds();
 	s->self_rss_kb = proc_self_rss_kb();
 	return 0;

@@ -84,6 +84,7 @@ struct snapshot {
 	double ksmd_cpu_seconds, ksmd_cpu_percent, pages_scanned_rate, saved_per_ksmd_cpu_second;
 	/* the tracer */
 	uint64_t drops, cow_faults, cow_untracked;
+	enum ks_src sources[CAP__MAX]; /* each capability's source (tracer/loader.h) */
 	/* ourselves */
 	double self_cpu_seconds, self_cpu_percent;
 	uint64_t self_rss_kb, corr_sites;

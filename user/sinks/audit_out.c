@@ -181,6 +181,12 @@ void audit_report_json(struct jw *w, const struct audit_report *r)
 		jw_ku64(w, "cross_domain_sites", d->cross_sites);
 		jw_ku64(w, "ksm_zero_pages", d->ksm_zero_pages);
 		jw_ku64(w, "peers", d->peers);
+		jw_key(w, "peer_domains"); /* the pairs' order: most pages first */
+		jw_arr_begin(w);
+		for (size_t i = 0; i < a->npairs; i++)
+			if (a->pairs[i].a == g || a->pairs[i].b == g)
+				jw_str(w, r->s->groups[a->pairs[i].a == g ? a->pairs[i].b : a->pairs[i].a].key);
+		jw_arr_end(w);
 		jw_kdouble(w, "saveable", r->m->groups[g].saveable);
 		jw_kdouble(w, "saveable_within_domain", d->saveable_within);
 		jw_kdouble(w, "saveable_mergeable", r->m->groups[g].saveable_mergeable);

@@ -16,7 +16,7 @@
 struct doctor_watch_info {
 	double seconds;         /* the window; 0: none */
 	double recheck_seconds; /* from the scan's end to the second read of its duplicates */
-	char tracer[16];        /* the tracer's hooks ("tp_btf", "tracepoint"); "" when not traced */
+	char tracer[256];       /* the tracer's sources (loader_sources); "" when not traced */
 	char tracer_error[256]; /* why not */
 	double unmerges;        /* merged pages the targets' writes broke (tracer) */
 	int64_t cow_ksm;        /* the host's /proc/vmstat cow_ksm rise; -1: no such counter */

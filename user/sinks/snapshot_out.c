@@ -170,6 +170,11 @@ void snapshot_json(struct jw *w, const struct snapshot *s)
 	jw_ku64(w, "drops", s->drops);
 	jw_ku64(w, "cow_faults", s->cow_faults);
 	jw_ku64(w, "cow_untracked", s->cow_untracked);
+	jw_key(w, "sources");
+	jw_obj_begin(w);
+	for (int c = 0; c < CAP__MAX; c++)
+		jw_kstr(w, cap_names[c], src_names[s->sources[c]]);
+	jw_obj_end(w);
 	jw_obj_end(w);
 
 	jw_key(w, "cost");

@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "sys/pagemap.h"
+#include "sys/ksmstate.h"
 #include "sys/proc.h"
+#include "tracer/ksmpoll.h"
 #include "tracer/ksmsites.h"
 #include "lib/util.h"
 
@@ -188,10 +190,102 @@ int evsource_start(struct evsource *s, struct loader_opts *lo, const struct targ
 	}
 	if (calibrate_clock(s, &s->l))
 		return -1;
+	if (s->l.src[CAP_SCAN] == SRC_POLLING)
+		read_u64_file(KSM_SYSFS "/full_scans", &s->full_scans);
 	/* attached first, then the pass: a merge during the pass still arrives as an event */
 	refresh_targets(s);
 	s->next_refresh = now_mono_ns() + 1000000000ULL;
 	return 0;
+}
+
+/* The polling source of scans: a full_scans that moved is a scan stopped and the next started. */
+static void poll_scans(struct evsource *s)
+{
+	uint64_t fs;
+
+	if (s->l.src[CAP_SCAN] != SRC_POLLING || read_u64_file(KSM_SYSFS "/full_scans", &fs))
+		return;
+	for (; s->full_scans < fs; s->full_scans++) {
+		struct ks_event e = { .type = KS_REC_SCAN_STOP, .flags = KS_F_POLLED, .ts_ns = now_mono_ns() };
+
+		e.seq = (int32_t)s->full_scans;
+		on_record(s, &e, sizeof(e));
+		e.type = KS_REC_SCAN_START;
+		e.seq = (int32_t)s->full_scans + 1;
+		on_record(s, &e, sizeof(e));
+	}
+}
+
+static void polled_record(void *ctx, const struct ks_event *e)
+{
+	struct ks_event copy = *e;
+
+	on_record(ctx, &copy, sizeof(copy));
+}
+
+/* The processes a polling round looks at: the targets, or those with merged pages and those the tracker holds. */
+static int round_pids(struct evsource *s, uint32_t **out, size_t *n)
+{
+	uint32_t *pids = NULL;
+	size_t np = 0, k = 0;
+	struct kvtab seen;
+
+	if (s->targets->npids) {
+		*out = malloc(s->targets->npids * sizeof(**out));
+		if (!*out)
+			return -ENOMEM;
+		memcpy(*out, s->targets->pids, s->targets->npids * sizeof(**out));
+		*n = s->targets->npids;
+		return 0;
+	}
+	/* the processes the tracker holds sites of: their breaks are found even when nothing stays merged */
+	if (kvtab_init(&seen, 64))
+		return -ENOMEM;
+	for (size_t i = 0; s->trk.sites.slots && i <= s->trk.sites.mask; i++)
+		if (s->trk.sites.slots[i].k1 != UINT64_MAX && kvtab_put(&seen, s->trk.sites.slots[i].k1, 0, 1, 0)) {
+			kvtab_free(&seen);
+			return -ENOMEM;
+		}
+	if (proc_list(&pids, &np)) {
+		kvtab_free(&seen);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < np; i++) {
+		struct proc_ksm_stat ks;
+		char comm[KS_COMM_LEN];
+
+		if (pids[i] == (uint32_t)getpid() || (s->targets->has_comm &&
+		    (proc_comm(pids[i], comm) || !targets_match(s->targets, pids[i], comm))))
+			continue;
+		proc_ksm_stat(pids[i], &ks);
+		if (ks.merging_pages || kvtab_get(&seen, pids[i], 0))
+			pids[k++] = pids[i];
+	}
+	kvtab_free(&seen);
+	*out = pids;
+	*n = k;
+	return 0;
+}
+
+/* Merges and breaks from polling, at most once a second and 1% of the time. */
+static int poll_sites(struct evsource *s)
+{
+	const struct ksmpoll_out out = { s, polled_record };
+	bool merges = s->l.src[CAP_MERGE] == SRC_POLLING, breaks = s->l.src[CAP_COW] == SRC_POLLING;
+	uint64_t t0 = now_mono_ns(), spent;
+	uint32_t *pids = NULL;
+	size_t n = 0;
+	int err;
+
+	if ((!merges && !breaks) || t0 < s->next_round)
+		return 0;
+	err = round_pids(s, &pids, &n);
+	if (!err)
+		err = ksmpoll_round(&s->trk, s->kpf_fd, pids, n, merges, breaks, &out);
+	free(pids);
+	spent = now_mono_ns() - t0;
+	s->next_round = now_mono_ns() + (spent * 100 > 1000000000ULL ? spent * 100 : 1000000000ULL);
+	return err;
 }
 
 int evsource_poll(struct evsource *s, int timeout_ms)
@@ -206,6 +300,10 @@ int evsource_poll(struct evsource *s, int timeout_ms)
 	/* libbpf 1.1 can time out with records waiting when no wake-up came */
 	if (n == 0)
 		ring_buffer__consume(s->rb);
+	poll_scans(s);
+	n = poll_sites(s);
+	if (n < 0)
+		return n;
 	now = now_mono_ns();
 	if (now >= s->next_refresh) {
 		uint64_t kns, kj;

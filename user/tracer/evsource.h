@@ -43,6 +43,8 @@ struct evsource {
 	struct evsource_ops ops;
 	uint64_t next_refresh;
 	int kpf_fd;
+	uint64_t full_scans; /* scans from polling: the last full_scans seen */
+	uint64_t next_round; /* merges or breaks from polling: when the next round may run (monotonic ns) */
 };
 
 /*

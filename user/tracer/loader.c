@@ -15,6 +15,7 @@
 
 #include "ksmscope.skel.h"
 #include "sys/ksmstate.h"
+#include "sys/proc.h"
 #include "lib/util.h"
 
 #define TRACEFS "/sys/kernel/tracing"
@@ -34,47 +35,125 @@ void loader_libbpf_verbose(bool on)
 	libbpf_set_print(libbpf_print);
 }
 
-const char *hook_mode_name(enum hook_mode m)
-{
-	return m == HOOK_BTF ? "tp_btf" : m == HOOK_CLASSIC ? "tracepoint" : "auto";
-}
+const char *const cap_names[CAP__MAX] = { "merges", "ksm_pages", "scans", "ksm_enter_exit", "forks", "cow_faults" };
+const char *const src_names[SRC__MAX] = { "none", "tp_btf", "tracepoint", "fexit", "kprobe", "polling" };
 
-/* The hooks every mode needs, by tracepoint name. */
-static const char *const required_tps[] = {
-	"ksm_merge_with_ksm_page", "ksm_merge_one_page", "ksm_remove_ksm_page",
-	"ksm_remove_rmap_item", "ksm_start_scan", "ksm_stop_scan",
-	"ksm_enter", "ksm_exit", "page_fault_user", "page_fault_kernel",
-	"sched_process_fork",
+/* What a source attaches to: tracepoints (group:name) or kernel functions, and its programs. */
+struct source {
+	enum ks_src src;
+	const char *hooks[3];  /* tracepoints (tp_btf, tracepoint) or functions (fexit, kprobe) */
+	const char *progs[4];
 };
 
-static const char *tp_group(const char *tp)
+/* Per capability, the candidates in order of preference. */
+static const struct source sources[CAP__MAX][5] = {
+	[CAP_MERGE] = {
+		{ SRC_BTF, { "ksm:ksm_merge_with_ksm_page", "ksm:ksm_merge_one_page" }, { "btf_merge", "btf_zero_merge" } },
+		{ SRC_TRACEPOINT, { "ksm:ksm_merge_with_ksm_page", "ksm:ksm_merge_one_page" }, { "tp_merge", "tp_zero_merge" } },
+		{ SRC_FEXIT, { "try_to_merge_with_ksm_page" }, { "fx_merge" } },
+		{ SRC_KPROBE, { "try_to_merge_with_ksm_page" }, { "kp_merge", "kr_merge" } },
+		{ SRC_POLLING, { NULL }, { NULL } },
+	},
+	[CAP_KSM_PAGE] = {
+		{ SRC_BTF, { "ksm:ksm_remove_ksm_page", "ksm:ksm_remove_rmap_item" },
+		  { "btf_ksm_page_freed", "btf_rmap_removed" } },
+		{ SRC_TRACEPOINT, { "ksm:ksm_remove_ksm_page", "ksm:ksm_remove_rmap_item" },
+		  { "tp_ksm_page_freed", "tp_rmap_removed" } },
+		{ SRC_NONE, { NULL }, { NULL } },
+	},
+	[CAP_SCAN] = {
+		{ SRC_BTF, { "ksm:ksm_start_scan", "ksm:ksm_stop_scan" }, { "btf_scan_start", "btf_scan_stop" } },
+		{ SRC_TRACEPOINT, { "ksm:ksm_start_scan", "ksm:ksm_stop_scan" }, { "tp_scan_start", "tp_scan_stop" } },
+		{ SRC_POLLING, { NULL }, { NULL } },
+	},
+	[CAP_ENTER] = {
+		{ SRC_BTF, { "ksm:ksm_enter", "ksm:ksm_exit" }, { "btf_enter", "btf_exit" } },
+		{ SRC_TRACEPOINT, { "ksm:ksm_enter", "ksm:ksm_exit" }, { "tp_enter", "tp_exit" } },
+		{ SRC_FEXIT, { "__ksm_enter", "__ksm_exit" }, { "fx_enter", "fx_exit" } },
+		{ SRC_KPROBE, { "__ksm_enter", "__ksm_exit" }, { "kp_enter", "kp_exit" } },
+		{ SRC_POLLING, { NULL }, { NULL } },
+	},
+	[CAP_FORK] = {
+		{ SRC_BTF, { "sched:sched_process_fork" }, { "btf_fork" } },
+		{ SRC_TRACEPOINT, { "sched:sched_process_fork" }, { "tp_fork" } },
+		{ SRC_POLLING, { NULL }, { NULL } },
+	},
+	[CAP_COW] = {
+		{ SRC_BTF, { "exceptions:page_fault_user", "exceptions:page_fault_kernel" },
+		  { "btf_fault_user", "btf_fault_kernel" } },
+		{ SRC_TRACEPOINT, { "exceptions:page_fault_user", "exceptions:page_fault_kernel" },
+		  { "tp_fault_user", "tp_fault_kernel" } },
+		{ SRC_POLLING, { NULL }, { NULL } },
+	},
+};
+
+/* Capabilities the tracer works without: their events are simply not seen. */
+static bool optional(enum ks_cap c)
 {
-	if (!strncmp(tp, "ksm_", 4))
-		return "ksm";
-	if (!strncmp(tp, "page_fault_", 11))
-		return "exceptions";
-	return "sched";
+	return c == CAP_KSM_PAGE;
 }
 
-/* Name of the first required tracepoint the kernel's BTF has no btf_trace_ type for. */
-static const char *probe_btf(void)
+const char *loader_source_loses(enum ks_cap c, enum ks_src s)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
-	static char missing[64];
+	switch (s) {
+	case SRC_FEXIT:
+	case SRC_KPROBE:
+		return c == CAP_MERGE ? "zero-page merges (use_zero_pages=1) are not seen as events; a merge costs a "
+					"trampoline or a kprobe more than a tracepoint"
+				      : "";
+	case SRC_POLLING:
+		switch (c) {
+		case CAP_SCAN:
+			return "scan_start/scan_stop are made when full_scans moves (polled every 50 ms): no "
+			       "rmap_entries";
+		case CAP_MERGE:
+			return "merges are found by a pagemap + kpageflags round over the targets (every second at "
+			       "most, 1% of the time): late by up to a round, no zero-page merges, no failed merges, "
+			       "and a page merged and written between two rounds is not seen";
+		case CAP_COW:
+			return "writes that break merged pages are found by the same rounds, late by up to one; a "
+			       "page KSM unmerged (run=2, MADV_UNMERGEABLE) counts as broken too; no other COW "
+			       "faults are counted";
+		case CAP_ENTER:
+		case CAP_FORK:
+			return "no ksm_enter/ksm_exit events: processes with merged pages are found within a second";
+		default:
+			return "";
+		}
+	case SRC_NONE:
+		return c == CAP_KSM_PAGE ? "KSM pages freed and rmap items removed are not seen: a site whose KSM page "
+					   "was freed keeps it until the next pagemap pass"
+					 : "";
+	default:
+		return "";
+	}
+}
+
+/* One line of each source in use, or the word they share. */
+const char *loader_sources(const struct loader *l, char *buf, size_t size)
+{
+	size_t n = 0;
+	bool same = true;
+
+	for (int c = 1; c < CAP__MAX; c++)
+		same &= l->src[c] == l->src[0];
+	if (same)
+		return src_names[l->src[0]];
+	for (int c = 0; c < CAP__MAX && n < size; c++)
+		n += (size_t)snprintf(buf + n, size - n, "%s%s=%s", c ? "," : "", cap_names[c], src_names[l->src[c]]);
+	return buf;
+}
+
+/* Why the kernel lacks a tracepoint "group:name" as tp_btf, or NULL. */
+static const char *probe_btf(const struct btf *btf, const char *tp, char *why, size_t n)
+{
 	char name[96];
 
-	if (!btf)
-		return "vmlinux BTF";
-	for (size_t i = 0; i < ARRAY_SIZE(required_tps); i++) {
-		snprintf(name, sizeof(name), "btf_trace_%s", required_tps[i]);
-		if (btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) < 0) {
-			snprintf(missing, sizeof(missing), "%s", required_tps[i]);
-			btf__free(btf);
-			return missing;
-		}
-	}
-	btf__free(btf);
-	return NULL;
+	snprintf(name, sizeof(name), "btf_trace_%s", strchr(tp, ':') + 1);
+	if (btf && btf__find_by_name_kind(btf, name, BTF_KIND_TYPEDEF) >= 0)
+		return NULL;
+	snprintf(why, n, "no %s in the kernel's BTF", name);
+	return why;
 }
 
 static int ensure_tracefs(struct loader *l)
@@ -83,43 +162,98 @@ static int ensure_tracefs(struct loader *l)
 
 	if (!stat(TRACEFS "/events", &sb))
 		return 0;
-	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL)) {
-		ks_err("cannot mount tracefs at %s: %s", TRACEFS, strerror(errno));
-		return -1;
-	}
+	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL))
+		return -errno;
 	l->mounted_tracefs = true;
 	return 0;
 }
 
-/* Name of the first required tracepoint tracefs does not list. */
-static const char *probe_classic(void)
+static const char *probe_tracepoint(struct loader *l, const char *tp, char *why, size_t n)
 {
-	static char missing[64];
+	const char *colon = strchr(tp, ':');
 	char path[256];
 	struct stat sb;
+	int err = ensure_tracefs(l);
 
-	for (size_t i = 0; i < ARRAY_SIZE(required_tps); i++) {
-		snprintf(path, sizeof(path), TRACEFS "/events/%s/%s/id", tp_group(required_tps[i]),
-			 required_tps[i]);
-		if (stat(path, &sb)) {
-			snprintf(missing, sizeof(missing), "%s", required_tps[i]);
-			return missing;
-		}
+	if (err) {
+		snprintf(why, n, "cannot mount tracefs at %s: %s", TRACEFS, strerror(-err));
+		return why;
+	}
+	snprintf(path, sizeof(path), TRACEFS "/events/%.*s/%s/id", (int)(colon - tp), tp, colon + 1);
+	if (!stat(path, &sb))
+		return NULL;
+	if (!strncmp(tp, "ksm:", 4))
+		snprintf(why, n, "this kernel has no KSM tracepoint %s (they arrived in Linux 6.4)", tp);
+	else
+		snprintf(why, n, "this kernel has no tracepoint %s", tp);
+	return why;
+}
+
+static const char *probe_fexit(const struct btf *btf, const char *fn, char *why, size_t n)
+{
+	if (btf && btf__find_by_name_kind(btf, fn, BTF_KIND_FUNC) >= 0)
+		return NULL;
+	snprintf(why, n, "no function %s in the kernel's BTF (inlined, renamed or absent)", fn);
+	return why;
+}
+
+static const char *probe_kprobe(const char *fn, char *why, size_t n)
+{
+	struct stat sb;
+
+	if (stat("/sys/bus/event_source/devices/kprobe/type", &sb)) {
+		snprintf(why, n, "no kprobe PMU (a kernel without CONFIG_KPROBES or CONFIG_KPROBE_EVENTS)");
+		return why;
+	}
+	if (!proc_kallsyms(fn)) {
+		snprintf(why, n, "no symbol %s in /proc/kallsyms (inlined or absent)", fn);
+		return why;
 	}
 	return NULL;
 }
 
-static void set_autoload(struct ksmscope_bpf *skel, enum hook_mode mode)
+/* The cheap probe of a candidate: NULL if it may work, else why not (in why). */
+static const char *probe_source(struct loader *l, const struct btf *btf, const struct source *s, char *why, size_t n)
+{
+	const char *err = NULL;
+
+	for (int h = 0; h < 3 && s->hooks[h] && !err; h++) {
+		switch (s->src) {
+		case SRC_BTF: err = probe_btf(btf, s->hooks[h], why, n); break;
+		case SRC_TRACEPOINT: err = probe_tracepoint(l, s->hooks[h], why, n); break;
+		case SRC_FEXIT: err = probe_fexit(btf, s->hooks[h], why, n); break;
+		case SRC_KPROBE: err = probe_kprobe(s->hooks[h], why, n); break;
+		default: break;
+		}
+	}
+	return err;
+}
+
+/* The chosen source's entry, when it has programs (polling and none have not). */
+static const struct source *chosen(const struct loader *l, enum ks_cap c)
+{
+	for (int i = 0; i < 5; i++)
+		if (sources[c][i].src == l->src[c] && sources[c][i].progs[0])
+			return &sources[c][i];
+	return NULL;
+}
+
+/* Programs of the chosen sources (want NULL) or of one candidate alone; calibrate always. */
+static void set_autoload(struct ksmscope_bpf *skel, const struct loader *l, const struct source *only)
 {
 	struct bpf_program *p;
 
 	bpf_object__for_each_program(p, skel->obj) {
 		const char *name = bpf_program__name(p);
-		bool btf = !strncmp(name, "btf_", 4);
+		bool on = !strcmp(name, "calibrate");
 
-		if (!strcmp(name, "calibrate"))
-			continue; /* both modes */
-		bpf_program__set_autoload(p, mode == HOOK_BTF ? btf : !btf);
+		for (int c = 0; c < CAP__MAX && !on; c++) {
+			const struct source *s = only ? (c == 0 ? only : NULL) : chosen(l, (enum ks_cap)c);
+
+			for (int k = 0; s && k < 4 && s->progs[k] && !on; k++)
+				on = !strcmp(name, s->progs[k]);
+		}
+		bpf_program__set_autoload(p, on);
 	}
 }
 
@@ -192,17 +326,17 @@ static void patch_fault_filter(struct ksmscope_bpf *skel, const struct targets *
 	}
 }
 
-static int try_mode(struct loader *l, const struct loader_opts *o, enum hook_mode mode)
+/* A skeleton configured for the chosen sources (only NULL) or for one candidate alone. */
+static struct ksmscope_bpf *open_skel(const struct loader *l, const struct loader_opts *o, const struct source *only)
 {
 	const struct targets *t = o->targets;
-	struct ksmscope_bpf *skel;
+	struct ksmscope_bpf *skel = ksmscope_bpf__open();
+	bool pfn_by_page = only ? only->src == SRC_FEXIT || only->src == SRC_KPROBE
+				: l->src[CAP_MERGE] == SRC_FEXIT || l->src[CAP_MERGE] == SRC_KPROBE;
 	int err;
 
-	skel = ksmscope_bpf__open();
-	if (!skel) {
-		ks_err("cannot open BPF object: %s", strerror(errno));
-		return -1;
-	}
+	if (!skel)
+		return NULL;
 	skel->rodata->filter_pids = t->npids > 0;
 	if (t->npids <= KS_PID_LIST) {
 		skel->rodata->npid_list = (uint32_t)t->npids;
@@ -213,39 +347,157 @@ static int try_mode(struct loader *l, const struct loader_opts *o, enum hook_mod
 	memcpy((char *)skel->rodata->target_comm, t->comm, KS_COMM_LEN);
 	skel->rodata->self_tgid = (uint32_t)getpid();
 	skel->rodata->wakeup_bytes = o->wakeup_bytes;
-	err = bpf_map__set_max_entries(skel->maps.events, (uint32_t)o->ringbuf_bytes);
+	/* merges seen in the function: pfn from the struct page, whose array KASLR moves */
+	if (pfn_by_page)
+		skel->rodata->vmemmap_sym = proc_kallsyms("vmemmap_base");
+	/* a candidate tried alone needs no real ring buffer */
+	err = bpf_map__set_max_entries(skel->maps.events, only ? 4096 : (uint32_t)o->ringbuf_bytes);
 	if (err) {
-		ks_err("bad ring buffer size %llu: %s", (unsigned long long)o->ringbuf_bytes, strerror(-err));
-		goto fail;
+		ksmscope_bpf__destroy(skel);
+		errno = -err;
+		return NULL;
 	}
-	set_autoload(skel, mode);
+	set_autoload(skel, l, only);
 	patch_fault_filter(skel, t);
-	err = ksmscope_bpf__load(skel);
-	if (err) {
-		if (o->mode == mode || mode == HOOK_CLASSIC)
-			ks_err("cannot load the %s programs: %s%s", hook_mode_name(mode), strerror(-err),
-			       o->verbose ? "" : " (--verbose shows the verifier log)");
-		goto fail;
-	}
-	for (size_t i = 0; i < t->npids; i++)
+	return skel;
+}
+
+/* Load, set the pid bitmap, attach. 0 or -errno. */
+static int load_attach(struct ksmscope_bpf *skel, const struct targets *t)
+{
+	int err = ksmscope_bpf__load(skel);
+
+	if (err)
+		return err;
+	for (size_t i = 0; t && i < t->npids; i++)
 		skel->bss->pid_bits[t->pids[i] / 64] |= 1ULL << (t->pids[i] % 64);
-	err = ksmscope_bpf__attach(skel);
-	if (err) {
-		if (o->mode == mode || mode == HOOK_CLASSIC)
-			ks_err("cannot attach the %s programs: %s", hook_mode_name(mode), strerror(-err));
-		goto fail;
-	}
-	l->skel = skel;
-	l->used = mode;
-	return 0;
-fail:
+	return ksmscope_bpf__attach(skel);
+}
+
+/* Load and attach one candidate on its own: NULL if the kernel takes it, else why (in why). */
+static const char *try_alone(struct loader *l, const struct loader_opts *o, const struct source *s, char *why,
+			     size_t n)
+{
+	struct ksmscope_bpf *skel = open_skel(l, o, s);
+	int err = skel ? load_attach(skel, NULL) : -errno;
+
 	ksmscope_bpf__destroy(skel);
-	return -1;
+	if (!err)
+		return NULL;
+	snprintf(why, n, "the kernel refuses it: %s%s", strerror(-err),
+		 err == -EPERM && s->src == SRC_FEXIT ? " (trampolines not allowed here: lockdown or no arch support)"
+		 : err == -EINVAL && s->src == SRC_FEXIT ? " (no BTF trampolines for this function)" : "");
+	return why;
+}
+
+/* The candidates of c in the order to try them: the preferred source first. */
+static int order_of(const struct loader_opts *o, enum ks_cap c, const struct source **out)
+{
+	int n = 0;
+
+	for (int i = 0; i < 5; i++)
+		if (sources[c][i].src == o->prefer && o->prefer != SRC_NONE)
+			out[n++] = &sources[c][i];
+	for (int i = 0; i < 5; i++) {
+		if (i > 0 && sources[c][i].src == SRC_NONE)
+			break;
+		if (sources[c][i].src != o->prefer || o->prefer == SRC_NONE)
+			out[n++] = &sources[c][i];
+	}
+	return n;
+}
+
+/* "tp_btf: ...; tracepoint: ..." of every refused candidate of c. */
+static void refusals(const struct loader *l, enum ks_cap c, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int s = 0; s < SRC__MAX && n < size; s++)
+		if (l->why[c][s][0])
+			n += (size_t)snprintf(buf + n, size - n, "%s%s: %s", n ? "; " : "", src_names[s], l->why[c][s]);
+}
+
+/*
+ * Each capability's source: the first candidate whose probe passes (and,
+ * with load_each, that loads on its own). 0, or one line printed and -1.
+ */
+static int choose(struct loader *l, const struct loader_opts *o, bool load_each)
+{
+	struct btf *btf = btf__load_vmlinux_btf();
+	char line[1024];
+	int ret = 0;
+
+	memset(l->why, 0, sizeof(l->why));
+	for (int c = 0; c < CAP__MAX; c++) { /* every one, for `features`; the first error is said */
+		const struct source *cand[6];
+		int n = order_of(o, (enum ks_cap)c, cand);
+		bool found = false;
+
+		for (int i = 0; i < n && !found; i++) {
+			const struct source *s = cand[i];
+			char *why = l->why[c][s->src];
+
+			if (s->src == SRC_NONE || s->src == SRC_POLLING) {
+				found = true;
+			} else if (!probe_source(l, btf, s, why, sizeof(l->why[c][s->src])) &&
+				   (!load_each || !try_alone(l, o, s, why, sizeof(l->why[c][s->src])))) {
+				found = true;
+			}
+			if (found) {
+				l->src[c] = s->src;
+				why[0] = '\0';
+			}
+			/* the source asked for is a must for merges, what the tracer is for */
+			if (!found && c == CAP_MERGE && s->src == o->prefer) {
+				if (!ret)
+					ks_err("--hooks %s: %s", src_names[o->prefer], why);
+				ret = -1;
+				break;
+			}
+		}
+		if (!found) {
+			l->src[c] = SRC_NONE;
+			if (!optional((enum ks_cap)c) && !ret) {
+				refusals(l, (enum ks_cap)c, line, sizeof(line));
+				ks_err("no source for %s: %s", cap_names[c], line);
+			}
+			ret = optional((enum ks_cap)c) ? ret : -1;
+		}
+	}
+	btf__free(btf);
+	return ret;
+}
+
+int loader_probe_all(struct loader *l, const struct loader_opts *o)
+{
+	struct btf *btf;
+	int ret;
+
+	memset(l, 0, sizeof(*l));
+	loader_libbpf_verbose(o->verbose);
+	ret = choose(l, o, true);
+	btf = btf__load_vmlinux_btf();
+	/* the candidates after the chosen one: would the kernel take them too? */
+	for (int c = 0; c < CAP__MAX; c++)
+		for (int i = 0; i < 5; i++) {
+			const struct source *s = &sources[c][i];
+			char *why = l->why[c][s->src];
+
+			if (!s->progs[0] || s->src == l->src[c] || why[0])
+				continue;
+			l->works[c][s->src] = !probe_source(l, btf, s, why, sizeof(l->why[c][s->src])) &&
+					      !try_alone(l, o, s, why, sizeof(l->why[c][s->src]));
+		}
+	btf__free(btf);
+	return ret;
 }
 
 int loader_start(struct loader *l, const struct loader_opts *o)
 {
-	const char *btf_missing, *classic_missing = NULL;
+	struct ksmscope_bpf *skel;
+	char names[256];
+	int err;
 
 	memset(l, 0, sizeof(*l));
 	loader_libbpf_verbose(o->verbose);
@@ -254,37 +506,34 @@ int loader_start(struct loader *l, const struct loader_opts *o)
 		ks_err("cannot count possible CPUs");
 		return -1;
 	}
-	btf_missing = o->mode == HOOK_CLASSIC ? "(not tried)" : probe_btf();
-	if (!btf_missing && try_mode(l, o, HOOK_BTF) == 0)
-		return 0;
-	if (o->mode == HOOK_BTF) {
-		if (btf_missing)
-			ks_err("no tp_btf hook for %s in this kernel's BTF", btf_missing);
-		return -1;
-	}
-	/* fallback: classic tracepoints, found through tracefs */
-	if (ensure_tracefs(l))
-		return -1;
-	classic_missing = probe_classic();
-	if (classic_missing) {
-		if (!strncmp(classic_missing, "ksm_", 4))
-			ks_err("this kernel has no KSM tracepoint ksm:%s (they arrived in Linux 6.4); "
-			       "ksmscope needs them", classic_missing);
-		else
-			ks_err("this kernel has no tracepoint %s:%s", tp_group(classic_missing),
-			       classic_missing);
+	if (choose(l, o, false)) {
 		loader_stop(l);
 		return -1;
 	}
-	if (try_mode(l, o, HOOK_CLASSIC)) {
+	skel = open_skel(l, o, NULL);
+	err = skel ? load_attach(skel, o->targets) : -errno;
+	if (err) {
+		/* which one does the kernel refuse? each on its own, then the set again */
+		ksmscope_bpf__destroy(skel);
+		skel = NULL;
+		if (choose(l, o, true)) {
+			loader_stop(l);
+			return -1;
+		}
+		skel = open_skel(l, o, NULL);
+		err = skel ? load_attach(skel, o->targets) : -errno;
+	}
+	if (err) {
+		ks_err("cannot load the tracer's programs (%s): %s%s", loader_sources(l, names, sizeof(names)),
+		       strerror(-err), o->verbose ? "" : " (--verbose shows the verifier log)");
+		ksmscope_bpf__destroy(skel);
 		loader_stop(l);
 		return -1;
 	}
+	l->skel = skel;
 	/* attached perf events do not need tracefs any more: unmount what we mounted now */
 	if (l->mounted_tracefs && !umount2(TRACEFS, MNT_DETACH))
 		l->mounted_tracefs = false;
-	if (o->verbose && btf_missing && o->mode == HOOK_AUTO)
-		ks_warn("no tp_btf hook for %s: using classic tracepoints", btf_missing);
 	return 0;
 }
 
@@ -355,18 +604,22 @@ int loader_option(struct loader_opts *o, int opt, const char *arg)
 		}
 		o->ringbuf_bytes = v;
 		return 0;
-	case 'H':
-		if (!strcmp(arg, "auto"))
-			o->mode = HOOK_AUTO;
-		else if (!strcmp(arg, "btf"))
-			o->mode = HOOK_BTF;
-		else if (!strcmp(arg, "classic"))
-			o->mode = HOOK_CLASSIC;
-		else {
-			ks_err("--hooks: '%s' is not one of auto, btf, classic", arg);
-			return -1;
-		}
-		return 0;
+	case 'H': {
+		static const struct {
+			const char *name;
+			enum ks_src src;
+		} modes[] = { { "auto", SRC_NONE },	 { "btf", SRC_BTF },	 { "tp_btf", SRC_BTF },
+			      { "classic", SRC_TRACEPOINT }, { "tracepoint", SRC_TRACEPOINT }, { "fexit", SRC_FEXIT },
+			      { "kprobe", SRC_KPROBE }, { "polling", SRC_POLLING } };
+
+		for (size_t i = 0; i < ARRAY_SIZE(modes); i++)
+			if (!strcmp(arg, modes[i].name)) {
+				o->prefer = modes[i].src;
+				return 0;
+			}
+		ks_err("--hooks: '%s' is not one of auto, btf (tp_btf), classic (tracepoint), fexit, kprobe, polling", arg);
+		return -1;
+	}
 	case 'v':
 		o->verbose = true;
 		return 0;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "tracer/tracker.h"
 
-#define SITE_ZERO (1ULL << 63)
+#define SITE_ZERO TRACKER_SITE_ZERO
 
 static const char *const names[OUT__MAX] = {
 	[OUT_MERGE] = "merge",

@@ -37,8 +37,10 @@ struct decision {
 /* Whether a decision of this kind, from this record, names a process (pid and comm). */
 bool tracker_has_pid(const struct ks_event *e, enum out_kind k);
 
+#define TRACKER_SITE_ZERO (1ULL << 63) /* in a site's v2: KSM merged it into the zero page */
+
 struct tracker {
-	struct kvtab sites; /* (pid, addr) -> (pfn, gen | SITE_ZERO) */
+	struct kvtab sites; /* (pid, addr) -> (pfn, gen | TRACKER_SITE_ZERO) */
 	struct kvtab freed; /* (pfn, 0) -> (gen when the KSM page was freed, 0) */
 	uint64_t gen;
 	uint64_t cow_other;  /* tracked COW faults not on a known KSM page */

@@ -1,0 +1,57 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+# Runs inside a test guest whose kernel predates the ksm:* tracepoints: the tracer's
+# sources there (features), and the live checks the host suite makes with tracepoints,
+# once per merge source (auto, then kprobe forced): trace sees a known workload merge and
+# 32 writes break merged pages; watch reports what KSM saves. Prints "KEY value" lines;
+# "TRACE-<source> {...}" lines are trace --json's, one each.
+KSM=/sys/kernel/mm/ksm
+cow() { awk '$1 == "cow_ksm" { print $2 }' /proc/vmstat; }
+echo "KERNEL $(uname -r)"
+echo "FEATURES $(./ksmscope features --json 2> /tmp/f.err)"
+echo "FEATURESERR $(cat /tmp/f.err)"
+echo 4000 > $KSM/pages_to_scan
+echo 10 > $KSM/sleep_millisecs
+
+# round HOOKS: a fresh workload merged and written under trace --hooks HOOKS
+round() {
+	echo 2 > $KSM/run # nothing merged from before
+	rm -f /tmp/w.out /tmp/t.err
+	./workload --contents 32 --copies 10 --zero 0 --write-copies 32 --pipe-copies 0 > /tmp/w.out 2> /tmp/w.err &
+	W=$!
+	while [ ! -s /tmp/w.out ]; do sleep 0.1; done
+	./ksmscope trace --json --pid $W --hooks "$1" > /tmp/t.jsonl 2> /tmp/t.err &
+	T=$!
+	n=0
+	until grep -q "Tracing KSM events" /tmp/t.err || [ $n -gt 300 ]; do sleep 0.1; n=$((n + 1)); done
+	echo "TRACESTART-$1 $(head -1 /tmp/t.err)"
+	echo 1 > $KSM/run
+	start=$(cat $KSM/full_scans)
+	while [ "$(cat /proc/$W/ksm_merging_pages)" != 320 ]; do
+		[ $(($(cat $KSM/full_scans) - start)) -gt 20 ] && break
+		sleep 0.1
+	done
+	sleep 0.5 # two more polls of full_scans: scan_stop seen
+	echo 0 > $KSM/run # what is merged stays merged: the writes below are the only change
+	echo "MERGING-$1 $(cat /proc/$W/ksm_merging_pages)"
+	echo "SHARING-$1 $(cat $KSM/pages_sharing) $(cat $KSM/pages_shared)"
+	if [ "$1" = auto ]; then
+		./ksmscope watch --json --pid $W --interval 0.5 --count 6 > /tmp/watch.jsonl 2> /tmp/watch.err
+		echo "WATCH $(tail -1 /tmp/watch.jsonl)"
+		echo "WATCHERR $(cat /tmp/watch.err)"
+	fi
+	c0=$(cow)
+	kill -USR1 $W
+	until grep -q user_writes /tmp/w.out; do sleep 0.1; done
+	echo "COW-$1 $(($(cow) - c0))"
+	sleep 1 # the unmerges reach the ring buffer
+	kill -INT $T
+	wait $T
+	echo "TRACERC-$1 $?"
+	while read -r line; do echo "TRACE-$1 $line"; done < /tmp/t.jsonl
+	kill -KILL $W
+	wait $W 2> /dev/null
+}
+round auto
+round kprobe
+echo 0 > $KSM/run
