@@ -656,6 +656,52 @@ int fx_merge(__u64 *ctx)
 	return on_merge(a[2], page_pfn(a[2] ? a[2] : a[1]), a[0], rmap_mm(a[0]), (int)a[3]);
 }
 
+/*
+ * Copy-on-write where there is no page-fault tracepoint (arm64) or it is refused:
+ * wp_page_copy() runs for every write that copies a page it may not reuse, KSM
+ * pages always among them. Attributed to the mm's owner: a remote write (ptrace,
+ * process_vm_writev) faults in another task.
+ */
+static __always_inline int on_wp_copy(__u64 vmf)
+{
+	struct vm_fault *f = (struct vm_fault *)vmf;
+	struct mm_struct *mm = BPF_CORE_READ(f, vma, vm_mm);
+	char comm[KS_COMM_LEN] = {};
+	struct ks_counters *c;
+	struct ks_event *e;
+	__u32 tgid = 0;
+
+	if (!mm_owner(mm, &tgid, comm)) {
+		tgid = bpf_get_current_pid_tgid() >> 32;
+		bpf_get_current_comm(comm, sizeof(comm));
+	}
+	c = ctrs();
+	if (!tracked(tgid, comm)) {
+		if (c) {
+			c->cow_faults++;
+			c->cow_untracked++;
+		}
+		return 0;
+	}
+	if (c)
+		c->cow_faults++;
+	e = reserve(c, KS_REC_COW_FAULT);
+	if (!e)
+		return 0;
+	e->pid = tgid;
+	e->addr = BPF_CORE_READ(f, address) & PAGE_MASK_4K;
+	e->fault_code = KS_PF_PROT | KS_PF_WRITE;
+	__builtin_memcpy(e->comm, comm, KS_COMM_LEN);
+	submit(c, e);
+	return 0;
+}
+
+SEC("fentry/wp_page_copy")
+int BPF_PROG(fx_cow, struct vm_fault *vmf)
+{
+	return on_wp_copy((__u64)vmf);
+}
+
 SEC("fentry/__ksm_enter")
 int BPF_PROG(fx_enter, struct mm_struct *mm)
 {
@@ -705,6 +751,12 @@ int BPF_KRETPROBE(kr_merge, int ret)
 	bpf_map_delete_elem(&merge_calls, &id);
 	return on_merge(call.kpage, page_pfn(call.kpage ? call.kpage : call.page), call.rmap_item,
 			rmap_mm(call.rmap_item), ret);
+}
+
+SEC("kprobe/wp_page_copy")
+int BPF_KPROBE(kp_cow, void *vmf)
+{
+	return on_wp_copy((__u64)vmf);
 }
 
 SEC("kprobe/__ksm_enter")

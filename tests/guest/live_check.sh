@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # Runs inside a test guest whose kernel predates the ksm:* tracepoints: the tracer's
 # sources there (features), and the live checks the host suite makes with tracepoints,
-# once per merge source (auto, then kprobe forced): trace sees a known workload merge and
+# once per source (auto; fexit forced, copy-on-write from fentry on wp_page_copy too; kprobe
+# forced, both from kprobes): trace sees a known workload merge and
 # 32 writes break merged pages; watch reports what KSM saves. Prints "KEY value" lines;
 # "TRACE-<source> {...}" lines are trace --json's, one each.
 KSM=/sys/kernel/mm/ksm
@@ -53,5 +54,6 @@ round() {
 	wait $W 2> /dev/null
 }
 round auto
+round fexit
 round kprobe
 echo 0 > $KSM/run

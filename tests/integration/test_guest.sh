@@ -51,11 +51,11 @@ check "features on 6.1: why not tp_btf and tracepoint, one line each" \
 tracepoint: this kernel has no KSM tracepoint ksm:ksm_merge_with_ksm_page (they arrived in Linux 6.4)"
 check "features on 6.1: kprobe works too" "$(jq -r '.capabilities.merges.tried[3].state' <<< "$F")" works
 check_true "features on 6.1: what fexit loses is said" test -n "$(jq -r .capabilities.merges.loses <<< "$F")"
-for r in auto kprobe; do
+for r in auto fexit kprobe; do
 	tr -d '\r' < "$TMPD/live.log" | sed -n "s/^TRACE-$r //p" > "$TMPD/trace-$r.jsonl"
 	check "trace --hooks $r on 6.1: exit 0 after SIGINT" "$(lval "TRACERC-$r")" 0
-	check "trace --hooks $r on 6.1: its sources" "$(lval "TRACESTART-$r" | grep -o 'merges=[a-z]*')" \
-		"merges=$([ $r = auto ] && echo fexit || echo kprobe)"
+	check "trace --hooks $r on 6.1: its sources" "$(lval "TRACESTART-$r" | grep -o 'merges=[a-z_]*\|cow_faults=[a-z_]*' | tr '\n' ' ')" \
+		"$(case $r in auto) echo "merges=fexit cow_faults=tp_btf " ;; *) echo "merges=$r cow_faults=$r " ;; esac)"
 	check "trace --hooks $r: the workload merged (ksm_merging_pages)" "$(lval "MERGING-$r")" 320
 	check "trace --hooks $r: merges = ksm_merging_pages" \
 		"$(jq -s '[.[] | select(.event == "merge" and .err == 0)] | length' "$TMPD/trace-$r.jsonl")" "$(lval "MERGING-$r")"

@@ -21,7 +21,7 @@ static bool offered(int c, int s)
 		[CAP_SCAN] = { [SRC_BTF] = 1, [SRC_TRACEPOINT] = 1, [SRC_POLLING] = 1 },
 		[CAP_ENTER] = { [SRC_BTF] = 1, [SRC_TRACEPOINT] = 1, [SRC_FEXIT] = 1, [SRC_KPROBE] = 1, [SRC_POLLING] = 1 },
 		[CAP_FORK] = { [SRC_BTF] = 1, [SRC_TRACEPOINT] = 1, [SRC_POLLING] = 1 },
-		[CAP_COW] = { [SRC_BTF] = 1, [SRC_TRACEPOINT] = 1, [SRC_POLLING] = 1 },
+		[CAP_COW] = { [SRC_BTF] = 1, [SRC_TRACEPOINT] = 1, [SRC_FEXIT] = 1, [SRC_KPROBE] = 1, [SRC_POLLING] = 1 },
 	};
 
 	return has[c][s];

@@ -83,6 +83,8 @@ static const struct source sources[CAP__MAX][5] = {
 		  { "btf_fault_user", "btf_fault_kernel" } },
 		{ SRC_TRACEPOINT, { "exceptions:page_fault_user", "exceptions:page_fault_kernel" },
 		  { "tp_fault_user", "tp_fault_kernel" } },
+		{ SRC_FEXIT, { "wp_page_copy" }, { "fx_cow" } },
+		{ SRC_KPROBE, { "wp_page_copy" }, { "kp_cow" } },
 		{ SRC_POLLING, { NULL }, { NULL } },
 	},
 };
@@ -100,6 +102,8 @@ const char *loader_source_loses(enum ks_cap c, enum ks_src s)
 	case SRC_KPROBE:
 		return c == CAP_MERGE ? "zero-page merges (use_zero_pages=1) are not seen as events; a merge costs a "
 					"trampoline or a kprobe more than a tracepoint"
+		       : c == CAP_COW ? "only the writes that copy a page (wp_page_copy) are seen: cow_faults counts "
+					"copies, not every write fault; each costs a trampoline or a kprobe"
 				      : "";
 	case SRC_POLLING:
 		switch (c) {
