@@ -69,6 +69,11 @@ done
 W=$(lval WATCH)
 read -r sharing shared <<< "$(lval SHARING-auto)"
 check "watch on 6.1: no error" "$(lval WATCHERR)" ""
+check "watch on 6.1: general_profit null (no such file), not a number made up" \
+	"$(jq -c '[.dynamics.general_profit, (.ksm | has("general_profit"))]' <<< "$W")" '[null,false]'
+check "features on 6.1: the KSM interfaces it lacks" \
+	"$(jq -c '.ksm | [.ksm_merging_pages, .ksm_stat, .ksm_zero_pages, .general_profit, .PR_SET_MEMORY_MERGE]' <<< "$F")" \
+	'[true,true,false,false,false]'
 check "watch on 6.1: tracer.sources says where merges and scans come from" \
 	"$(jq -c '[.tracer.sources.merges, .tracer.sources.scans]' <<< "$W")" '["fexit","polling"]'
 check "watch on 6.1: ksm_saved = pages_sharing" "$(jq .totals.ksm_saved <<< "$W")" "$sharing"

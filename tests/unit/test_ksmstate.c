@@ -2,6 +2,7 @@
 /* ksmstate: parsing /sys/kernel/mm/ksm files, on a fake directory built under /tmp. */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -191,6 +192,8 @@ static void test_read_dir(void)
 
 	CHECK(ksm_state_num(&st, "run") == 1);
 	CHECK(ksm_state_num(&st, "general_profit") == -4096);
+	CHECK(ksm_state_value(&st, "general_profit") == -4096.0);
+	CHECK(isnan(ksm_state_value(&st, "no_such_file"))); /* missing: NaN, never a -1 taken for a value */
 	CHECK(ksm_state_num(&st, "pages_sharing") == 100);
 	CHECK(ksm_state_num(&st, "missing") == -1);
 	CHECK(ksm_state_num(&st, "advisor_mode") == -1); /* not a number */

@@ -70,7 +70,7 @@ static void ksm_interfaces(struct kernel_features *k)
 		  "merged pages per process come from pagemap and kpageflags (scan, passes)" },
 		{ "ksm_stat", "/proc/self/ksm_stat", "6.1", "KSM zero-page merges per process cannot be placed" },
 		{ "ksm_zero_pages", KSM_SYSFS "/ksm_zero_pages", "6.5", "ksm_zero_pages is null: not counted host-wide" },
-		{ "general_profit", KSM_SYSFS "/general_profit", "6.1", "ksmscope_ksm_general_profit_bytes is NaN" },
+		{ "general_profit", KSM_SYSFS "/general_profit", "6.4", "general_profit is null and ksmscope_ksm_general_profit_bytes NaN" },
 		{ "smart_scan", KSM_SYSFS "/smart_scan", "6.7", "none: a setting KSM lacks" },
 		{ "advisor_mode", KSM_SYSFS "/advisor_mode", "6.9", "none: a setting KSM lacks" },
 	};

@@ -185,7 +185,7 @@ static void host(struct sbuf *o, const struct snapshot *s)
 		{ "ksmscope_ksm_full_scan_duration_seconds", "gauge", "How long KSM's last full scan took.",
 		  s->full_scan_seconds },
 		{ "ksmscope_ksm_general_profit_bytes", "gauge", "KSM's general_profit: saving minus its metadata.",
-		  (double)ksm_state_num(&s->ksm, "general_profit") },
+		  ksm_state_value(&s->ksm, "general_profit") },
 		{ "ksmscope_ksm_saved_pages_per_ksmd_cpu_second", "gauge",
 		  "Pages KSM saves host-wide per CPU second ksmd has used.", s->saved_per_ksmd_cpu_second },
 		{ "ksmscope_ksm_unshare_debt_pages", "gauge",

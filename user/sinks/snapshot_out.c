@@ -152,7 +152,7 @@ void snapshot_json(struct jw *w, const struct snapshot *s)
 	jw_kdouble(w, "ksmd_cpu_percent", s->ksmd_cpu_percent);
 	jw_kdouble(w, "pages_scanned_per_s", s->pages_scanned_rate);
 	jw_kdouble(w, "saved_per_ksmd_cpu_second", s->saved_per_ksmd_cpu_second);
-	jw_ki64(w, "general_profit", ksm_state_num(&s->ksm, "general_profit"));
+	jw_kdouble(w, "general_profit", ksm_state_value(&s->ksm, "general_profit")); /* null before 6.1 */
 	jw_obj_end(w);
 
 	/* who shares KSM frames with whom, the groups being the domains */

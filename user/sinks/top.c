@@ -108,7 +108,7 @@ void top_render(struct sbuf *o, const struct snapshot *s, enum top_sort sort, in
 		      "profit %.1f MiB, ksmd %.1f%% CPU, full scans %llu (last %.1f s), merges %.0f/s, COW breaks %.0f/s",
 	     (long long)ksm_state_num(&s->ksm, "run"), pages_mib((double)ksm_state_saved(&s->ksm)),
 	     s->ksm.mem_available_kb >= 0 ? (double)s->ksm.mem_available_kb / 1024 : NAN,
-	     (double)ksm_state_num(&s->ksm, "general_profit") / (1 << 20),
+	     ksm_state_value(&s->ksm, "general_profit") / (1 << 20),
 	     isnan(s->ksmd_cpu_percent) ? 0.0 : s->ksmd_cpu_percent, (unsigned long long)s->full_scans,
 	     isnan(s->full_scan_seconds) ? 0.0 : s->full_scan_seconds, s->merges_rate, s->unmerges_rate);
 	used++;

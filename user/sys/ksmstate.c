@@ -114,6 +114,13 @@ int64_t ksm_state_num(const struct ksm_state *st, const char *name)
 	return kf && kf->numeric ? kf->value : -1;
 }
 
+double ksm_state_value(const struct ksm_state *st, const char *name)
+{
+	const struct ksm_file *kf = ksm_state_get(st, name);
+
+	return kf && kf->numeric ? (double)kf->value : NAN;
+}
+
 uint64_t ksm_state_saved(const struct ksm_state *st)
 {
 	int64_t sharing = ksm_state_num(st, "pages_sharing");

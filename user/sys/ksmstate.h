@@ -35,6 +35,8 @@ int64_t ksm_state_mem_available_pages(const struct ksm_state *st);
 const struct ksm_file *ksm_state_get(const struct ksm_state *st, const char *name);
 /* Value of a numeric file, or -1 if this kernel lacks it. */
 int64_t ksm_state_num(const struct ksm_state *st, const char *name);
+/* The same as a double, NaN where the kernel lacks it: for files whose value may be -1 (general_profit). */
+double ksm_state_value(const struct ksm_state *st, const char *name);
 /*
  * Saved pages = pages_sharing + ksm_zero_pages (the latter only where the kernel
  * has it). Also the host's unshare debt: what writes to every merged page would
