@@ -40,6 +40,8 @@ check "report: every byte is good" "$(echo "$out" | jq .good_bytes)" "$(stat -c 
 check_true "report text: says complete" grep -q "complete" <<< "$("$KSMSCOPE" report "$REC")"
 check "report: a series point per snapshot" "$(echo "$out" | jq '.series | length')" "$(echo "$out" | jq .blocks.snapshot)"
 check "report: the header names the kernel" "$(echo "$out" | jq -r .header.kernel)" "$(uname -r)"
+check "report: the header names the tracer's sources" "$(echo "$out" | jq -c '.header.tracer.sources | [.merges, .cow_faults]')" \
+	'["tp_btf","tp_btf"]'
 check "report: no hashes unless asked" "$(echo "$out" | jq '.blocks.hashes, .header.parameters.hashes, .fingerprint' | tr '\n' ' ')" "0 false null "
 # the workload does not change (KSM is off): the recorded totals are the scanner's
 "$KSMSCOPE" scan --json --subpage --pid $W > "$TMPD/scan.json"

@@ -452,6 +452,7 @@ struct record_ctx {
 	struct rec_event_rec *ev; /* this interval's events, written before its snapshot */
 	size_t nev, capev;
 	atomic_bool failed; /* also set by the scan thread */
+	bool headed;        /* the run's header block is written */
 };
 
 /* One block with one write(2): a crash leaves every block before it whole. */
@@ -479,7 +480,8 @@ static int write_block(struct record_ctx *c, uint32_t type, const char *json, si
 	return 0;
 }
 
-static int record_header(struct record_ctx *c)
+/* The run's header block; sources: the tracer's, NULL when it never attached. 0, or one line printed and -1. */
+static int record_header(struct record_ctx *c, const enum ks_src *sources)
 {
 	struct live_args *a = c->a;
 	struct ksm_state ksm;
@@ -520,12 +522,31 @@ static int record_header(struct record_ctx *c)
 		jw_null(&c->w);
 	else
 		ksm_state_json(&ksm, &c->w);
+	jw_key(&c->w, "tracer");
+	if (sources) {
+		jw_obj_begin(&c->w);
+		jw_key(&c->w, "sources");
+		jw_obj_begin(&c->w);
+		for (int k = 0; k < CAP__MAX; k++)
+			jw_kstr(&c->w, cap_names[k], src_names[sources[k]]);
+		jw_obj_end(&c->w);
+		jw_obj_end(&c->w);
+	} else {
+		jw_null(&c->w);
+	}
 	jw_obj_end(&c->w);
 	if (c->w.b.oom) {
 		ks_err("out of memory");
 		return -1;
 	}
+	c->headed = true;
 	return write_block(c, REC_HEADER, c->w.b.buf, c->w.b.len);
+}
+
+/* Once attached: the header, with the tracer's sources. */
+static int record_attached(void *ctx, const enum ks_src *sources)
+{
+	return record_header(ctx, sources);
 }
 
 static void record_event(void *ctx, const struct ks_event *e, const struct decision *d)
@@ -681,7 +702,7 @@ static int record_open(struct record_ctx *c)
 		ks_err("record: cannot write %s: %s", path, strerror(errno));
 		return -1;
 	}
-	return record_header(c);
+	return 0; /* the run's header once the tracer is attached (record_attached) */
 }
 
 /* The last events and the end block, which says why the run ended (run_err: the engine's). 0, or -1. */
@@ -689,6 +710,9 @@ static int record_end(struct record_ctx *c, int run_err)
 {
 	if (!c->failed && flush_events(c))
 		c->failed = true;
+	/* the tracer never attached: the header all the same, before the end */
+	if (!c->headed && record_header(c, NULL))
+		return -1;
 	jw_reset(&c->w);
 	jw_obj_begin(&c->w);
 	jw_kstr(&c->w, "reason", run_err || c->failed ? "error" : cli_stop ? "stopped" : "done");
@@ -718,6 +742,8 @@ int cmd_record(int argc, char **argv)
 	fprintf(stderr, "Recording to %s. Hit Ctrl-C to end.\n", a.output);
 	a.eo.on_event = record_event;
 	a.eo.event_ctx = &c;
+	a.eo.on_attached = record_attached;
+	a.eo.attached_ctx = &c;
 	if (a.keep_hashes) {
 		a.eo.on_hashes = record_hashes;
 		a.eo.hashes_ctx = &c;

@@ -1071,6 +1071,8 @@ int engine_run(struct engine_opts *o, engine_sink sink, void *ctx, volatile sig_
 	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	if (engine_init(E, o) || evsource_start(&E->src, &o->lo, &o->sc.t, &ops))
 		goto out;
+	if (o->on_attached && o->on_attached(o->attached_ctx, E->src.l.src))
+		goto out;
 	if (pthread_create(&E->th, NULL, scan_main, E)) {
 		ks_err("cannot start the scan thread");
 		goto out;

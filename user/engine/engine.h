@@ -109,6 +109,9 @@ struct engine_opts {
 	double interval;      /* seconds */
 	double scan_rate_mib; /* MiB of the targets' address space examined per second */
 	struct loader_opts lo;
+	/* optional: once the tracer is attached, with each capability's source (tracer/loader.h) */
+	int (*on_attached)(void *ctx, const enum ks_src *sources);
+	void *attached_ctx;
 	/* optional: every event the engine correlates (merge, zero merge, unmerge, rmap removed) */
 	void (*on_event)(void *ctx, const struct ks_event *e, const struct decision *d);
 	void *event_ctx;
