@@ -5,7 +5,8 @@
 # archive, the initramfs from tests/guest/. The guest merges a known workload; scan's
 # exact figures must equal that kernel's own counters. Then the live commands: the
 # tracer takes fexit (or kprobes) where the tracepoints are missing and its counts must
-# be those of the tracepoints (ksm_merging_pages, the cow_ksm rise, pages_sharing).
+# be those of the tracepoints (ksm_merging_pages, the cow_ksm rise, pages_sharing). The
+# live checks run again on 6.12 from the archive (tracepoints; fexit and kprobes forced).
 . "$(dirname "$0")/lib.sh"
 GUEST=$(dirname "$0")/../guest
 
@@ -51,21 +52,31 @@ check "features on 6.1: why not tp_btf and tracepoint, one line each" \
 tracepoint: this kernel has no KSM tracepoint ksm:ksm_merge_with_ksm_page (they arrived in Linux 6.4)"
 check "features on 6.1: kprobe works too" "$(jq -r '.capabilities.merges.tried[3].state' <<< "$F")" works
 check_true "features on 6.1: what fexit loses is said" test -n "$(jq -r .capabilities.merges.loses <<< "$F")"
-for r in auto fexit kprobe; do
-	tr -d '\r' < "$TMPD/live.log" | sed -n "s/^TRACE-$r //p" > "$TMPD/trace-$r.jsonl"
-	check "trace --hooks $r on 6.1: exit 0 after SIGINT" "$(lval "TRACERC-$r")" 0
-	check "trace --hooks $r on 6.1: its sources" "$(lval "TRACESTART-$r" | grep -o 'merges=[a-z_]*\|cow_faults=[a-z_]*' | tr '\n' ' ')" \
-		"$(case $r in auto) echo "merges=fexit cow_faults=tp_btf " ;; *) echo "merges=$r cow_faults=$r " ;; esac)"
-	check "trace --hooks $r: the workload merged (ksm_merging_pages)" "$(lval "MERGING-$r")" 320
-	check "trace --hooks $r: merges = ksm_merging_pages" \
-		"$(jq -s '[.[] | select(.event == "merge" and .err == 0)] | length' "$TMPD/trace-$r.jsonl")" "$(lval "MERGING-$r")"
-	check "trace --hooks $r: 32 writes, cow_ksm rose by 32" "$(lval "COW-$r")" 32
-	check "trace --hooks $r: unmerges = the cow_ksm rise" \
-		"$(jq -s '[.[] | select(.event == "unmerge")] | length' "$TMPD/trace-$r.jsonl")" "$(lval "COW-$r")"
-	check "trace --hooks $r: scans seen by polling full_scans" \
-		"$(jq -s '[.[] | select(.event == "scan_stop")] | length > 0' "$TMPD/trace-$r.jsonl")" true
-	check "trace --hooks $r: no drops" "$(jq -s '.[-1] | [.event, .drops]' -c "$TMPD/trace-$r.jsonl")" '["summary",0]'
-done
+# rounds LOG KERNEL AUTO FEXIT KPROBE: trace's counts in each round of live_check.sh, and the
+# sources each round took (as trace says them)
+rounds() {
+	local log=$1 kv=$2 r want
+	for r in auto fexit kprobe; do
+		case $r in auto) want=$3 ;; fexit) want=$4 ;; kprobe) want=$5 ;; esac
+		tr -d '\r' < "$log" | sed -n "s/^TRACE-$r //p" > "$TMPD/trace-$r.jsonl"
+		rv() { tr -d '\r' < "$log" | sed -n "s/^$1 //p" | tail -1; }
+		check "$kv: trace --hooks $r: exit 0 after SIGINT" "$(rv "TRACERC-$r")" 0
+		check "$kv: trace --hooks $r: its sources" "$(rv "TRACESTART-$r" | sed -n 's/.*(\(.*\) hooks).*/\1/p')" "$want"
+		check "$kv: trace --hooks $r: the workload merged (ksm_merging_pages)" "$(rv "MERGING-$r")" 320
+		check "$kv: trace --hooks $r: merges = ksm_merging_pages" \
+			"$(jq -s '[.[] | select(.event == "merge" and .err == 0)] | length' "$TMPD/trace-$r.jsonl")" "$(rv "MERGING-$r")"
+		check "$kv: trace --hooks $r: 32 writes, cow_ksm rose by 32" "$(rv "COW-$r")" 32
+		check "$kv: trace --hooks $r: unmerges = the cow_ksm rise" \
+			"$(jq -s '[.[] | select(.event == "unmerge")] | length' "$TMPD/trace-$r.jsonl")" "$(rv "COW-$r")"
+		check "$kv: trace --hooks $r: scans seen" \
+			"$(jq -s '[.[] | select(.event == "scan_stop")] | length > 0' "$TMPD/trace-$r.jsonl")" true
+		check "$kv: trace --hooks $r: no drops" "$(jq -s '.[-1] | [.event, .drops]' -c "$TMPD/trace-$r.jsonl")" '["summary",0]'
+	done
+}
+rounds "$TMPD/live.log" 6.1 \
+	merges=fexit,ksm_pages=none,scans=polling,ksm_enter_exit=fexit,forks=tp_btf,cow_faults=tp_btf \
+	merges=fexit,ksm_pages=none,scans=polling,ksm_enter_exit=fexit,forks=tp_btf,cow_faults=fexit \
+	merges=kprobe,ksm_pages=none,scans=polling,ksm_enter_exit=kprobe,forks=tp_btf,cow_faults=kprobe
 W=$(lval WATCH)
 read -r sharing shared <<< "$(lval SHARING-auto)"
 check "watch on 6.1: no error" "$(lval WATCHERR)" ""
@@ -79,3 +90,21 @@ check "watch on 6.1: tracer.sources says where merges and scans come from" \
 check "watch on 6.1: ksm_saved = pages_sharing" "$(jq .totals.ksm_saved <<< "$W")" "$sharing"
 check "watch on 6.1: ksm_sites = ksm_merging_pages, ksm_frames = pages_shared" \
 	"$(jq -c '[.totals.ksm_sites, .totals.ksm_frames]' <<< "$W")" "[320,$shared]"
+
+# a newer kernel from the archive (Debian 12's backports: 6.12, with the ksm:* tracepoints):
+# tp_btf everywhere, and fexit and kprobes for merges where forced (wp_page_copy is
+# inlined there: copy-on-write stays on the page-fault tracepoint)
+kernel612=$("$GUEST/kernel.sh" '^linux-image-6\.12\.[0-9]+\+deb12-amd64-unsigned$' 2> "$TMPD/kernel612.err") ||
+	{ fail "no 6.12 guest kernel: $(tail -1 "$TMPD/kernel612.err")"; exit 1; }
+"$GUEST/boot.sh" "$kernel612" "$TMPD/initrd-live.gz" -m 1024 -t 300 > "$TMPD/live612.log" 2>&1
+check "6.12 guest ran the live checks to the end" $? 0
+F=$(tr -d '\r' < "$TMPD/live612.log" | sed -n 's/^FEATURES //p')
+check "features on 6.12: tp_btf for every capability" "$(jq -c '[.capabilities | .merges, .ksm_pages, .scans, .ksm_enter_exit, .forks, .cow_faults | .source] | unique' <<< "$F")" '["tp_btf"]'
+check "features on 6.12: fexit and kprobe would work for merges" \
+	"$(jq -c '[.capabilities.merges.tried[] | select(.source == "fexit" or .source == "kprobe") | .state]' <<< "$F")" '["works","works"]'
+rounds "$TMPD/live612.log" 6.12 tp_btf \
+	merges=fexit,ksm_pages=tp_btf,scans=tp_btf,ksm_enter_exit=fexit,forks=tp_btf,cow_faults=tp_btf \
+	merges=kprobe,ksm_pages=tp_btf,scans=tp_btf,ksm_enter_exit=kprobe,forks=tp_btf,cow_faults=tp_btf
+W=$(tr -d '\r' < "$TMPD/live612.log" | sed -n 's/^WATCH //p')
+read -r sharing shared <<< "$(tr -d '\r' < "$TMPD/live612.log" | sed -n 's/^SHARING-auto //p')"
+check "6.12: watch's ksm_saved = pages_sharing" "$(jq .totals.ksm_saved <<< "$W")" "$sharing"
