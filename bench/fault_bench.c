@@ -51,6 +51,7 @@
 #define MAX_SAMPLES 4096
 
 static const char *ksmscope_bin = "build/ksmscope";
+static const char *trace_hooks; /* --hooks for the traced configurations (NULL: ksmscope's choice) */
 static int bench_cpu = -1; /* CPU the faulting process is pinned to */
 static int ncpus;
 static bool verbose;
@@ -384,12 +385,16 @@ static void tracer_start(struct tracer *t, const char *pids, const char *extra)
 	if (t->pid < 0)
 		die("fork: %s", strerror(errno));
 	if (t->pid == 0) {
-		char *argv[8] = { (char *)ksmscope_bin, "trace", "--pid", (char *)pids, "--json" };
+		char *argv[10] = { (char *)ksmscope_bin, "trace", "--pid", (char *)pids, "--json" };
 		int i = 5;
 
 		if (extra) {
 			argv[i++] = "--ringbuf-size";
 			argv[i++] = (char *)extra;
+		}
+		if (trace_hooks) {
+			argv[i++] = "--hooks";
+			argv[i++] = (char *)trace_hooks;
 		}
 		argv[i] = NULL;
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -590,16 +595,12 @@ static int ksm_counters(struct ks_counters *sum)
  * tracer's programs go away shortly after it exits; a foreign one would spoil the
  * baseline). Waits up to 0.5 s; returns false if one is still there.
  */
+static int hooks_now(void);
+
 static bool no_foreign_hooks(void)
 {
 	for (int i = 0; i < 25; i++) {
-		int n1, n2, fd1 = find_prog_fd("btf_fault_user", &n1), fd2 = find_prog_fd("tp_fault_user", &n2);
-
-		if (fd1 >= 0)
-			close(fd1);
-		if (fd2 >= 0)
-			close(fd2);
-		if (!n1 && !n2)
+		if (!hooks_now())
 			return true;
 		sleep_ms(20);
 	}
@@ -643,16 +644,20 @@ struct setup {
 	unsigned spoiled_rounds; /* rounds thrown away (and measured again) for that */
 };
 
-/* ksmscope fault hooks loaded right now (any ksmscope's) */
+/* ksmscope fault hooks loaded right now (any ksmscope's, whatever the source: --hooks) */
 static int hooks_now(void)
 {
-	int n1, n2, fd1 = find_prog_fd("btf_fault_user", &n1), fd2 = find_prog_fd("tp_fault_user", &n2);
+	static const char *const names[] = { "btf_fault_user", "tp_fault_user", "fx_cow", "kp_cow" };
+	int total = 0;
 
-	if (fd1 >= 0)
-		close(fd1);
-	if (fd2 >= 0)
-		close(fd2);
-	return n1 + n2;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		int n, fd = find_prog_fd(names[i], &n);
+
+		if (fd >= 0)
+			close(fd);
+		total += n;
+	}
+	return total;
 }
 
 /* exactly one ksmscope fault hook (ours) while a tracer of ours runs */
@@ -1540,7 +1545,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: fault_bench overhead|rate|parts [--ksmscope PATH] [--mib N] [--rounds N] [--passes N]\n"
-		"                   [--cpu N] [--secs S] [--ringbuf-size SIZE] [--verbose]\n"
+		"                   [--cpu N] [--secs S] [--ringbuf-size SIZE] [--hooks SOURCE] [--verbose]\n"
 		"  overhead  ns per fault: no BPF, minimal counter, ksmscope other pid, ksmscope this pid\n"
 		"  rate      sustained COW-fault records/s ksmscope's reader consumes, and drops\n"
 		"  parts     ksmscope's on_fault() taken apart, cost of each step\n"
@@ -1551,7 +1556,9 @@ static void usage(FILE *f)
 		"  --settle MS      overhead: wait after each activation before measuring (default 300)\n"
 		"  --cpu N          pin the faulting process to CPU N (default: the last CPU; -1: no pinning)\n"
 		"  --secs S         rate: seconds per run (default 3)\n"
-		"  --ringbuf-size   rate: ksmscope's --ringbuf-size (default: its own, 4M)\n");
+		"  --ringbuf-size   rate: ksmscope's --ringbuf-size (default: its own, 4M)\n"
+		"  --hooks SOURCE   ksmscope's --hooks (tp_btf, tracepoint, fexit, kprobe): which copy-on-write\n"
+		"                   source the traced configurations measure (default: ksmscope's choice)\n");
 }
 
 int main(int argc, char **argv)
@@ -1561,6 +1568,7 @@ int main(int argc, char **argv)
 		{ "rounds", required_argument, NULL, 'r' },   { "passes", required_argument, NULL, 'p' },
 		{ "cpu", required_argument, NULL, 'c' },      { "secs", required_argument, NULL, 's' },
 		{ "ringbuf-size", required_argument, NULL, 'R' }, { "settle", required_argument, NULL, 'S' },
+		{ "hooks", required_argument, NULL, 'H' },
 		{ "verbose", no_argument, NULL, 'v' },        { "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -1582,6 +1590,7 @@ int main(int argc, char **argv)
 		case 's': o.secs = atof(optarg); break;
 		case 'R': o.ringbuf = optarg; break;
 		case 'S': o.settle_ms = (unsigned)atoi(optarg); break;
+		case 'H': trace_hooks = optarg; break;
 		case 'v': verbose = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;

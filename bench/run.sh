@@ -8,7 +8,7 @@
 #   BENCH_ROUNDS=N     overhead rounds (default 150; fewer = faster, noisier)
 #   BENCH_PARTS_ROUNDS=N  rounds of the on_fault() breakdown (default 16)
 #   BENCH_MIB=N        MiB of faults per pass (default 32)
-#   BENCH_SKIP="rate parts"  skip sections (overhead, rate, parts, scan, engine, scale)
+#   BENCH_SKIP="rate parts"  skip sections (overhead, rate, parts, scan, engine, scale, cowsources)
 #   BENCH_SCALE_GIB=N  memory of the scale section's processes (default 16; more knobs in
 #                      bench/scale_bench.sh)
 #   BENCH_QUICK=1      a ~30 s smoke run (few rounds, short rate runs)
@@ -100,6 +100,14 @@ fi
 if ! skip scale; then
 	bench/scale_bench.sh "$OUT" | tee "$tmpd/scale"
 	grep '^RESULT' "$tmpd/scale" >> "$log"
+fi
+
+# each copy-on-write source's fault-path cost, where they all run: a 6.1 guest (~3 minutes)
+if ! skip cowsources; then
+	echo "== Copy-on-write sources (bench/guest_cow.sh)"
+	bench/guest_cow.sh "$OUT" | tee "$tmpd/cow"
+	awk '$1 ~ /^(auto|fexit|kprobe)$/ { print "RESULT cow source " $1 ": " $3 " ns added per COW fault under TCG, " $4 " the minimal counter" }' \
+		"$tmpd/cow" >> "$log"
 fi
 
 echo "== Summary ($(( $(date +%s) - t0 )) s)"
