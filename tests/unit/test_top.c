@@ -63,6 +63,8 @@ static void test_rows_and_sort(void)
 	top_render(&o, &snap, SORT_SAVEABLE, 40, 200);
 	CHECK(!o.oom);
 	CHECK(line_of(o.buf, "ksmscope top - KSM run=") == 0);
+	/* the snapshot's KSM state has no general_profit file: "-", not a number */
+	CHECK(strstr(o.buf, "profit - MiB") != NULL);
 	CHECK(strstr(o.buf, "Missed MiB: pending 1.0") != NULL);
 	CHECK(strstr(o.buf, "sort by saveable") != NULL);
 	/* by saveable: dupvm (500), midvm (400), bigvm (100) */

@@ -101,14 +101,20 @@ void top_render(struct sbuf *o, const struct snapshot *s, enum top_sort sort, in
 	int used = 0;
 	uint32_t *order;
 
+	char profit[32] = "-", avail[32] = "-";
+	double gp = ksm_state_value(&s->ksm, "general_profit");
+
 	o->len = 0;
 	if (o->buf)
 		o->buf[0] = '\0';
-	line(o, cols, "ksmscope top - KSM run=%lld: saved %.1f MiB (unshare debt, of %.0f MiB available), "
-		      "profit %.1f MiB, ksmd %.1f%% CPU, full scans %llu (last %.1f s), merges %.0f/s, COW breaks %.0f/s",
-	     (long long)ksm_state_num(&s->ksm, "run"), pages_mib((double)ksm_state_saved(&s->ksm)),
-	     s->ksm.mem_available_kb >= 0 ? (double)s->ksm.mem_available_kb / 1024 : NAN,
-	     ksm_state_value(&s->ksm, "general_profit") / (1 << 20),
+	/* what this kernel lacks shows as "-", never as a number */
+	if (!isnan(gp))
+		snprintf(profit, sizeof(profit), "%.1f", gp / (1 << 20));
+	if (s->ksm.mem_available_kb >= 0)
+		snprintf(avail, sizeof(avail), "%.0f", (double)s->ksm.mem_available_kb / 1024);
+	line(o, cols, "ksmscope top - KSM run=%lld: saved %.1f MiB (unshare debt, of %s MiB available), "
+		      "profit %s MiB, ksmd %.1f%% CPU, full scans %llu (last %.1f s), merges %.0f/s, COW breaks %.0f/s",
+	     (long long)ksm_state_num(&s->ksm, "run"), pages_mib((double)ksm_state_saved(&s->ksm)), avail, profit,
 	     isnan(s->ksmd_cpu_percent) ? 0.0 : s->ksmd_cpu_percent, (unsigned long long)s->full_scans,
 	     isnan(s->full_scan_seconds) ? 0.0 : s->full_scan_seconds, s->merges_rate, s->unmerges_rate);
 	used++;
