@@ -14,18 +14,28 @@ echo "FEATURESERR $(cat /tmp/f.err)"
 echo 4000 > $KSM/pages_to_scan
 echo 10 > $KSM/sleep_millisecs
 
-# round HOOKS: a fresh workload merged and written under trace --hooks HOOKS
-round() {
-	echo 2 > $KSM/run # nothing merged from before
-	rm -f /tmp/w.out /tmp/t.err
-	./workload --contents 32 --copies 10 --zero 0 --write-copies 32 --pipe-copies 0 > /tmp/w.out 2> /tmp/w.err &
-	W=$!
-	while [ ! -s /tmp/w.out ]; do sleep 0.1; done
-	./ksmscope trace --json --pid $W --hooks "$1" > /tmp/t.jsonl 2> /tmp/t.err &
+# start_trace HOOKS NAME TARGETS...: trace --hooks HOOKS of the workload, once attached
+start_trace() {
+	h=$1 nm=$2
+	shift 2
+	rm -f /tmp/t.err
+	./ksmscope trace --json "$@" --hooks "$h" > /tmp/t.jsonl 2> /tmp/t.err &
 	T=$!
 	n=0
 	until grep -q "Tracing KSM events" /tmp/t.err || [ $n -gt 300 ]; do sleep 0.1; n=$((n + 1)); done
-	echo "TRACESTART-$1 $(head -1 /tmp/t.err)"
+	echo "TRACESTART-$nm $(head -1 /tmp/t.err)"
+}
+
+# round HOOKS [late]: a fresh workload merged and written under trace --hooks HOOKS; late:
+# the tracer attaches after the merges, by comm (its first pass finds the merged pages)
+round() {
+	name=$1${2:+-$2}
+	echo 2 > $KSM/run # nothing merged from before
+	rm -f /tmp/w.out
+	./workload --contents 32 --copies 10 --zero 0 --write-copies 32 --pipe-copies 0 > /tmp/w.out 2> /tmp/w.err &
+	W=$!
+	while [ ! -s /tmp/w.out ]; do sleep 0.1; done
+	[ -z "${2:-}" ] && start_trace "$1" "$name" --pid $W
 	echo 1 > $KSM/run
 	start=$(cat $KSM/full_scans)
 	while [ "$(cat /proc/$W/ksm_merging_pages)" != 320 ]; do
@@ -34,9 +44,12 @@ round() {
 	done
 	sleep 0.5 # two more polls of full_scans: scan_stop seen
 	echo 0 > $KSM/run # what is merged stays merged: the writes below are the only change
-	echo "MERGING-$1 $(cat /proc/$W/ksm_merging_pages)"
-	echo "SHARING-$1 $(cat $KSM/pages_sharing) $(cat $KSM/pages_shared)"
-	if [ "$1" = auto ]; then
+	# by comm: the tracer must find the process itself, by its merged pages (ksm_stat, or
+	# ksm_merging_pages before 6.4)
+	[ -n "${2:-}" ] && start_trace "$1" "$name" --comm workload
+	echo "MERGING-$name $(cat /proc/$W/ksm_merging_pages)"
+	echo "SHARING-$name $(cat $KSM/pages_sharing) $(cat $KSM/pages_shared)"
+	if [ "$name" = auto ]; then
 		./ksmscope watch --json --pid $W --interval 0.5 --count 6 > /tmp/watch.jsonl 2> /tmp/watch.err
 		echo "WATCH $(tail -1 /tmp/watch.jsonl)"
 		echo "WATCHERR $(cat /tmp/watch.err)"
@@ -44,16 +57,17 @@ round() {
 	c0=$(cow)
 	kill -USR1 $W
 	until grep -q user_writes /tmp/w.out; do sleep 0.1; done
-	echo "COW-$1 $(($(cow) - c0))"
+	echo "COW-$name $(($(cow) - c0))"
 	sleep 1 # the unmerges reach the ring buffer
 	kill -INT $T
 	wait $T
-	echo "TRACERC-$1 $?"
-	while read -r line; do echo "TRACE-$1 $line"; done < /tmp/t.jsonl
+	echo "TRACERC-$name $?"
+	while read -r line; do echo "TRACE-$name $line"; done < /tmp/t.jsonl
 	kill -KILL $W
 	wait $W 2> /dev/null
 }
 round auto
 round fexit
 round kprobe
+round auto late
 echo 0 > $KSM/run

@@ -73,6 +73,18 @@ rounds() {
 		check "$kv: trace --hooks $r: no drops" "$(jq -s '.[-1] | [.event, .drops]' -c "$TMPD/trace-$r.jsonl")" '["summary",0]'
 	done
 }
+# late: trace attached after the merges; its first pass must find them (ksm_merging_pages,
+# a file of its own before 6.4), or the writes would not count as unmerges
+late() {
+	local log=$1 kv=$2
+	tr -d '\r' < "$log" | sed -n "s/^TRACE-auto-late //p" > "$TMPD/trace-late.jsonl"
+	check "$kv: trace attached after the merges: 320 merged, no merge event" \
+		"$(tr -d '\r' < "$log" | sed -n 's/^MERGING-auto-late //p') $(jq -s '[.[] | select(.event == "merge")] | length' "$TMPD/trace-late.jsonl")" "320 0"
+	check "$kv: trace attached after the merges: unmerges = the cow_ksm rise (32)" \
+		"$(jq -s '[.[] | select(.event == "unmerge")] | length' "$TMPD/trace-late.jsonl")" \
+		"$(tr -d '\r' < "$log" | sed -n 's/^COW-auto-late //p')"
+}
+late "$TMPD/live.log" 6.1
 rounds "$TMPD/live.log" 6.1 \
 	merges=fexit,ksm_pages=none,scans=polling,ksm_enter_exit=fexit,forks=tp_btf,cow_faults=tp_btf \
 	merges=fexit,ksm_pages=none,scans=polling,ksm_enter_exit=fexit,forks=tp_btf,cow_faults=fexit \
@@ -102,6 +114,7 @@ F=$(tr -d '\r' < "$TMPD/live612.log" | sed -n 's/^FEATURES //p')
 check "features on 6.12: tp_btf for every capability" "$(jq -c '[.capabilities | .merges, .ksm_pages, .scans, .ksm_enter_exit, .forks, .cow_faults | .source] | unique' <<< "$F")" '["tp_btf"]'
 check "features on 6.12: fexit and kprobe would work for merges" \
 	"$(jq -c '[.capabilities.merges.tried[] | select(.source == "fexit" or .source == "kprobe") | .state]' <<< "$F")" '["works","works"]'
+late "$TMPD/live612.log" 6.12
 rounds "$TMPD/live612.log" 6.12 tp_btf \
 	merges=fexit,ksm_pages=tp_btf,scans=tp_btf,ksm_enter_exit=fexit,forks=tp_btf,cow_faults=tp_btf \
 	merges=kprobe,ksm_pages=tp_btf,scans=tp_btf,ksm_enter_exit=kprobe,forks=tp_btf,cow_faults=tp_btf

@@ -73,7 +73,7 @@ static void test_threads(void)
 
 static void test_lookups(void)
 {
-	struct proc_ksm_stat ks = { 1, 1 };
+	struct proc_ksm_stat ks = { 1, 1, false };
 	char cg[256];
 	int fd;
 
@@ -88,6 +88,7 @@ static void test_lookups(void)
 	proc_ksm_stat((uint32_t)getpid(), &ks);
 	CHECK_U64(ks.merging_pages, 0);
 	CHECK_U64(ks.zero_pages, 0);
+	CHECK(ks.has_zero == !access("/sys/kernel/mm/ksm/ksm_zero_pages", F_OK)); /* both arrived in 6.6 */
 	CHECK(proc_ksm_stat(NO_SUCH_PID, &ks) == -ESRCH);
 	if (!proc_cgroup((uint32_t)getpid(), cg, sizeof(cg)))
 		CHECK(cg[0] == '/');

@@ -169,25 +169,35 @@ int cgroup2_mount(char *out, size_t size)
 int proc_ksm_stat(uint32_t pid, struct proc_ksm_stat *st)
 {
 	char path[64], buf[4096], *line, *save = NULL;
+	bool has_merging = false;
 	ssize_t n;
 
 	memset(st, 0, sizeof(*st));
 	snprintf(path, sizeof(path), "/proc/%u/ksm_stat", pid);
 	n = read_small_file(path, buf, sizeof(buf));
-	if (n < 0)
-		return n == -ENOENT && !proc_alive(pid) ? -ESRCH : (int)n;
-	/* "ksm_merging_pages 12" lines; other fields (some signed) are not ours */
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+	if (n < 0 && (n != -ENOENT || !proc_alive(pid)))
+		return n == -ENOENT ? -ESRCH : (int)n;
+	/* "ksm_merging_pages 12" lines; other fields (some signed) are not ours; no file before 6.1 */
+	for (line = n < 0 ? NULL : strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *sp = strchr(line, ' ');
 		uint64_t v;
 
 		if (!sp || parse_u64(sp + 1, &v))
 			continue;
 		*sp = '\0';
-		if (!strcmp(line, "ksm_merging_pages"))
+		if (!strcmp(line, "ksm_merging_pages")) {
 			st->merging_pages = v;
-		else if (!strcmp(line, "ksm_zero_pages"))
+			has_merging = true;
+		} else if (!strcmp(line, "ksm_zero_pages")) {
 			st->zero_pages = v;
+			st->has_zero = true;
+		}
+	}
+	/* before 6.4 ksm_stat has no ksm_merging_pages line: the file of its own (5.19+) */
+	if (!has_merging) {
+		snprintf(path, sizeof(path), "/proc/%u/ksm_merging_pages", pid);
+		if (read_u64_file(path, &st->merging_pages))
+			st->merging_pages = 0;
 	}
 	return 0;
 }

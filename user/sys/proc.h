@@ -31,8 +31,9 @@ int cgroup2_mount(char *out, size_t size);
 
 /* /proc/PID/ksm_stat (Linux 6.1+); a field this kernel lacks reads 0. */
 struct proc_ksm_stat {
-	uint64_t merging_pages; /* ksm_merging_pages */
+	uint64_t merging_pages; /* ksm_merging_pages: ksm_stat's (6.4+), else /proc/PID/ksm_merging_pages (5.19+) */
 	uint64_t zero_pages;    /* ksm_zero_pages (6.6+) */
+	bool has_zero;          /* the kernel counts zero_pages: without it, 0 means "not known" */
 };
 int proc_ksm_stat(uint32_t pid, struct proc_ksm_stat *st);
 
