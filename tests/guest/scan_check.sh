@@ -26,4 +26,23 @@ echo "SHARING $(cat $KSM/pages_sharing) $(cat $KSM/pages_shared)"
 echo "SCANJSON $(./ksmscope scan --json --pid $W 2> /tmp/scan.err)"
 echo "SCANERR $(cat /tmp/scan.err)"
 kill -KILL $W
+# use_zero_pages=1: 6.1 counts no zero-page merges, so scan cannot know them
+echo 2 > $KSM/run
+while [ "$(cat $KSM/pages_sharing)" != 0 ]; do sleep 0.1; done
+echo 1 > $KSM/use_zero_pages
+./workload --contents 8 --copies 4 --zero 64 --write-copies 0 --pipe-copies 0 > /tmp/z.out 2> /tmp/z.err &
+Z=$!
+while [ ! -s /tmp/z.out ]; do sleep 0.1; done
+echo 1 > $KSM/run
+start=$(cat $KSM/full_scans)
+while [ "$(cat /proc/$Z/ksm_merging_pages)" != 32 ] || [ $(($(cat $KSM/full_scans) - start)) -lt 3 ]; do
+	[ $(($(cat $KSM/full_scans) - start)) -gt 20 ] && break
+	sleep 0.1
+done
+echo 0 > $KSM/run
+echo "ZMERGING $(cat /proc/$Z/ksm_merging_pages)"
+echo "ZSCANJSON $(./ksmscope scan --json --pid $Z 2> /tmp/zscan.err)"
+echo "ZSCANERR $(cat /tmp/zscan.err)"
+kill -KILL $Z
+echo 0 > $KSM/use_zero_pages
 echo 0 > $KSM/run

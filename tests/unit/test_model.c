@@ -399,8 +399,22 @@ static void test_hash_chunks(void)
 	}
 }
 
+/* Zero-page merges a kernel does not count: null, and the figures resting on them. */
+static void test_zero_unknown(void)
+{
+	struct metrics g[1] = { { .ksm_saved = 5, .saveable_mergeable = 10 } };
+	struct model_out out = { .total = { .ksm_saved = 5, .saveable_mergeable = 10, .ksm_zero_pages = 0 }, .groups = g };
+
+	model_zero_unknown(&out, 1);
+	CHECK(isnan(out.total.ksm_zero_pages) && isnan(out.total.effectiveness) && isnan(out.total.unshare_debt_pages));
+	CHECK(isnan(g[0].ksm_zero_pages) && isnan(g[0].effectiveness));
+	CHECK(out.total.ksm_saved == 5); /* what is known stays */
+	CHECK(isnan(out.regions[0].ksm_zero_pages));
+}
+
 int main(void)
 {
+	RUN(test_zero_unknown);
 	RUN(test_self_and_inter);
 	RUN(test_content_in_two_regions_of_one_group);
 	RUN(test_ksm_frames_and_effectiveness);

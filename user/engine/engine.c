@@ -687,7 +687,8 @@ static void overlay(struct metrics *m, const struct corr_metrics *c)
 	m->ksm_sites = c->ksm_sites;
 	m->ksm_frames = c->ksm_frames;
 	m->ksm_saved = c->ksm_saved;
-	m->ksm_zero_pages = c->ksm_zero_pages;
+	/* the pass could not count them (the kernel does not): unknown stays unknown */
+	m->ksm_zero_pages = isnan(m->ksm_zero_pages) ? NAN : c->ksm_zero_pages;
 	m->effectiveness = metrics_effectiveness(m);
 	m->unshare_debt_pages = metrics_saved(m);
 }

@@ -187,6 +187,22 @@ static void totals(const struct model_input *in, struct model_out *out)
 	t->unshare_debt_pages = metrics_saved(t);
 }
 
+static void zero_unknown(struct metrics *m)
+{
+	m->ksm_zero_pages = NAN;
+	m->effectiveness = metrics_effectiveness(m);
+	m->unshare_debt_pages = metrics_saved(m);
+}
+
+void model_zero_unknown(struct model_out *out, uint32_t ngroups)
+{
+	zero_unknown(&out->total);
+	for (uint32_t g = 0; g < ngroups; g++)
+		zero_unknown(&out->groups[g]);
+	for (int r = 0; r < REG__MAX; r++)
+		zero_unknown(&out->regions[r]);
+}
+
 int model_compute(const struct model_input *in, struct model_out *out)
 {
 	struct acc a = { in, out, 0 };

@@ -143,6 +143,9 @@ static inline double pages_mib(double pages)
 /* What one content of in->contents stands for: 1 / the probability it was read (1 when exact). */
 double model_content_weight(const struct model_input *in, const struct index_entry *e);
 
+/* ksm_zero_pages not known (the kernel does not count them): NaN, and effectiveness and unshare debt with it. */
+void model_zero_unknown(struct model_out *out, uint32_t ngroups);
+
 /* 0 or -ENOMEM. */
 int model_compute(const struct model_input *in, struct model_out *out);
 /*

@@ -145,6 +145,12 @@ int scanner_model(const struct scanner *s, const struct ksm_state *ksm, struct m
 	mo->groups = calloc(s->ngroups ? s->ngroups : 1, sizeof(*mo->groups));
 	if (!mo->groups || model_compute(&mi, mo) || model_standard_errors(&mi, se))
 		return -ENOMEM;
+	/*
+	 * use_zero_pages=1 on a kernel that counts no zero-page merges: they look like
+	 * read faults of never-written memory. Unknown, so null, and what rests on them.
+	 */
+	if (s->zero_uncounted && mi.use_zero_pages)
+		model_zero_unknown(mo, s->ngroups);
 	se->effectiveness = metrics_effectiveness_se(&mo->total, se);
 	if (mi.weight > 1 || mi.pclasses) {
 		mo->group_se = calloc(s->ngroups ? s->ngroups : 1, sizeof(*mo->group_se));
@@ -575,8 +581,10 @@ int scanner_scan_pid(struct scanner *s, uint32_t pid)
 	if (err)
 		return err;
 	vmm = is_vmm_comm(comm);
-	if (!s->probing && !proc_ksm_stat(pid, &ks))
+	if (!s->probing && !proc_ksm_stat(pid, &ks)) {
 		p.ksm_zero_left = ks.zero_pages;
+		s->zero_uncounted |= !ks.has_zero;
+	}
 	p.pm_fd = pagemap_open((pid_t)pid);
 	if (p.pm_fd < 0) {
 		err = p.pm_fd;

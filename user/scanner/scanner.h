@@ -93,6 +93,7 @@ struct scanner {
 	bool include_shared; /* read shared and hugetlb memory as sites (regions shared, guest_shared) */
 	struct scan_races races;
 	struct scan_cost cost;
+	bool zero_uncounted; /* a process's kernel counts no zero-page merges (before 6.6) */
 	int kpf_fd;
 	volatile sig_atomic_t *stop; /* set by a signal handler: abandon the scan (-EINTR) */
 	const struct scan_hooks *hooks; /* optional */

@@ -197,10 +197,16 @@ void scan_report_text(FILE *f, const struct scan_report *r)
 		pct(t->saveable_self, t->sites), pct(t->saveable_inter, t->sites));
 	fprintf(f, "Contents: %.0f distinct, %.0f zero-filled sites, %.0f frames, %.0f zero-mapped, %.0f swapped, %.0f THP\n",
 		t->contents, t->zero_sites, t->frames, t->zero_mapped, t->swapped, t->thp_sites);
-	fprintf(f, "Mergeable: %.1f MiB, saveable %.1f MiB, achievable %.1f MiB; KSM saves %.1f MiB "
-		   "(%.0f sites on %.0f KSM pages, %.0f zero-page merges)",
-		pages_mib(t->mergeable_sites), pages_mib(t->saveable_mergeable), pages_mib(t->achievable),
-		pages_mib(metrics_saved(t)), t->ksm_sites, t->ksm_frames, t->ksm_zero_pages);
+	if (isnan(t->ksm_zero_pages)) /* the kernel counts no zero-page merges */
+		fprintf(f, "Mergeable: %.1f MiB, saveable %.1f MiB, achievable %.1f MiB; KSM saves %.1f MiB "
+			   "(%.0f sites on %.0f KSM pages) and zero-page merges this kernel does not count",
+			pages_mib(t->mergeable_sites), pages_mib(t->saveable_mergeable), pages_mib(t->achievable),
+			pages_mib(t->ksm_saved), t->ksm_sites, t->ksm_frames);
+	else
+		fprintf(f, "Mergeable: %.1f MiB, saveable %.1f MiB, achievable %.1f MiB; KSM saves %.1f MiB "
+			   "(%.0f sites on %.0f KSM pages, %.0f zero-page merges)",
+			pages_mib(t->mergeable_sites), pages_mib(t->saveable_mergeable), pages_mib(t->achievable),
+			pages_mib(metrics_saved(t)), t->ksm_sites, t->ksm_frames, t->ksm_zero_pages);
 	if (!isnan(t->effectiveness))
 		fprintf(f, ": effectiveness %.1f%% of saveable_mergeable", 100 * t->effectiveness);
 	if (s->subpage)
