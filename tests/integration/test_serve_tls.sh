@@ -145,6 +145,8 @@ done
 check "client certificate from the CA: 200" \
 	"$(get --cacert "$C/ca.crt" --cert "$C/client.crt" --key "$C/client.key" "https://127.0.0.1:$PORT2/metrics")" 200
 check "no client certificate: 403" "$(get --cacert "$C/ca.crt" "https://127.0.0.1:$PORT2/metrics")" 403
+check "the CA's server certificate as a client's (no clientAuth purpose): refused" \
+	"$(get --cacert "$C/ca.crt" --cert "$C/server.crt" --key "$C/server.key" "https://127.0.0.1:$PORT2/metrics")" 403
 check "a client certificate from another CA: refused" \
 	"$(get --cacert "$C/ca.crt" --cert "$C/other.crt" --key "$C/other.key" "https://127.0.0.1:$PORT2/metrics")" 403
 curl -s --max-time 5 --tls-max 1.2 --cacert "$C/ca.crt" --cert "$C/client.crt" --key "$C/client.key" \

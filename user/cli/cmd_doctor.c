@@ -183,8 +183,7 @@ static double recheck_delay(const struct doctor_job *d)
 /* The window: trace, read the duplicates again, count cow_ksm. 0, or one line printed and -1. */
 static int watch_window(struct doctor_job *d)
 {
-	uint64_t t0 = now_mono_ns(), until = t0 + (uint64_t)(d->watch * 1e9);
-	uint64_t recheck_at = t0 + (uint64_t)(recheck_delay(d) * 1e9);
+	uint64_t t0, until, recheck_at;
 	int64_t cow0;
 	bool rechecked = d->dups_oom; /* without the sites there is nothing to read again */
 	bool *changed = NULL;
@@ -194,7 +193,10 @@ static int watch_window(struct doctor_job *d)
 	fprintf(stderr, "Watching for %.1f s (%s%s).\n", d->watch, d->traced ? "tracer: " : "no tracer: ",
 		d->traced ? d->wi.tracer : d->wi.tracer_error);
 	cow0 = cow_ksm_now();
+	/* the window starts once the tracer is attached: its start-up is not watching */
 	t0 = now_mono_ns();
+	until = t0 + (uint64_t)(d->watch * 1e9);
+	recheck_at = t0 + (uint64_t)(recheck_delay(d) * 1e9);
 	while (!cli_stop && !err) {
 		uint64_t now = now_mono_ns();
 

@@ -4,13 +4,18 @@
 #include <arpa/inet.h>
 #include <crypt.h>
 #include <errno.h>
+#include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
+/* threads answering: a client making the server compute bcrypt holds one of them, not all */
+#define HTTP_THREADS 4
 #define EXPOSITION_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 static const char index_page[] = "ksmscope: live KSM sharing metrics. Prometheus exposition at /metrics\n";
@@ -42,22 +47,64 @@ static bool same(const char *a, const char *b)
 	return !d;
 }
 
-/* The request's user and password against the bcrypt hashes. */
-static bool authorized(const struct web_config *wc, struct MHD_Connection *c)
+/* SHA-256 of the run's salt, the user and the password: what the cache of good logins holds. */
+static void login_digest(const struct http_server *h, const char *user, const char *pass, unsigned char out[32])
 {
+	size_t nu = strlen(user), np = strlen(pass), n = sizeof(h->salt) + nu + 1 + np;
+	unsigned char *buf = malloc(n);
+
+	memset(out, 0, 32);
+	if (!buf)
+		return;
+	memcpy(buf, h->salt, sizeof(h->salt));
+	memcpy(buf + sizeof(h->salt), user, nu + 1);
+	memcpy(buf + sizeof(h->salt) + nu + 1, pass, np);
+	gnutls_hash_fast(GNUTLS_DIG_SHA256, buf, n, out);
+	memset(buf, 0, n);
+	free(buf);
+}
+
+/*
+ * The request's user and password against the bcrypt hashes. A login that
+ * passed once is remembered (a salted SHA-256), so scrapes do not pay bcrypt
+ * each time; an unknown user pays it all the same (against the first user's
+ * hash), so the time does not tell which users exist.
+ */
+static bool authorized(struct http_server *h, struct MHD_Connection *c)
+{
+	const struct web_config *wc = h->wc;
 	char *pass = NULL, *user = MHD_basic_auth_get_username_password(c, &pass);
 	struct crypt_data *cd = NULL;
+	unsigned char dg[32];
+	const char *hash = NULL;
 	bool ok = false;
 
-	for (size_t i = 0; user && pass && i < wc->nusers && !ok; i++) {
-		const char *h;
+	if (!user || !pass)
+		goto out;
+	login_digest(h, user, pass, dg);
+	pthread_mutex_lock(&h->mu);
+	for (size_t i = 0; i < AUTH_CACHE && !ok; i++)
+		ok = h->good[i][0] && !memcmp(h->good[i] + 1, dg, 32);
+	pthread_mutex_unlock(&h->mu);
+	if (ok)
+		goto out;
+	for (size_t i = 0; i < wc->nusers && !hash; i++)
+		if (!strcmp(user, wc->users[i].name))
+			hash = wc->users[i].hash;
+	cd = calloc(1, sizeof(*cd));
+	if (cd) {
+		const char *r = crypt_r(pass, hash ? hash : wc->users[0].hash, cd);
 
-		if (strcmp(user, wc->users[i].name))
-			continue;
-		cd = calloc(1, sizeof(*cd));
-		h = cd ? crypt_r(pass, wc->users[i].hash, cd) : NULL;
-		ok = h && h[0] != '*' && same(h, wc->users[i].hash);
+		ok = hash && r && r[0] != '*' && same(r, hash);
 	}
+	if (ok) {
+		pthread_mutex_lock(&h->mu);
+		h->good[h->next_good][0] = 1;
+		memcpy(h->good[h->next_good] + 1, dg, 32);
+		h->next_good = (h->next_good + 1) % AUTH_CACHE;
+		pthread_mutex_unlock(&h->mu);
+	}
+out:
 	free(cd);
 	MHD_free(user);
 	MHD_free(pass);
@@ -75,7 +122,10 @@ static bool client_verified(const struct web_config *wc, struct MHD_Connection *
 		return true;
 	if (!ci || !ci->tls_session)
 		return false;
-	err = gnutls_certificate_verify_peers2((gnutls_session_t)ci->tls_session, &status);
+	/* signed by the client CA, and for TLS client authentication (a server's certificate is not) */
+	gnutls_typed_vdata_st purpose = { GNUTLS_DT_KEY_PURPOSE_OID, (unsigned char *)GNUTLS_KP_TLS_WWW_CLIENT, 0 };
+
+	err = gnutls_certificate_verify_peers((gnutls_session_t)ci->tls_session, &purpose, 1, &status);
 	if (err == GNUTLS_E_NO_CERTIFICATE_FOUND)
 		return wc->client_auth == CLIENT_AUTH_VERIFY_IF_GIVEN;
 	return err == GNUTLS_E_SUCCESS && status == 0;
@@ -109,7 +159,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	(void)state;
 	if (h->wc && !client_verified(h->wc, c))
 		return deny(c, false);
-	if (h->wc && h->wc->nusers && !authorized(h->wc, c))
+	if (h->wc && h->wc->nusers && !authorized(h, c))
 		return deny(c, true);
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
 		static const char msg[] = "method not allowed\n";
@@ -226,6 +276,7 @@ static struct MHD_Daemon *start_daemon(struct http_server *h, unsigned flags, co
 					MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
 					MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)16,
 					MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+					MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
 					MHD_OPTION_END);
 	priorities(h->wc, prio, sizeof(prio));
 	/* with no client CA, MHD_OPTION_HTTPS_MEM_TRUST is given NULL, which MHD ignores */
@@ -235,6 +286,7 @@ static struct MHD_Daemon *start_daemon(struct http_server *h, unsigned flags, co
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
 				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)16,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
+				MHD_OPTION_THREAD_POOL_SIZE, (unsigned)HTTP_THREADS,
 				MHD_OPTION_HTTPS_MEM_CERT, h->pem[0],
 				MHD_OPTION_HTTPS_MEM_KEY, h->pem[1],
 				MHD_OPTION_HTTPS_PRIORITIES, prio,
@@ -251,6 +303,11 @@ int http_start(struct http_server *h, const char *listen, const struct web_confi
 	memset(h, 0, sizeof(*h));
 	pthread_mutex_init(&h->mu, NULL);
 	h->wc = wc;
+	if (getrandom(h->salt, sizeof(h->salt), 0) != (ssize_t)sizeof(h->salt)) {
+		ks_err("cannot draw a random salt: %s", strerror(errno));
+		http_stop(h);
+		return -1;
+	}
 	if (wc && wc->tls && read_pems(h)) {
 		http_stop(h);
 		return -1;

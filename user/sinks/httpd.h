@@ -18,6 +18,8 @@
 #include "lib/util.h"
 #include "sinks/webconfig.h"
 
+#define AUTH_CACHE 16
+
 struct http_server {
 	struct MHD_Daemon *d;
 	pthread_mutex_t mu;
@@ -25,6 +27,9 @@ struct http_server {
 	bool ready;       /* a first snapshot was published */
 	const struct web_config *wc; /* NULL: plain HTTP, no authentication */
 	char *pem[3];                /* the certificate, key and client CA, read at start */
+	unsigned char salt[16];      /* of the login cache: random per run */
+	unsigned char good[AUTH_CACHE][33]; /* logins that passed: [0] set, then their salted SHA-256 */
+	size_t next_good;
 };
 
 /*

@@ -162,6 +162,8 @@ static int calibrate_clock(struct evsource *c, const struct loader *l)
 	return 0;
 }
 
+static void poll_scans(struct evsource *s);
+
 int evsource_start(struct evsource *s, struct loader_opts *lo, const struct targets *t,
 		   const struct evsource_ops *ops)
 {
@@ -190,8 +192,7 @@ int evsource_start(struct evsource *s, struct loader_opts *lo, const struct targ
 	}
 	if (calibrate_clock(s, &s->l))
 		return -1;
-	if (s->l.src[CAP_SCAN] == SRC_POLLING)
-		read_u64_file(KSM_SYSFS "/full_scans", &s->full_scans);
+	poll_scans(s); /* seeds the polled scan count */
 	/* attached first, then the pass: a merge during the pass still arrives as an event */
 	refresh_targets(s);
 	s->next_refresh = now_mono_ns() + 1000000000ULL;
@@ -205,6 +206,12 @@ static void poll_scans(struct evsource *s)
 
 	if (s->l.src[CAP_SCAN] != SRC_POLLING || read_u64_file(KSM_SYSFS "/full_scans", &fs))
 		return;
+	/* the first reading, or run=2 reset the counter: start from where it is */
+	if (!s->scans_seeded || fs < s->full_scans) {
+		s->full_scans = fs;
+		s->scans_seeded = true;
+		return;
+	}
 	for (; s->full_scans < fs; s->full_scans++) {
 		struct ks_event e = { .type = KS_REC_SCAN_STOP, .flags = KS_F_POLLED, .ts_ns = now_mono_ns() };
 

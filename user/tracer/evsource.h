@@ -44,6 +44,7 @@ struct evsource {
 	uint64_t next_refresh;
 	int kpf_fd;
 	uint64_t full_scans; /* scans from polling: the last full_scans seen */
+	bool scans_seeded;   /* full_scans was read once */
 	uint64_t next_round; /* merges or breaks from polling: when the next round may run (monotonic ns) */
 };
 

@@ -210,7 +210,7 @@ static const char *probe_kprobe(const char *fn, char *why, size_t n)
 		return why;
 	}
 	if (!proc_kallsyms(fn)) {
-		snprintf(why, n, "no symbol %s in /proc/kallsyms (inlined or absent)", fn);
+		snprintf(why, n, "no symbol %s in /proc/kallsyms (inlined or absent, or addresses hidden: kptr_restrict)", fn);
 		return why;
 	}
 	return NULL;
@@ -220,6 +220,14 @@ static const char *probe_kprobe(const char *fn, char *why, size_t n)
 static const char *probe_source(struct loader *l, const struct btf *btf, const struct source *s, char *why, size_t n)
 {
 	const char *err = NULL;
+
+	/* merges seen in the function give a struct page: its frame needs where KASLR put the array */
+	if ((s->src == SRC_FEXIT || s->src == SRC_KPROBE) && !strcmp(s->hooks[0], "try_to_merge_with_ksm_page") &&
+	    !proc_kallsyms("vmemmap_base")) {
+		snprintf(why, n, "vmemmap_base is not in /proc/kallsyms or its address is hidden (kptr_restrict): "
+				 "a merged page's frame cannot be computed");
+		return why;
+	}
 
 	for (int h = 0; h < 3 && s->hooks[h] && !err; h++) {
 		switch (s->src) {
