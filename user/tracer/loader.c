@@ -221,11 +221,15 @@ static const char *probe_source(struct loader *l, const struct btf *btf, const s
 {
 	const char *err = NULL;
 
-	/* merges seen in the function give a struct page: its frame needs where KASLR put the array */
+	/*
+	 * Merges seen in the function give a struct page: its frame needs where KASLR
+	 * put the array (vmemmap_base; without the symbol, no KASLR of it: the fixed
+	 * base). With every kallsyms address hidden (kptr_restrict), neither is known.
+	 */
 	if ((s->src == SRC_FEXIT || s->src == SRC_KPROBE) && !strcmp(s->hooks[0], "try_to_merge_with_ksm_page") &&
-	    !proc_kallsyms("vmemmap_base")) {
-		snprintf(why, n, "vmemmap_base is not in /proc/kallsyms or its address is hidden (kptr_restrict): "
-				 "a merged page's frame cannot be computed");
+	    !proc_kallsyms("_text")) {
+		snprintf(why, n, "/proc/kallsyms hides addresses (kptr_restrict): where the kernel put its struct "
+				 "pages (vmemmap_base) is not known, so a merged page's frame cannot be computed");
 		return why;
 	}
 
