@@ -48,6 +48,13 @@ round() {
 	# ksm_merging_pages before 6.4)
 	[ -n "${2:-}" ] && start_trace "$1" "$name" --comm workload
 	echo "MERGING-$name $(cat /proc/$W/ksm_merging_pages)"
+	# the frame of each merged page, from pagemap, for the merge events' pfns to be checked
+	start_hex=$(sed -n 's/.*"mergeable_start": "0x\([0-9a-f]*\)".*/\1/p' /tmp/w.out)
+	p0=$((0x$start_hex / 4096))
+	for i in $(seq 0 319); do
+		v=$(dd if=/proc/$W/pagemap bs=8 skip=$((p0 + i)) count=1 2> /dev/null | od -An -tu8)
+		echo "PFN-$name $(printf 0x%x $(((p0 + i) * 4096))) $((v & 0x7FFFFFFFFFFFFF))"
+	done
 	echo "SHARING-$name $(cat $KSM/pages_sharing) $(cat $KSM/pages_shared)"
 	if [ "$name" = auto ]; then
 		./ksmscope watch --json --pid $W --interval 0.5 --count 6 > /tmp/watch.jsonl 2> /tmp/watch.err

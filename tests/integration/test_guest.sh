@@ -74,6 +74,9 @@ rounds() {
 		check "$kv: trace --hooks $r: 32 writes, cow_ksm rose by 32" "$(rv "COW-$r")" 32
 		check "$kv: trace --hooks $r: unmerges = the cow_ksm rise" \
 			"$(jq -s '[.[] | select(.event == "unmerge")] | length' "$TMPD/trace-$r.jsonl")" "$(rv "COW-$r")"
+		tr -d '\r' < "$log" | sed -n "s/^PFN-$r //p" | jq -R -s 'split("\n") | map(select(length > 0) | split(" ") | {(.[0]): (.[1] | tonumber)}) | add' > "$TMPD/pfn-$r.json"
+		check "$kv: trace --hooks $r: each merge's frame is the page's frame (pagemap)" \
+			"$(jq -s --slurpfile f "$TMPD/pfn-$r.json" '[.[] | select(.event == "merge") | select($f[0][.addr] != .pfn)] | length' "$TMPD/trace-$r.jsonl")" 0
 		check "$kv: trace --hooks $r: scans seen" \
 			"$(jq -s '[.[] | select(.event == "scan_stop")] | length > 0' "$TMPD/trace-$r.jsonl")" true
 		check "$kv: trace --hooks $r: no drops" "$(jq -s '.[-1] | [.event, .drops]' -c "$TMPD/trace-$r.jsonl")" '["summary",0]'

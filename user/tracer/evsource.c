@@ -116,6 +116,27 @@ static void fill_comm(struct evsource *c, struct ks_event *e)
 	}
 }
 
+/*
+ * A merge seen in the function (fexit, kprobe) carries a frame computed from
+ * its struct page and where the kernel put that array: take pagemap's, which
+ * does not depend on it (kallsyms may hide vmemmap_base, or lack it).
+ */
+static void merge_frame(const struct evsource *c, struct ks_event *e)
+{
+	uint64_t pm;
+	int fd;
+
+	if (e->type != KS_REC_MERGE || e->err || (e->flags & (KS_F_OWNER_UNKNOWN | KS_F_POLLED)) ||
+	    (c->l.src[CAP_MERGE] != SRC_FEXIT && c->l.src[CAP_MERGE] != SRC_KPROBE))
+		return;
+	fd = pagemap_open((pid_t)e->pid);
+	if (fd < 0)
+		return;
+	if (pagemap_read(fd, e->addr, 1, &pm) == 1 && (pm & PM_PRESENT) && (pm & PM_PFN_MASK))
+		e->pfn = pm & PM_PFN_MASK;
+	close(fd);
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct evsource *c = ctx;
@@ -131,6 +152,7 @@ static int on_record(void *ctx, void *data, size_t size)
 		e.ts_ns = jclock_ns(&c->clock, e.ts_ns);
 		e.flags &= ~KS_F_JIFFIES;
 	}
+	merge_frame(c, &e);
 	d = tracker_on_event(&c->trk, &e);
 	if (d.kind != OUT_NONE && tracker_has_pid(&e, d.kind))
 		fill_comm(c, &e);

@@ -221,17 +221,6 @@ static const char *probe_source(struct loader *l, const struct btf *btf, const s
 {
 	const char *err = NULL;
 
-	/*
-	 * Merges seen in the function give a struct page: its frame needs where KASLR
-	 * put the array (vmemmap_base; without the symbol, no KASLR of it: the fixed
-	 * base). With every kallsyms address hidden (kptr_restrict), neither is known.
-	 */
-	if ((s->src == SRC_FEXIT || s->src == SRC_KPROBE) && !strcmp(s->hooks[0], "try_to_merge_with_ksm_page") &&
-	    !proc_kallsyms("_text")) {
-		snprintf(why, n, "/proc/kallsyms hides addresses (kptr_restrict): where the kernel put its struct "
-				 "pages (vmemmap_base) is not known, so a merged page's frame cannot be computed");
-		return why;
-	}
 
 	for (int h = 0; h < 3 && s->hooks[h] && !err; h++) {
 		switch (s->src) {
