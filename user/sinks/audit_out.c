@@ -158,9 +158,56 @@ static const char *scan_group_name(const void *ctx, uint32_t g)
 	return ((const struct scanner *)ctx)->groups[g].key;
 }
 
+/* Each domain's pairs, in the pairs' order: start[g]..start[g + 1] of pair[]. */
+struct pairs_by_domain {
+	size_t *start, *pair;
+};
+
+/* NULL when out of memory: the caller then walks every pair for each domain. */
+static struct pairs_by_domain *index_pairs(const struct audit_out *a, uint32_t ndomains)
+{
+	struct pairs_by_domain *by = calloc(1, sizeof(*by));
+	size_t *fill;
+
+	if (!by)
+		return NULL;
+	by->start = calloc(ndomains + 1, sizeof(*by->start));
+	by->pair = malloc((2 * a->npairs + 1) * sizeof(*by->pair));
+	fill = calloc(ndomains + 1, sizeof(*fill));
+	if (!by->start || !by->pair || !fill) {
+		free(by->start);
+		free(by->pair);
+		free(by);
+		free(fill);
+		return NULL;
+	}
+	for (size_t i = 0; i < a->npairs; i++) {
+		by->start[a->pairs[i].a + 1]++;
+		by->start[a->pairs[i].b + 1]++;
+	}
+	for (uint32_t g = 0; g < ndomains; g++)
+		by->start[g + 1] += by->start[g];
+	for (size_t i = 0; i < a->npairs; i++) {
+		by->pair[by->start[a->pairs[i].a] + fill[a->pairs[i].a]++] = i;
+		by->pair[by->start[a->pairs[i].b] + fill[a->pairs[i].b]++] = i;
+	}
+	free(fill);
+	return by;
+}
+
+static void pairs_by_domain_free(struct pairs_by_domain *by)
+{
+	if (by) {
+		free(by->start);
+		free(by->pair);
+		free(by);
+	}
+}
+
 void audit_report_json(struct jw *w, const struct audit_report *r)
 {
 	const struct audit_out *a = r->a;
+	struct pairs_by_domain *by = index_pairs(a, r->s->ngroups);
 
 	jw_obj_begin(w);
 	jw_kstr(w, "domain", r->domain);
@@ -183,9 +230,12 @@ void audit_report_json(struct jw *w, const struct audit_report *r)
 		jw_ku64(w, "peers", d->peers);
 		jw_key(w, "peer_domains"); /* the pairs' order: most pages first */
 		jw_arr_begin(w);
-		for (size_t i = 0; i < a->npairs; i++)
-			if (a->pairs[i].a == g || a->pairs[i].b == g)
-				jw_str(w, r->s->groups[a->pairs[i].a == g ? a->pairs[i].b : a->pairs[i].a].key);
+		for (size_t k = by ? by->start[g] : 0; by ? k < by->start[g + 1] : k < a->npairs; k++) {
+			const struct audit_pair *p = &a->pairs[by ? by->pair[k] : k];
+
+			if (p->a == g || p->b == g)
+				jw_str(w, r->s->groups[p->a == g ? p->b : p->a].key);
+		}
 		jw_arr_end(w);
 		jw_kdouble(w, "saveable", r->m->groups[g].saveable);
 		jw_kdouble(w, "saveable_within_domain", d->saveable_within);
@@ -194,6 +244,7 @@ void audit_report_json(struct jw *w, const struct audit_report *r)
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
+	pairs_by_domain_free(by);
 	jw_key(w, "ksm");
 	ksm_state_json(r->ksm, w);
 	jw_key(w, "scanned");
