@@ -61,6 +61,16 @@ static void forget_gone(struct evsource *c)
 }
 
 /* Processes that may hold KSM pages and have not had their pass yet. */
+/* A process of the host the targets take in (by comm when they name one); never ourselves. */
+static bool host_target(const struct evsource *c, uint32_t pid)
+{
+	char comm[KS_COMM_LEN];
+
+	if (pid == (uint32_t)getpid())
+		return false;
+	return !c->targets->has_comm || (!proc_comm(pid, comm) && targets_match(c->targets, pid, comm));
+}
+
 static void refresh_targets(struct evsource *c)
 {
 	uint32_t *pids = NULL;
@@ -75,13 +85,10 @@ static void refresh_targets(struct evsource *c)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		const struct evsource_proc *p = pidtab_get(&c->procs, pids[i]);
-		char comm[KS_COMM_LEN];
 		struct proc_ksm_stat ks;
 		struct evsource_proc *np;
 
-		if (pids[i] == (uint32_t)getpid() || (p && p->passed))
-			continue;
-		if (c->targets->has_comm && (proc_comm(pids[i], comm) || !targets_match(c->targets, pids[i], comm)))
+		if ((p && p->passed) || !host_target(c, pids[i]))
 			continue;
 		/* ksm_stat is cheap; only processes with merged pages need the pagemap pass */
 		proc_ksm_stat(pids[i], &ks);
@@ -281,10 +288,8 @@ static int round_pids(struct evsource *s, uint32_t **out, size_t *n)
 	}
 	for (size_t i = 0; i < np; i++) {
 		struct proc_ksm_stat ks;
-		char comm[KS_COMM_LEN];
 
-		if (pids[i] == (uint32_t)getpid() || (s->targets->has_comm &&
-		    (proc_comm(pids[i], comm) || !targets_match(s->targets, pids[i], comm))))
+		if (!host_target(s, pids[i]))
 			continue;
 		proc_ksm_stat(pids[i], &ks);
 		if (ks.merging_pages || kvtab_get(&seen, pids[i], 0))
