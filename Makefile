@@ -7,12 +7,20 @@
 # V=1 shows full commands. SAN=1 builds with AddressSanitizer + UBSan into build-san/;
 # FUZZ=1 builds the library for libFuzzer (clang) into build-fuzz/.
 
-ARCH      ?= x86
+# ARCH=arm64 on an x86-64 machine cross-builds into build-arm64/ with Debian's multiarch
+# libraries (scripts/install-deps.sh --arm64); vmlinux/<ARCH>/ holds each one's types.
+HOSTARCH  := $(if $(filter aarch64 arm64,$(shell uname -m)),arm64,x86)
+ARCH      ?= $(HOSTARCH)
 CLANG     ?= clang
 BPFTOOL   ?= bpftool
 CC        ?= cc
 AR        ?= ar
 PREFIX    ?= /usr/local
+ifneq ($(ARCH),$(HOSTARCH))
+CROSS_COMPILE ?= $(if $(filter arm64,$(ARCH)),aarch64-linux-gnu-,$(error ARCH=$(ARCH): only x86 and arm64 are built))
+CC        := $(CROSS_COMPILE)gcc
+AR        := $(CROSS_COMPILE)ar
+endif
 
 ifeq ($(FUZZ),1)
 OUT       := build-fuzz
@@ -25,6 +33,9 @@ SANFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-
 else
 OUT       := build
 SANFLAGS  :=
+endif
+ifneq ($(ARCH),$(HOSTARCH))
+OUT       := $(OUT)-$(ARCH)
 endif
 
 CFLAGS    ?= -O2 -g
@@ -176,4 +187,4 @@ clean:
 	$(call msg,CLEAN,build build-san build-fuzz)
 	$(Q)rm -rf build build-san build-fuzz
 
--include $(shell find $(OUT) -name '*.d' 2>/dev/null)
+-include $(shell find $(OUT) -name '*.d' -type f -not -path '$(OUT)/guest/*' 2>/dev/null)

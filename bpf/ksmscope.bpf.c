@@ -246,9 +246,14 @@ static __always_inline __u64 rmap_mm(__u64 ri)
 	return (__u64)BPF_CORE_READ((struct rmap_item___old *)ri, mm);
 }
 
-/* page_to_pfn on x86-64 (SPARSEMEM_VMEMMAP): the page's index in the vmemmap array. */
+/*
+ * page_to_pfn on x86-64 (SPARSEMEM_VMEMMAP): the page's index in the vmemmap
+ * array. Elsewhere 0: userspace takes the frame from pagemap at the event
+ * (merge_frame), which it does on x86-64 too.
+ */
 static __always_inline __u64 page_pfn(__u64 page)
 {
+#if defined(__TARGET_ARCH_x86)
 	if (!vmemmap) {
 		__u64 v = 0xffffea0000000000ULL; /* VMEMMAP_START without KASLR, 4-level paging */
 
@@ -257,6 +262,9 @@ static __always_inline __u64 page_pfn(__u64 page)
 		vmemmap = v;
 	}
 	return (page - vmemmap) / bpf_core_type_size(struct page);
+#else
+	return 0;
+#endif
 }
 
 /* A per-process KSM event: attribute, filter, fill. NULL when filtered or dropped. */

@@ -9,6 +9,7 @@
 # live checks run again on 6.12 from the archive (tracepoints; fexit and kprobes forced).
 . "$(dirname "$0")/lib.sh"
 GUEST=$(dirname "$0")/../guest
+. "$GUEST/checks.sh"
 
 kernel=$("$GUEST/kernel.sh" 2> "$TMPD/kernel.err") || { fail "no guest kernel: $(tail -1 "$TMPD/kernel.err")"; exit 1; }
 ok "guest kernel package fetched ($(basename "$kernel"))"
@@ -58,46 +59,11 @@ check "features on 6.1: why not tp_btf and tracepoint, one line each" \
 tracepoint: this kernel has no KSM tracepoint ksm:ksm_merge_with_ksm_page (they arrived in Linux 6.4)"
 check "features on 6.1: kprobe works too" "$(jq -r '.capabilities.merges.tried[3].state' <<< "$F")" works
 check_true "features on 6.1: what fexit loses is said" test -n "$(jq -r .capabilities.merges.loses <<< "$F")"
-# rounds LOG KERNEL AUTO FEXIT KPROBE: trace's counts in each round of live_check.sh, and the
-# sources each round took (as trace says them)
-rounds() {
-	local log=$1 kv=$2 r want
-	for r in auto fexit kprobe; do
-		case $r in auto) want=$3 ;; fexit) want=$4 ;; kprobe) want=$5 ;; esac
-		tr -d '\r' < "$log" | sed -n "s/^TRACE-$r //p" > "$TMPD/trace-$r.jsonl"
-		rv() { tr -d '\r' < "$log" | sed -n "s/^$1 //p" | tail -1; }
-		check "$kv: trace --hooks $r: exit 0 after SIGINT" "$(rv "TRACERC-$r")" 0
-		check "$kv: trace --hooks $r: its sources" "$(rv "TRACESTART-$r" | sed -n 's/.*(\(.*\) hooks).*/\1/p')" "$want"
-		check "$kv: trace --hooks $r: the workload merged (ksm_merging_pages)" "$(rv "MERGING-$r")" 320
-		check "$kv: trace --hooks $r: merges = ksm_merging_pages" \
-			"$(jq -s '[.[] | select(.event == "merge" and .err == 0)] | length' "$TMPD/trace-$r.jsonl")" "$(rv "MERGING-$r")"
-		check "$kv: trace --hooks $r: 32 writes, cow_ksm rose by 32" "$(rv "COW-$r")" 32
-		check "$kv: trace --hooks $r: unmerges = the cow_ksm rise" \
-			"$(jq -s '[.[] | select(.event == "unmerge")] | length' "$TMPD/trace-$r.jsonl")" "$(rv "COW-$r")"
-		tr -d '\r' < "$log" | sed -n "s/^PFN-$r //p" | jq -R -s 'split("\n") | map(select(length > 0) | split(" ") | {(.[0]): (.[1] | tonumber)}) | add' > "$TMPD/pfn-$r.json"
-		check "$kv: trace --hooks $r: each merge's frame is the page's frame (pagemap)" \
-			"$(jq -s --slurpfile f "$TMPD/pfn-$r.json" '[.[] | select(.event == "merge") | select($f[0][.addr] != .pfn)] | length' "$TMPD/trace-$r.jsonl")" 0
-		check "$kv: trace --hooks $r: scans seen" \
-			"$(jq -s '[.[] | select(.event == "scan_stop")] | length > 0' "$TMPD/trace-$r.jsonl")" true
-		check "$kv: trace --hooks $r: no drops" "$(jq -s '.[-1] | [.event, .drops]' -c "$TMPD/trace-$r.jsonl")" '["summary",0]'
-	done
-}
-# late: trace attached after the merges; its first pass must find them (ksm_merging_pages,
-# a file of its own before 6.4), or the writes would not count as unmerges
-late() {
-	local log=$1 kv=$2
-	tr -d '\r' < "$log" | sed -n "s/^TRACE-auto-late //p" > "$TMPD/trace-late.jsonl"
-	check "$kv: trace attached after the merges: 320 merged, no merge event" \
-		"$(tr -d '\r' < "$log" | sed -n 's/^MERGING-auto-late //p') $(jq -s '[.[] | select(.event == "merge")] | length' "$TMPD/trace-late.jsonl")" "320 0"
-	check "$kv: trace attached after the merges: unmerges = the cow_ksm rise (32)" \
-		"$(jq -s '[.[] | select(.event == "unmerge")] | length' "$TMPD/trace-late.jsonl")" \
-		"$(tr -d '\r' < "$log" | sed -n 's/^COW-auto-late //p')"
-}
 late "$TMPD/live.log" 6.1
 rounds "$TMPD/live.log" 6.1 \
-	merges=fexit,ksm_pages=none,scans=polling,ksm_enter_exit=fexit,forks=tp_btf,cow_faults=tp_btf \
-	merges=fexit,ksm_pages=none,scans=polling,ksm_enter_exit=fexit,forks=tp_btf,cow_faults=fexit \
-	merges=kprobe,ksm_pages=none,scans=polling,ksm_enter_exit=kprobe,forks=tp_btf,cow_faults=kprobe
+	auto=merges=fexit,ksm_pages=none,scans=polling,ksm_enter_exit=fexit,forks=tp_btf,cow_faults=tp_btf \
+	fexit=merges=fexit,ksm_pages=none,scans=polling,ksm_enter_exit=fexit,forks=tp_btf,cow_faults=fexit \
+	kprobe=merges=kprobe,ksm_pages=none,scans=polling,ksm_enter_exit=kprobe,forks=tp_btf,cow_faults=kprobe
 W=$(lval WATCH)
 read -r sharing shared <<< "$(lval SHARING-auto)"
 check "watch on 6.1: no error" "$(lval WATCHERR)" ""
@@ -124,9 +90,9 @@ check "features on 6.12: tp_btf for every capability" "$(jq -c '[.capabilities |
 check "features on 6.12: fexit and kprobe would work for merges" \
 	"$(jq -c '[.capabilities.merges.tried[] | select(.source == "fexit" or .source == "kprobe") | .state]' <<< "$F")" '["works","works"]'
 late "$TMPD/live612.log" 6.12
-rounds "$TMPD/live612.log" 6.12 tp_btf \
-	merges=fexit,ksm_pages=tp_btf,scans=tp_btf,ksm_enter_exit=fexit,forks=tp_btf,cow_faults=tp_btf \
-	merges=kprobe,ksm_pages=tp_btf,scans=tp_btf,ksm_enter_exit=kprobe,forks=tp_btf,cow_faults=tp_btf
+rounds "$TMPD/live612.log" 6.12 auto=tp_btf \
+	fexit=merges=fexit,ksm_pages=tp_btf,scans=tp_btf,ksm_enter_exit=fexit,forks=tp_btf,cow_faults=tp_btf \
+	kprobe=merges=kprobe,ksm_pages=tp_btf,scans=tp_btf,ksm_enter_exit=kprobe,forks=tp_btf,cow_faults=tp_btf
 W=$(tr -d '\r' < "$TMPD/live612.log" | sed -n 's/^WATCH //p')
 read -r sharing shared <<< "$(tr -d '\r' < "$TMPD/live612.log" | sed -n 's/^SHARING-auto //p')"
 check "6.12: watch's ksm_saved = pages_sharing" "$(jq .totals.ksm_saved <<< "$W")" "$sharing"

@@ -218,8 +218,8 @@ static int watch_window(struct doctor_job *d)
 			nanosleep(&ts, NULL);
 		}
 	}
-	if (d->traced)
-		evsource_drain(&d->src);
+	if (d->traced && evsource_finish(&d->src))
+		ks_warn("the last polling round failed: breaks since the one before are not counted");
 	d->wi.seconds = (double)(now_mono_ns() - t0) / 1e9;
 	d->wi.cow_ksm = cow0 >= 0 && cow_ksm_now() >= cow0 ? cow_ksm_now() - cow0 : -1;
 	if (!err && !cli_stop && changed && !d->dups_oom) {

@@ -117,7 +117,9 @@ static int trace_run(struct trace_ctx *c)
 			return -1;
 		}
 	}
-	evsource_drain(&c->src); /* whatever was committed before we stopped */
+	/* whatever was committed before we stopped, and polled breaks since the last round */
+	if (evsource_finish(&c->src))
+		ks_warn("the last polling round failed: breaks since the one before are not counted");
 	evsource_counters(&c->src, &c->tot.drops, &c->tot.cow_faults, &c->tot.cow_untracked, &c->tot.cow_other);
 	return 0;
 }

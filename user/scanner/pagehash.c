@@ -5,11 +5,17 @@
 #include <string.h>
 #include <sys/random.h>
 /*
- * Whole pages go through libxxhash's runtime dispatch: the AVX2/AVX-512 kernels
- * hash a page 2-3x faster than the SSE2 one every x86-64 compiler may assume
- * (291 vs 108 ns a page, cache-hot, on the test VM). Same function, same values.
+ * Whole pages go through libxxhash's runtime dispatch on x86-64: the AVX2/AVX-512
+ * kernels hash a page 2-3x faster than the SSE2 one every x86-64 compiler may
+ * assume (291 vs 108 ns a page, cache-hot, on the test VM). Same function, same
+ * values. arm64 always has NEON, which the library's own build uses.
  */
+#if defined(__x86_64__)
 #include <xxh_x86dispatch.h>
+#else
+#include <xxhash.h>
+#define XXH3_64bits_withSeed_dispatch XXH3_64bits_withSeed
+#endif
 
 static inline uint64_t nonzero(uint64_t h)
 {

@@ -12,6 +12,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "lib/util.h"
 #include "sys/pagemap.h"
 #include "sys/proc.h"
 #include "pageread.skel.h"
@@ -40,13 +41,95 @@ static bool base_works(struct pageread *r, uint64_t base, uint64_t pfn, const un
 	       !memcmp(r->skel->bss->prefixes[0][0], page, PAGEREAD_PREFIX);
 }
 
+/* A u64 of the kernel at a kallsyms address, read as pfn 0's page with a zero base; 0 if not. */
+static uint64_t kernel_u64(struct pageread *r, const char *name)
+{
+	uint64_t sym = proc_kallsyms(name), v = 0;
+
+	if (!sym)
+		return 0;
+	r->skel->bss->direct_map = 0;
+	r->skel->bss->offset = sym & 4095;
+	r->skel->bss->pfn_in[0][0] = sym >> 12;
+	if (!run(r, 0, 1) && !r->skel->bss->errors[0][0])
+		memcpy(&v, r->skel->bss->prefixes[0][0], sizeof(v));
+	r->skel->bss->offset = 0;
+	return v;
+}
+
+#if defined(__aarch64__)
+/*
+ * The base among first + k * step (k < count) that reads our own page back,
+ * PAGEREAD_BATCH candidates a run: each is read as a kernel address (a zero
+ * base), and one that is not mapped only fails its read.
+ */
+static int search_base(struct pageread *r, uint64_t first, uint64_t step, uint32_t count, uint64_t pfn,
+		       const unsigned char *page)
+{
+	for (uint32_t k0 = 0; k0 < count; k0 += PAGEREAD_BATCH) {
+		uint32_t n = count - k0 < PAGEREAD_BATCH ? count - k0 : PAGEREAD_BATCH;
+
+		r->skel->bss->direct_map = 0;
+		r->skel->bss->offset = 0;
+		for (uint32_t i = 0; i < n; i++)
+			r->skel->bss->pfn_in[0][i] = (first + (k0 + i) * step + (pfn << 12)) >> 12;
+		if (run(r, 0, n))
+			return -ENOTSUP;
+		for (uint32_t i = 0; i < n; i++)
+			if (!r->skel->bss->errors[0][i] && !memcmp(r->skel->bss->prefixes[0][i], page, PAGEREAD_PREFIX))
+				return base_works(r, first + (k0 + i) * step, pfn, page) ? 0 : -ENOTSUP;
+	}
+	return -ENOTSUP;
+}
+#endif
+
+/* The architecture's direct map base that reads our own page back, or -ENOTSUP. */
+static int find_base(struct pageread *r, uint64_t pfn, const unsigned char *page)
+{
+#if defined(__x86_64__)
+	/* 4-level and 5-level paging without KASLR first: /proc/kallsyms is slow to read */
+	static const uint64_t fixed[] = { 0xffff888000000000ULL, 0xff11000000000000ULL };
+	uint64_t base;
+
+	for (size_t i = 0; i < ARRAY_SIZE(fixed); i++)
+		if (base_works(r, fixed[i], pfn, page))
+			return 0;
+	/* with KASLR the base lives in page_offset_base */
+	base = kernel_u64(r, "page_offset_base");
+	return base && base_works(r, base, pfn, page) ? 0 : -ENOTSUP;
+#elif defined(__aarch64__)
+	/*
+	 * The linear map: virt = phys - memstart_addr + PAGE_OFFSET, PAGE_OFFSET being
+	 * -(1 << VA_BITS) (48 on Debian; 52, 47, 42 and 39 elsewhere), hence the base
+	 * of pfn 0 = PAGE_OFFSET - memstart_addr. kallsyms has memstart_addr only with
+	 * KALLSYMS_ALL; else it is the start of RAM rounded down to 1 GiB
+	 * (ARM64_MEMSTART_ALIGN, 4 KiB pages), less k GiB where KASLR moved the linear
+	 * map (arm64_memblock_init: k < 2^17 at 48 bits), which we search.
+	 */
+	static const unsigned va_bits[] = { 48, 52, 47, 42, 39 };
+	uint64_t memstart = kernel_u64(r, "memstart_addr"), ram = proc_ram_start();
+
+	for (size_t i = 0; memstart && i < ARRAY_SIZE(va_bits); i++)
+		if (base_works(r, (uint64_t)-(1ULL << va_bits[i]) - memstart, pfn, page))
+			return 0;
+	if (ram == UINT64_MAX)
+		return -ENOTSUP;
+	memstart = ram & ~((1ULL << 30) - 1);
+	for (size_t i = 0; i < ARRAY_SIZE(va_bits); i++)
+		if (base_works(r, (uint64_t)-(1ULL << va_bits[i]) - memstart, pfn, page))
+			return 0;
+	return search_base(r, (uint64_t)-(1ULL << 48) - memstart, 1ULL << 30, 1U << 17, pfn, page);
+#else
+	(void)r, (void)pfn, (void)page;
+	return -ENOTSUP;
+#endif
+}
+
 int pageread_open(struct pageread *r)
 {
-	/* x86-64 direct map bases: 4-level and 5-level paging without KASLR */
-	uint64_t candidates[3] = { 0, 0xffff888000000000ULL, 0xff11000000000000ULL };
 	unsigned char *page;
-	uint64_t pm, sym;
-	int fd, err = -ENOTSUP;
+	uint64_t pm;
+	int fd, err;
 
 	memset(r, 0, sizeof(*r));
 	r->skel = pageread_bpf__open_and_load();
@@ -63,25 +146,10 @@ int pageread_open(struct pageread *r)
 		return -ENOMEM;
 	}
 	fd = pagemap_open(getpid());
-	if (fd < 0 || pagemap_read(fd, (uintptr_t)page, 1, &pm) != 1 || !(pm & PM_PFN_MASK)) {
+	if (fd < 0 || pagemap_read(fd, (uintptr_t)page, 1, &pm) != 1 || !(pm & PM_PFN_MASK))
 		err = -EACCES;
-	} else {
-		/* the fixed bases first: /proc/kallsyms is slow to read */
-		for (int i = 1; i < 3 && err; i++)
-			if (base_works(r, candidates[i], pm & PM_PFN_MASK, page))
-				err = 0;
-		/* with KASLR the base lives in page_offset_base: read it the same way */
-		sym = err ? proc_kallsyms("page_offset_base") : 0;
-		if (sym) {
-			r->skel->bss->direct_map = 0;
-			r->skel->bss->offset = sym & 4095;
-			r->skel->bss->pfn_in[0][0] = sym >> 12;
-			if (!run(r, 0, 1) && !r->skel->bss->errors[0][0])
-				memcpy(&candidates[0], r->skel->bss->prefixes[0][0], sizeof(uint64_t));
-			if (candidates[0] && base_works(r, candidates[0], pm & PM_PFN_MASK, page))
-				err = 0;
-		}
-	}
+	else
+		err = find_base(r, pm & PM_PFN_MASK, page);
 	if (fd >= 0)
 		close(fd);
 	munlock(page, 4096);

@@ -283,6 +283,25 @@ int proc_mem_open(uint32_t pid)
 	return fd < 0 ? -errno : fd;
 }
 
+uint64_t proc_ram_start(void)
+{
+	FILE *f = fopen("/proc/iomem", "re");
+	char line[256];
+	unsigned long long lo, hi;
+	uint64_t start = UINT64_MAX;
+	int n;
+
+	if (!f)
+		return start;
+	/* top-level lines only: "40000000-bfffffff : System RAM" */
+	while (fgets(line, sizeof(line), f))
+		if (line[0] != ' ' && sscanf(line, "%llx-%llx : %n", &lo, &hi, &n) == 2 &&
+		    !strncmp(line + n, "System RAM", 10) && hi > lo && lo < start)
+			start = lo;
+	fclose(f); /* without CAP_SYS_ADMIN every range reads 0-0: none is taken */
+	return start;
+}
+
 uint64_t proc_kallsyms(const char *name)
 {
 	FILE *f = fopen("/proc/kallsyms", "re");

@@ -59,6 +59,9 @@ int proc_mem_open(uint32_t pid);
 uint64_t proc_rss_anon_kb(uint32_t pid);
 /* /proc/meminfo MemAvailable in kB, or -1 where the kernel has none (before 3.14). */
 int64_t proc_mem_available_kb(void);
+/* The lowest physical address of System RAM in /proc/iomem, or UINT64_MAX. */
+uint64_t proc_ram_start(void);
+
 /* The address of a kernel symbol from /proc/kallsyms, or 0. */
 uint64_t proc_kallsyms(const char *name);
 

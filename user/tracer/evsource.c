@@ -301,8 +301,8 @@ static int round_pids(struct evsource *s, uint32_t **out, size_t *n)
 	return 0;
 }
 
-/* Merges and breaks from polling, at most once a second and 1% of the time. */
-static int poll_sites(struct evsource *s)
+/* Merges and breaks from polling, at most once a second and 1% of the time (or now: force). */
+static int poll_sites(struct evsource *s, bool force)
 {
 	const struct ksmpoll_out out = { s, polled_record };
 	bool merges = s->l.src[CAP_MERGE] == SRC_POLLING, breaks = s->l.src[CAP_COW] == SRC_POLLING;
@@ -311,7 +311,7 @@ static int poll_sites(struct evsource *s)
 	size_t n = 0;
 	int err;
 
-	if ((!merges && !breaks) || t0 < s->next_round)
+	if ((!merges && !breaks) || (t0 < s->next_round && !force))
 		return 0;
 	err = round_pids(s, &pids, &n);
 	if (!err)
@@ -335,7 +335,7 @@ int evsource_poll(struct evsource *s, int timeout_ms)
 	if (n == 0)
 		ring_buffer__consume(s->rb);
 	poll_scans(s);
-	n = poll_sites(s);
+	n = poll_sites(s, false);
 	if (n < 0)
 		return n;
 	now = now_mono_ns();
@@ -355,6 +355,20 @@ void evsource_drain(struct evsource *s)
 {
 	if (s->rb)
 		ring_buffer__consume(s->rb);
+}
+
+int evsource_finish(struct evsource *s)
+{
+	int err;
+
+	evsource_drain(s);
+	if (!s->rb)
+		return 0;
+	/* what polled sources would find in their next round, which would not come */
+	poll_scans(s);
+	err = poll_sites(s, true);
+	evsource_drain(s);
+	return err;
 }
 
 int evsource_counters(const struct evsource *s, uint64_t *drops, uint64_t *cow_faults, uint64_t *cow_untracked,

@@ -58,6 +58,8 @@ int evsource_start(struct evsource *s, struct loader_opts *lo, const struct targ
 int evsource_poll(struct evsource *s, int timeout_ms);
 /* Deliver whatever was committed. */
 void evsource_drain(struct evsource *s);
+/* At the end: deliver what was committed, and what polled sources would find in a round now. 0 or -errno. */
+int evsource_finish(struct evsource *s);
 /* Drops, COW fault counts and tracked COW faults that were not unmerges. 0 or -errno. */
 int evsource_counters(const struct evsource *s, uint64_t *drops, uint64_t *cow_faults, uint64_t *cow_untracked,
 		      uint64_t *cow_other);

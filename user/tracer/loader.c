@@ -389,9 +389,11 @@ static const char *try_alone(struct loader *l, const struct loader_opts *o, cons
 	ksmscope_bpf__destroy(skel);
 	if (!err)
 		return NULL;
-	snprintf(why, n, "the kernel refuses it: %s%s", strerror(-err),
+	/* 524 is the kernel's internal ENOTSUPP, which strerror does not know */
+	snprintf(why, n, "the kernel refuses it: %s%s", err == -524 ? "not supported (ENOTSUPP)" : strerror(-err),
 		 err == -EPERM && s->src == SRC_FEXIT ? " (trampolines not allowed here: lockdown or no arch support)"
-		 : err == -EINVAL && s->src == SRC_FEXIT ? " (no BTF trampolines for this function)" : "");
+		 : err == -EINVAL && s->src == SRC_FEXIT ? " (no BTF trampolines for this function)"
+		 : err == -524 && s->src == SRC_FEXIT ? " (no BPF trampolines on this architecture and kernel)" : "");
 	return why;
 }
 

@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# Host-side checks of a guest's live_check.sh log, for the guest tests (sourced after
+# tests/integration/lib.sh; TMPD, check and jq come from there).
+
+# gval LOG KEY: the last "KEY value" line's value in a guest's console log
+gval() { tr -d '\r' < "$1" | sed -n "s/^$2 //p" | tail -1; }
+
+# rounds LOG KERNEL ROUND=SOURCES...: trace's counts in each round of live_check.sh, and
+# the sources each round took (as trace says them: "tp_btf" when all are, else the list)
+rounds() {
+	local log=$1 kv=$2 r want
+	shift 2
+	for arg in "$@"; do
+		r=${arg%%=*} want=${arg#*=}
+		tr -d '\r' < "$log" | sed -n "s/^TRACE-$r //p" > "$TMPD/trace-$r.jsonl"
+		check "$kv: trace --hooks $r: exit 0 after SIGINT" "$(gval "$log" "TRACERC-$r")" 0
+		check "$kv: trace --hooks $r: its sources" "$(gval "$log" "TRACESTART-$r" | sed -n 's/.*(\(.*\) hooks).*/\1/p')" "$want"
+		check "$kv: trace --hooks $r: the workload merged (ksm_merging_pages)" "$(gval "$log" "MERGING-$r")" 320
+		check "$kv: trace --hooks $r: merges = ksm_merging_pages" \
+			"$(jq -s '[.[] | select(.event == "merge" and .err == 0)] | length' "$TMPD/trace-$r.jsonl")" "$(gval "$log" "MERGING-$r")"
+		check "$kv: trace --hooks $r: 32 writes, cow_ksm rose by 32" "$(gval "$log" "COW-$r")" 32
+		check "$kv: trace --hooks $r: unmerges = the cow_ksm rise" \
+			"$(jq -s '[.[] | select(.event == "unmerge")] | length' "$TMPD/trace-$r.jsonl")" "$(gval "$log" "COW-$r")"
+		tr -d '\r' < "$log" | sed -n "s/^PFN-$r //p" | jq -R -s 'split("\n") | map(select(length > 0) | split(" ") | {(.[0]): (.[1] | tonumber)}) | add' > "$TMPD/pfn-$r.json"
+		check "$kv: trace --hooks $r: each merge's frame is the page's frame (pagemap)" \
+			"$(jq -s --slurpfile f "$TMPD/pfn-$r.json" '[.[] | select(.event == "merge") | select($f[0][.addr] != .pfn)] | length' "$TMPD/trace-$r.jsonl")" 0
+		check "$kv: trace --hooks $r: scans seen" \
+			"$(jq -s '[.[] | select(.event == "scan_stop")] | length > 0' "$TMPD/trace-$r.jsonl")" true
+		check "$kv: trace --hooks $r: no drops" "$(jq -s '.[-1] | [.event, .drops]' -c "$TMPD/trace-$r.jsonl")" '["summary",0]'
+	done
+}
+
+# late LOG KERNEL: trace attached after the merges; its first pass must find them
+# (ksm_merging_pages, a file of its own before 6.4), or the writes would not count as unmerges
+late() {
+	local log=$1 kv=$2
+	tr -d '\r' < "$log" | sed -n "s/^TRACE-auto-late //p" > "$TMPD/trace-late.jsonl"
+	check "$kv: trace attached after the merges: 320 merged, no merge event" \
+		"$(gval "$log" MERGING-auto-late) $(jq -s '[.[] | select(.event == "merge")] | length' "$TMPD/trace-late.jsonl")" "320 0"
+	check "$kv: trace attached after the merges: unmerges = the cow_ksm rise (32)" \
+		"$(jq -s '[.[] | select(.event == "unmerge")] | length' "$TMPD/trace-late.jsonl")" "$(gval "$log" COW-auto-late)"
+}
