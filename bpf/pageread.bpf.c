@@ -11,6 +11,7 @@
  * and finds the prefixes in the mmapped .bss.
  */
 #include "vmlinux.h"
+#include <bpf/bpf_core_read.h>
 #include <bpf/bpf_helpers.h>
 #include "pageread.h"
 
@@ -27,6 +28,12 @@ char prefixes[PAGEREAD_SLOTS][PAGEREAD_BATCH][PAGEREAD_PREFIX];
 __s32 errors[PAGEREAD_SLOTS][PAGEREAD_BATCH];
 /* whole pages: the sampled scan's kept pages, by the same frame numbers (pfn_in) */
 char pages[PAGEREAD_SLOTS][PAGEREAD_PAGES][4096];
+/*
+ * struct pages: the one at page_base + pfn_in * page_stride (the vmemmap array,
+ * or page_stride 1 for addresses), its mapping and the word after it (index).
+ */
+__u64 page_base, page_stride;
+__u64 page_words[PAGEREAD_SLOTS][PAGEREAD_BATCH][2];
 
 struct run {
 	__u32 slot;
@@ -50,6 +57,19 @@ static long read_frame(__u32 i, void *ctx)
 	} else {
 		errors[slot][j] = bpf_probe_read_kernel(prefixes[slot][j], PAGEREAD_PREFIX, (void *)(src + offset));
 	}
+	return 0;
+}
+
+static long read_struct_page(__u32 i, void *ctx)
+{
+	__u32 slot = *(__u32 *)ctx, j = i;
+	__u64 src;
+
+	asm volatile("" : "+r"(j), "+r"(slot));
+	j &= PAGEREAD_BATCH - 1;
+	slot &= PAGEREAD_SLOTS - 1;
+	src = page_base + pfn_in[slot][j] * page_stride + bpf_core_field_offset(struct page, mapping);
+	errors[slot][j] = bpf_probe_read_kernel(page_words[slot][j], sizeof(page_words[slot][j]), (void *)src);
 	return 0;
 }
 
@@ -77,4 +97,17 @@ SEC("raw_tp")
 int read_pages(__u64 *ctx)
 {
 	return run_slot(ctx, true, PAGEREAD_PAGES);
+}
+
+/*
+ * struct page words: whether a frame is a KSM page where /proc/kpageflags
+ * cannot say (its mapping's low bits).
+ */
+SEC("raw_tp")
+int read_struct_pages(__u64 *ctx)
+{
+	__u32 slot = ctx[0] & (PAGEREAD_SLOTS - 1), count = n[slot];
+
+	bpf_loop(count < PAGEREAD_BATCH ? count : PAGEREAD_BATCH, read_struct_page, &slot, 0);
+	return 0;
 }

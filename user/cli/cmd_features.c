@@ -6,14 +6,17 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "cli/opts.h"
 #include "lib/json_writer.h"
 #include "lib/util.h"
+#include "scanner/ksmflag.h"
 #include "scanner/pageread.h"
 #include "sinks/features_out.h"
 #include "sys/ksmstate.h"
+#include "sys/pagemap.h"
 #include "sys/preflight.h"
 #include "tracer/loader.h"
 
@@ -93,7 +96,7 @@ int cmd_features(int argc, char **argv)
 	struct pageread pr;
 	struct utsname u;
 	char err[256] = "";
-	int ret, r;
+	int ret, r, kpf;
 
 	ret = cli_parse(&features_argp, CLI_LOADER, &in, argc, argv);
 	if (ret)
@@ -112,6 +115,15 @@ int cmd_features(int argc, char **argv)
 		snprintf(k.prefixes_why, sizeof(k.prefixes_why), "%s", strerror(-r));
 	else
 		pageread_close(&pr);
+	kpf = kpageflags_open();
+	if (kpf >= 0) {
+		ksmflag_init(kpf, k.ksm_flag_why, sizeof(k.ksm_flag_why));
+		k.ksm_flag = ksmflag_state();
+		close(kpf);
+	} else {
+		k.ksm_flag = KSMFLAG_BROKEN;
+		snprintf(k.ksm_flag_why, sizeof(k.ksm_flag_why), "cannot open /proc/kpageflags: %s", strerror(-kpf));
+	}
 	ksm_interfaces(&k);
 	if (f.json) {
 		struct jw w;

@@ -32,7 +32,8 @@ int scan_job_prepare(struct scan_job *j)
 	err = scanner_init(&j->s, j->sc.gb, j->sc.sample, !j->freeze);
 	j->scanner_ready = true;
 	if (err) {
-		ks_err("cannot set up the scanner: %s", strerror(-err));
+		if (err != -ECANCELED) /* else said */
+			ks_err("cannot set up the scanner: %s", strerror(-err));
 		return -1;
 	}
 	j->s.stop = &cli_stop;

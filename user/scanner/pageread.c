@@ -42,7 +42,7 @@ static bool base_works(struct pageread *r, uint64_t base, uint64_t pfn, const un
 }
 
 /* A u64 of the kernel at a kallsyms address, read as pfn 0's page with a zero base; 0 if not. */
-static uint64_t kernel_u64(struct pageread *r, const char *name)
+uint64_t pageread_kernel_u64(struct pageread *r, const char *name)
 {
 	uint64_t sym = proc_kallsyms(name), v = 0;
 
@@ -95,7 +95,7 @@ static int find_base(struct pageread *r, uint64_t pfn, const unsigned char *page
 		if (base_works(r, fixed[i], pfn, page))
 			return 0;
 	/* with KASLR the base lives in page_offset_base */
-	base = kernel_u64(r, "page_offset_base");
+	base = pageread_kernel_u64(r, "page_offset_base");
 	return base && base_works(r, base, pfn, page) ? 0 : -ENOTSUP;
 #elif defined(__aarch64__)
 	/*
@@ -107,7 +107,7 @@ static int find_base(struct pageread *r, uint64_t pfn, const unsigned char *page
 	 * map (arm64_memblock_init: k < 2^17 at 48 bits), which we search.
 	 */
 	static const unsigned va_bits[] = { 48, 52, 47, 42, 39 };
-	uint64_t memstart = kernel_u64(r, "memstart_addr"), ram = proc_ram_start();
+	uint64_t memstart = pageread_kernel_u64(r, "memstart_addr"), ram = proc_ram_start();
 
 	for (size_t i = 0; memstart && i < ARRAY_SIZE(va_bits); i++)
 		if (base_works(r, (uint64_t)-(1ULL << va_bits[i]) - memstart, pfn, page))
@@ -186,4 +186,22 @@ int pageread_pages(struct pageread *r, unsigned slot, const uint64_t *pfns, size
 	*out = (const unsigned char *)r->skel->bss->pages[slot];
 	*errs = r->skel->bss->errors[slot];
 	return run_prog(bpf_program__fd(r->skel->progs.read_pages), r, slot, n);
+}
+
+int pageread_struct_pages(struct pageread *r, unsigned slot, uint64_t base, uint64_t stride, const uint64_t *pfns,
+			  size_t n, const uint64_t (**words)[2], const int32_t **errs)
+{
+	if (n > PAGEREAD_BATCH || slot >= PAGEREAD_SLOTS)
+		return -EINVAL;
+	r->skel->bss->page_base = base;
+	r->skel->bss->page_stride = stride;
+	memcpy(r->skel->bss->pfn_in[slot], pfns, n * sizeof(*pfns));
+	*words = (const uint64_t(*)[2])r->skel->bss->page_words[slot];
+	*errs = r->skel->bss->errors[slot];
+	return run_prog(bpf_program__fd(r->skel->progs.read_struct_pages), r, slot, n);
+}
+
+uint64_t pageread_direct_map(const struct pageread *r)
+{
+	return r->skel->bss->direct_map;
 }

@@ -41,4 +41,17 @@ int pageread_prefixes(struct pageread *r, unsigned slot, const uint64_t *pfns, s
 int pageread_pages(struct pageread *r, unsigned slot, const uint64_t *pfns, size_t n, const unsigned char **out,
 		   const int32_t **errs);
 
+/* A u64 of the kernel at a kallsyms symbol's address; 0 if hidden or unreadable. */
+uint64_t pageread_kernel_u64(struct pageread *r, const char *name);
+/* The direct map's address of pfn 0 (what pageread_open found). */
+uint64_t pageread_direct_map(const struct pageread *r);
+/*
+ * The struct page at base + pfns[i] * stride, for n <= PAGEREAD_BATCH: its mapping
+ * and the word after it (index) in words[i], errs[i] non-zero where unreadable.
+ * One caller per slot at a time; base and stride are shared, so callers with
+ * different ones must not overlap.
+ */
+int pageread_struct_pages(struct pageread *r, unsigned slot, uint64_t base, uint64_t stride, const uint64_t *pfns,
+			  size_t n, const uint64_t (**words)[2], const int32_t **errs);
+
 #endif

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "scanner/readpool.h"
+#include "scanner/ksmflag.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -133,6 +134,8 @@ static int classify(struct pool_job *j)
 		idx[np++] = (size_t)i;
 	}
 	err = kpageflags_read(j->kpf_fd, pfns, np, flags);
+	if (!err)
+		err = ksmflag_fix(pfns, np, flags);
 	if (err)
 		return err;
 	for (size_t k = 0; k < np; k++) {

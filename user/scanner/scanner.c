@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "scanner/scanner.h"
+#include "scanner/ksmflag.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +28,8 @@
 
 int scanner_init(struct scanner *s, enum group_by gb, uint32_t sample, bool live)
 {
+	char why[256];
+
 	memset(s, 0, sizeof(*s));
 	s->kpf_fd = -1;
 	s->group_by = gb;
@@ -37,6 +40,10 @@ int scanner_init(struct scanner *s, enum group_by gb, uint32_t sample, bool live
 	s->kpf_fd = kpageflags_open();
 	if (s->kpf_fd < 0)
 		return s->kpf_fd;
+	if (ksmflag_init(s->kpf_fd, why, sizeof(why)) == -ENOTSUP) {
+		ks_err("%s", why);
+		return -ECANCELED; /* said */
+	}
 	if (index_init(&s->contents, 0) || index_init(&s->frames, 0))
 		return -ENOMEM;
 	for (int k = 0; k < SUBPAGE_SIZES; k++)

@@ -21,14 +21,21 @@ static bool offered(int c, int s)
 		[CAP_SCAN] = { [SRC_BTF] = 1, [SRC_TRACEPOINT] = 1, [SRC_POLLING] = 1 },
 		[CAP_ENTER] = { [SRC_BTF] = 1, [SRC_TRACEPOINT] = 1, [SRC_FEXIT] = 1, [SRC_KPROBE] = 1, [SRC_POLLING] = 1 },
 		[CAP_FORK] = { [SRC_BTF] = 1, [SRC_TRACEPOINT] = 1, [SRC_POLLING] = 1 },
-		[CAP_COW] = { [SRC_BTF] = 1, [SRC_TRACEPOINT] = 1, [SRC_FEXIT] = 1, [SRC_KPROBE] = 1, [SRC_POLLING] = 1 },
+		[CAP_COW] = { [SRC_BTF] = 1, [SRC_TRACEPOINT] = 1, [SRC_FEXIT] = 1, [SRC_KPROBE] = 1, [SRC_PERF] = 1,
+			      [SRC_POLLING] = 1 },
 	};
 
 	return has[c][s];
 }
 
 /* In the order they are tried: tp_btf, tracepoint, fexit, kprobe, polling, none. */
-static const int try_order[SRC__MAX] = { SRC_BTF, SRC_TRACEPOINT, SRC_FEXIT, SRC_KPROBE, SRC_POLLING, SRC_NONE };
+static const int try_order[SRC__MAX] = { SRC_BTF, SRC_TRACEPOINT, SRC_FEXIT, SRC_KPROBE, SRC_PERF, SRC_POLLING, SRC_NONE };
+
+/* Where KSM pages are told from others: kpageflags, or each frame's struct page where it is wrong. */
+static const char *ksm_flag_source(enum ksmflag_state st)
+{
+	return st == KSMFLAG_EXACT ? "kpageflags" : st == KSMFLAG_FIXED ? "struct_page" : "none";
+}
 
 void features_text(FILE *out, const struct loader *l, const struct kernel_features *k)
 {
@@ -54,6 +61,12 @@ void features_text(FILE *out, const struct loader *l, const struct kernel_featur
 	if (!k->prefixes_by_frame)
 		fprintf(out, "  bpf         refused: %s\n  loses: sampled scans read each prefix through the process, "
 			     "slower\n", k->prefixes_why);
+	fprintf(out, "%-15s %s\n", "ksm_page_flag", ksm_flag_source(k->ksm_flag));
+	if (k->ksm_flag != KSMFLAG_EXACT)
+		fprintf(out, "  kpageflags  %s: %s\n", k->ksm_flag == KSMFLAG_FIXED ? "wrong" : "refused",
+			k->ksm_flag == KSMFLAG_FIXED ? "it marks every anonymous page KSM (a kernel bug): each "
+						       "frame's struct page says, read by BPF"
+						     : k->ksm_flag_why);
 	fprintf(out, "KSM interfaces:\n");
 	for (int i = 0; i < k->nksm; i++)
 		if (k->ksm[i].present)
@@ -101,6 +114,14 @@ void features_json(struct jw *w, const struct loader *l, const struct kernel_fea
 	jw_kstr(w, "source", k->prefixes_by_frame ? "bpf" : "proc_mem");
 	if (!k->prefixes_by_frame)
 		jw_kstr(w, "why", k->prefixes_why);
+	jw_obj_end(w);
+	jw_key(w, "ksm_page_flag");
+	jw_obj_begin(w);
+	jw_kstr(w, "source", ksm_flag_source(k->ksm_flag));
+	if (k->ksm_flag == KSMFLAG_FIXED)
+		jw_kstr(w, "why", "/proc/kpageflags marks every anonymous page KSM (a kernel bug)");
+	else if (k->ksm_flag == KSMFLAG_BROKEN)
+		jw_kstr(w, "why", k->ksm_flag_why);
 	jw_obj_end(w);
 	jw_obj_end(w);
 	jw_key(w, "ksm");

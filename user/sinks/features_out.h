@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "lib/json_writer.h"
+#include "scanner/ksmflag.h"
 #include "tracer/loader.h"
 
 /* What else the kernel offers or lacks that ksmscope uses. */
@@ -15,6 +16,8 @@ struct kernel_features {
 	bool traced;               /* the tracer has a source for every capability it needs */
 	bool prefixes_by_frame;    /* the BPF page reader works (else /proc/PID/mem) */
 	char prefixes_why[160];    /* why not */
+	enum ksmflag_state ksm_flag; /* whether /proc/kpageflags tells KSM pages right */
+	char ksm_flag_why[256];
 	struct {
 		const char *name, *since, *lacking; /* what lacking it costs */
 		bool present;

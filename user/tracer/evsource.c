@@ -12,6 +12,7 @@
 #include "sys/pagemap.h"
 #include "sys/ksmstate.h"
 #include "sys/proc.h"
+#include "scanner/ksmflag.h"
 #include "tracer/ksmpoll.h"
 #include "tracer/ksmsites.h"
 #include "lib/util.h"
@@ -144,11 +145,31 @@ static void merge_frame(const struct evsource *c, struct ks_event *e)
 	close(fd);
 }
 
+/* A record as it is: to the tracker, then to the command. */
+static void deliver(void *ctx, struct ks_event *e)
+{
+	struct evsource *c = ctx;
+	struct decision d;
+
+	merge_frame(c, e);
+	d = tracker_on_event(&c->trk, e);
+	if (d.kind != OUT_NONE && tracker_has_pid(e, d.kind))
+		fill_comm(c, e);
+	if (e->type == KS_REC_KSM_EXIT && !(e->flags & KS_F_OWNER_UNKNOWN)) {
+		pidtab_del(&c->procs, e->pid);
+	}
+	/* a fork child inherits its parent's merged pages: find them before it writes */
+	if (e->type == KS_REC_KSM_ENTER)
+		pass_pid(c, e->pid);
+	c->ops.event(c->ops.ctx, e, &d);
+}
+
+#define HOLD_NS 2000000000ULL /* how long a perf fault on a merged page may take to show as a break */
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct evsource *c = ctx;
 	struct ks_event e;
-	struct decision d;
 
 	if (size < sizeof(e))
 		return 0;
@@ -159,17 +180,16 @@ static int on_record(void *ctx, void *data, size_t size)
 		e.ts_ns = jclock_ns(&c->clock, e.ts_ns);
 		e.flags &= ~KS_F_JIFFIES;
 	}
-	merge_frame(c, &e);
-	d = tracker_on_event(&c->trk, &e);
-	if (d.kind != OUT_NONE && tracker_has_pid(&e, d.kind))
-		fill_comm(c, &e);
-	if (e.type == KS_REC_KSM_EXIT && !(e.flags & KS_F_OWNER_UNKNOWN)) {
-		pidtab_del(&c->procs, e.pid);
+	if (e.flags & KS_F_UNCONFIRMED) {
+		enum fc_verdict v = faultcheck_judge(&c->trk, c->kpf_fd, &e);
+
+		if (v == FC_WAIT && faultcheck_hold(&c->held, &e, now_mono_ns() + HOLD_NS))
+			ks_warn("out of memory: a fault on a merged page is not followed");
+		if (v != FC_BREAK)
+			return 0;
+		e.flags &= ~KS_F_UNCONFIRMED;
 	}
-	/* a fork child inherits its parent's merged pages: find them before it writes */
-	if (e.type == KS_REC_KSM_ENTER)
-		pass_pid(c, e.pid);
-	c->ops.event(c->ops.ctx, &e, &d);
+	deliver(c, &e);
 	return 0;
 }
 
@@ -196,6 +216,8 @@ static void poll_scans(struct evsource *s);
 int evsource_start(struct evsource *s, struct loader_opts *lo, const struct targets *t,
 		   const struct evsource_ops *ops)
 {
+	char why[256];
+
 	memset(s, 0, sizeof(*s));
 	s->kpf_fd = -1;
 	s->targets = t;
@@ -203,6 +225,10 @@ int evsource_start(struct evsource *s, struct loader_opts *lo, const struct targ
 	s->kpf_fd = kpageflags_open();
 	if (s->kpf_fd < 0) {
 		ks_err("cannot open /proc/kpageflags: %s", strerror(-s->kpf_fd));
+		return -1;
+	}
+	if (ksmflag_init(s->kpf_fd, why, sizeof(why)) == -ENOTSUP) {
+		ks_err("%s", why);
 		return -1;
 	}
 	if (tracker_init(&s->trk) || pidtab_init(&s->procs, sizeof(struct evsource_proc), 1024)) {
@@ -335,6 +361,7 @@ int evsource_poll(struct evsource *s, int timeout_ms)
 	if (n == 0)
 		ring_buffer__consume(s->rb);
 	poll_scans(s);
+	faultcheck_recheck(&s->held, &s->trk, s->kpf_fd, now_mono_ns(), false, deliver, s);
 	n = poll_sites(s, false);
 	if (n < 0)
 		return n;
@@ -366,6 +393,7 @@ int evsource_finish(struct evsource *s)
 		return 0;
 	/* what polled sources would find in their next round, which would not come */
 	poll_scans(s);
+	faultcheck_recheck(&s->held, &s->trk, s->kpf_fd, now_mono_ns(), true, deliver, s);
 	err = poll_sites(s, true);
 	evsource_drain(s);
 	return err;
@@ -400,4 +428,5 @@ void evsource_stop(struct evsource *s)
 	s->kpf_fd = -1;
 	tracker_free(&s->trk);
 	pidtab_free(&s->procs);
+	faultcheck_free(&s->held);
 }

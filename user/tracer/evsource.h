@@ -16,6 +16,7 @@
 #include "lib/pidtab.h"
 #include "tracer/loader.h"
 #include "sys/targets.h"
+#include "tracer/faultcheck.h"
 #include "tracer/tracker.h"
 
 struct evsource_ops {
@@ -46,6 +47,7 @@ struct evsource {
 	uint64_t full_scans; /* scans from polling: the last full_scans seen */
 	bool scans_seeded;   /* full_scans was read once */
 	uint64_t next_round; /* merges or breaks from polling: when the next round may run (monotonic ns) */
+	struct faultcheck held; /* perf faults on merged pages not yet seen to break them */
 };
 
 /*

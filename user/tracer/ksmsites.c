@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "scanner/ksmflag.h"
 #include "sys/pagemap.h"
 #include "sys/proc.h"
 #include "sys/procmaps.h"
@@ -52,6 +53,8 @@ static int scan_range(struct tracker *t, int pm_fd, int kpf_fd, uint32_t pid, ui
 			addrs[n++] = a + (uint64_t)i * 4096;
 		}
 		err = kpageflags_read(kpf_fd, pfns, n, flags);
+		if (!err)
+			err = ksmflag_fix(pfns, n, flags);
 		if (err)
 			return err;
 		for (size_t i = 0; i < n; i++) {

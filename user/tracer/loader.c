@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/perf_event.h>
 #include <sys/mount.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -36,7 +38,7 @@ void loader_libbpf_verbose(bool on)
 }
 
 const char *const cap_names[CAP__MAX] = { "merges", "ksm_pages", "scans", "ksm_enter_exit", "forks", "cow_faults" };
-const char *const src_names[SRC__MAX] = { "none", "tp_btf", "tracepoint", "fexit", "kprobe", "polling" };
+const char *const src_names[SRC__MAX] = { "none", "tp_btf", "tracepoint", "fexit", "kprobe", "perf", "polling" };
 
 /* What a source attaches to: tracepoints (group:name) or kernel functions, and its programs. */
 struct source {
@@ -46,7 +48,8 @@ struct source {
 };
 
 /* Per capability, the candidates in order of preference. */
-static const struct source sources[CAP__MAX][5] = {
+#define NCAND 6
+static const struct source sources[CAP__MAX][NCAND] = {
 	[CAP_MERGE] = {
 		{ SRC_BTF, { "ksm:ksm_merge_with_ksm_page", "ksm:ksm_merge_one_page" }, { "btf_merge", "btf_zero_merge" } },
 		{ SRC_TRACEPOINT, { "ksm:ksm_merge_with_ksm_page", "ksm:ksm_merge_one_page" }, { "tp_merge", "tp_zero_merge" } },
@@ -85,6 +88,7 @@ static const struct source sources[CAP__MAX][5] = {
 		  { "tp_fault_user", "tp_fault_kernel" } },
 		{ SRC_FEXIT, { "wp_page_copy" }, { "fx_cow" } },
 		{ SRC_KPROBE, { "wp_page_copy" }, { "kp_cow" } },
+		{ SRC_PERF, { "software:page-faults" }, { "pe_fault" } },
 		{ SRC_POLLING, { NULL }, { NULL } },
 	},
 };
@@ -105,6 +109,11 @@ const char *loader_source_loses(enum ks_cap c, enum ks_src s)
 		       : c == CAP_COW ? "only the writes that copy a page (wp_page_copy) are seen: cow_faults counts "
 					"copies, not every write fault; each costs a trampoline or a kprobe"
 				      : "";
+	case SRC_PERF:
+		return "the software page-fault event fires at the start of every fault in the targets' mergeable "
+		       "memory, without saying whether it writes: a record each, of which userspace keeps those on "
+		       "merged pages whose frame pagemap shows changed (looked at again for 2 s); cow_faults and "
+		       "cow_other are not counted";
 	case SRC_POLLING:
 		switch (c) {
 		case CAP_SCAN:
@@ -216,6 +225,29 @@ static const char *probe_kprobe(const char *fn, char *why, size_t n)
 	return NULL;
 }
 
+/* The software page-fault event on one CPU, every process; -errno. */
+static int perf_fault_event(int cpu)
+{
+	struct perf_event_attr a = { .type = PERF_TYPE_SOFTWARE, .size = sizeof(a),
+				     .config = PERF_COUNT_SW_PAGE_FAULTS, .sample_period = 1 };
+	int fd = (int)syscall(SYS_perf_event_open, &a, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static const char *probe_perf(char *why, size_t n)
+{
+	int fd = perf_fault_event(0);
+
+	if (fd >= 0) {
+		close(fd);
+		return NULL;
+	}
+	snprintf(why, n, "perf_event_open of the software page-fault event: %s%s", strerror(-fd),
+		 fd == -EACCES || fd == -EPERM ? " (perf_event_paranoid, or no CAP_PERFMON)" : "");
+	return why;
+}
+
 /* The cheap probe of a candidate: NULL if it may work, else why not (in why). */
 static const char *probe_source(struct loader *l, const struct btf *btf, const struct source *s, char *why, size_t n)
 {
@@ -228,6 +260,7 @@ static const char *probe_source(struct loader *l, const struct btf *btf, const s
 		case SRC_TRACEPOINT: err = probe_tracepoint(l, s->hooks[h], why, n); break;
 		case SRC_FEXIT: err = probe_fexit(btf, s->hooks[h], why, n); break;
 		case SRC_KPROBE: err = probe_kprobe(s->hooks[h], why, n); break;
+		case SRC_PERF: err = probe_perf(why, n); break;
 		default: break;
 		}
 	}
@@ -237,7 +270,7 @@ static const char *probe_source(struct loader *l, const struct btf *btf, const s
 /* The chosen source's entry, when it has programs (polling and none have not). */
 static const struct source *chosen(const struct loader *l, enum ks_cap c)
 {
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < NCAND; i++)
 		if (sources[c][i].src == l->src[c] && sources[c][i].progs[0])
 			return &sources[c][i];
 	return NULL;
@@ -367,8 +400,49 @@ static struct ksmscope_bpf *open_skel(const struct loader *l, const struct loade
 	return skel;
 }
 
-/* Load, set the pid bitmap, attach. 0 or -errno. */
-static int load_attach(struct ksmscope_bpf *skel, const struct targets *t)
+static void detach_perf(struct bpf_link ***links, int *n)
+{
+	for (int i = 0; i < *n; i++)
+		bpf_link__destroy((*links)[i]);
+	free(*links);
+	*links = NULL;
+	*n = 0;
+}
+
+/* The perf source's program on every CPU's software page-fault event. 0 or -errno. */
+static int attach_perf(struct ksmscope_bpf *skel, struct bpf_link ***links, int *n)
+{
+	int ncpus = libbpf_num_possible_cpus(), err = 0;
+
+	if (!bpf_program__autoload(skel->progs.pe_fault))
+		return 0;
+	if (ncpus <= 0 || !(*links = calloc((size_t)ncpus, sizeof(**links))))
+		return -ENOMEM;
+	for (int cpu = 0; cpu < ncpus && !err; cpu++) {
+		int fd = perf_fault_event(cpu);
+		struct bpf_link *link;
+
+		if (fd == -ENODEV || fd == -EINVAL)
+			continue; /* a possible CPU that is not online */
+		if (fd < 0) {
+			err = fd;
+			break;
+		}
+		link = bpf_program__attach_perf_event(skel->progs.pe_fault, fd);
+		if (!link) {
+			err = -errno;
+			close(fd);
+		} else {
+			(*links)[(*n)++] = link; /* the link owns fd */
+		}
+	}
+	if (err)
+		detach_perf(links, n);
+	return err;
+}
+
+/* Load, set the pid bitmap, attach (the perf source's links into links). 0 or -errno. */
+static int load_attach(struct ksmscope_bpf *skel, const struct targets *t, struct bpf_link ***links, int *n)
 {
 	int err = ksmscope_bpf__load(skel);
 
@@ -376,7 +450,8 @@ static int load_attach(struct ksmscope_bpf *skel, const struct targets *t)
 		return err;
 	for (size_t i = 0; t && i < t->npids; i++)
 		skel->bss->pid_bits[t->pids[i] / 64] |= 1ULL << (t->pids[i] % 64);
-	return ksmscope_bpf__attach(skel);
+	err = ksmscope_bpf__attach(skel);
+	return err ? err : attach_perf(skel, links, n);
 }
 
 /* Load and attach one candidate on its own: NULL if the kernel takes it, else why (in why). */
@@ -384,8 +459,10 @@ static const char *try_alone(struct loader *l, const struct loader_opts *o, cons
 			     size_t n)
 {
 	struct ksmscope_bpf *skel = open_skel(l, o, s);
-	int err = skel ? load_attach(skel, NULL) : -errno;
+	struct bpf_link **links = NULL;
+	int nl = 0, err = skel ? load_attach(skel, NULL, &links, &nl) : -errno;
 
+	detach_perf(&links, &nl);
 	ksmscope_bpf__destroy(skel);
 	if (!err)
 		return NULL;
@@ -402,10 +479,10 @@ static int order_of(const struct loader_opts *o, enum ks_cap c, const struct sou
 {
 	int n = 0;
 
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < NCAND; i++)
 		if (sources[c][i].src == o->prefer && o->prefer != SRC_NONE)
 			out[n++] = &sources[c][i];
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < NCAND; i++) {
 		if (i > 0 && sources[c][i].src == SRC_NONE)
 			break;
 		if (sources[c][i].src != o->prefer || o->prefer == SRC_NONE)
@@ -437,7 +514,7 @@ static int choose(struct loader *l, const struct loader_opts *o, bool load_each)
 
 	memset(l->why, 0, sizeof(l->why));
 	for (int c = 0; c < CAP__MAX; c++) { /* every one, for `features`; the first error is said */
-		const struct source *cand[6];
+		const struct source *cand[NCAND + 1];
 		int n = order_of(o, (enum ks_cap)c, cand);
 		bool found = false;
 
@@ -487,7 +564,7 @@ int loader_probe_all(struct loader *l, const struct loader_opts *o)
 	btf = btf__load_vmlinux_btf();
 	/* the candidates after the chosen one: would the kernel take them too? */
 	for (int c = 0; c < CAP__MAX; c++)
-		for (int i = 0; i < 5; i++) {
+		for (int i = 0; i < NCAND; i++) {
 			const struct source *s = &sources[c][i];
 			char *why = l->why[c][s->src];
 
@@ -518,7 +595,7 @@ int loader_start(struct loader *l, const struct loader_opts *o)
 		return -1;
 	}
 	skel = open_skel(l, o, NULL);
-	err = skel ? load_attach(skel, o->targets) : -errno;
+	err = skel ? load_attach(skel, o->targets, &l->perf_links, &l->nperf) : -errno;
 	if (err) {
 		/* which one does the kernel refuse? each on its own, then the set again */
 		ksmscope_bpf__destroy(skel);
@@ -528,7 +605,7 @@ int loader_start(struct loader *l, const struct loader_opts *o)
 			return -1;
 		}
 		skel = open_skel(l, o, NULL);
-		err = skel ? load_attach(skel, o->targets) : -errno;
+		err = skel ? load_attach(skel, o->targets, &l->perf_links, &l->nperf) : -errno;
 	}
 	if (err) {
 		ks_err("cannot load the tracer's programs (%s): %s%s", loader_sources(l, names, sizeof(names)),
@@ -546,6 +623,7 @@ int loader_start(struct loader *l, const struct loader_opts *o)
 
 void loader_stop(struct loader *l)
 {
+	detach_perf(&l->perf_links, &l->nperf);
 	if (l->skel) {
 		ksmscope_bpf__destroy(l->skel); /* detaches every link */
 		l->skel = NULL;
@@ -617,14 +695,15 @@ int loader_option(struct loader_opts *o, int opt, const char *arg)
 			enum ks_src src;
 		} modes[] = { { "auto", SRC_NONE },	 { "btf", SRC_BTF },	 { "tp_btf", SRC_BTF },
 			      { "classic", SRC_TRACEPOINT }, { "tracepoint", SRC_TRACEPOINT }, { "fexit", SRC_FEXIT },
-			      { "kprobe", SRC_KPROBE }, { "polling", SRC_POLLING } };
+			      { "kprobe", SRC_KPROBE }, { "perf", SRC_PERF }, { "polling", SRC_POLLING } };
 
 		for (size_t i = 0; i < ARRAY_SIZE(modes); i++)
 			if (!strcmp(arg, modes[i].name)) {
 				o->prefer = modes[i].src;
 				return 0;
 			}
-		ks_err("--hooks: '%s' is not one of auto, btf (tp_btf), classic (tracepoint), fexit, kprobe, polling", arg);
+		ks_err("--hooks: '%s' is not one of auto, btf (tp_btf), classic (tracepoint), fexit, kprobe, perf, polling",
+		       arg);
 		return -1;
 	}
 	case 'v':

@@ -24,10 +24,10 @@
 #include "sys/targets.h"
 
 enum ks_cap { CAP_MERGE, CAP_KSM_PAGE, CAP_SCAN, CAP_ENTER, CAP_FORK, CAP_COW, CAP__MAX };
-enum ks_src { SRC_NONE, SRC_BTF, SRC_TRACEPOINT, SRC_FEXIT, SRC_KPROBE, SRC_POLLING, SRC__MAX };
+enum ks_src { SRC_NONE, SRC_BTF, SRC_TRACEPOINT, SRC_FEXIT, SRC_KPROBE, SRC_PERF, SRC_POLLING, SRC__MAX };
 /* "merges", "ksm_pages", "scans", "ksm_enter_exit", "forks", "cow_faults" */
 extern const char *const cap_names[CAP__MAX];
-/* "none", "tp_btf", "tracepoint", "fexit", "kprobe", "polling" */
+/* "none", "tp_btf", "tracepoint", "fexit", "kprobe", "perf", "polling" */
 extern const char *const src_names[SRC__MAX];
 
 struct loader_opts {
@@ -39,6 +39,7 @@ struct loader_opts {
 };
 
 struct ksmscope_bpf;
+struct bpf_link;
 
 struct loader {
 	struct ksmscope_bpf *skel;
@@ -47,6 +48,8 @@ struct loader {
 	bool works[CAP__MAX][SRC__MAX];      /* loader_probe_all: the kernel takes it too */
 	bool mounted_tracefs;
 	int ncpus;
+	struct bpf_link **perf_links; /* the perf source's programs, one per CPU (the skeleton does not attach them) */
+	int nperf;
 };
 
 /* What each source of a capability loses against the best one ("" for nothing). */
