@@ -53,10 +53,16 @@
 static const char *ksmscope_bin = "build/ksmscope";
 static const char *trace_hooks; /* --hooks for the traced configurations (NULL: ksmscope's choice) */
 
-/* The perf source: its records are every fault in mergeable memory, not copy-on-write records (cow_other). */
+/* The perf source: its records are every fault of the tracked process, not copy-on-write records (cow_other). */
 static bool perf_source(void)
 {
 	return trace_hooks && !strcmp(trace_hooks, "perf");
+}
+
+/* ksmscope's fault program measured: the page_fault_user tp_btf one, or the perf event's */
+static const char *fault_prog(void)
+{
+	return perf_source() ? "pe_fault" : "btf_fault_user";
 }
 static int bench_cpu = -1; /* CPU the faulting process is pinned to */
 static int ncpus;
@@ -223,9 +229,6 @@ static struct pass run_pass(size_t pages, const struct pass_hooks *h)
 	if (p == MAP_FAILED)
 		die("mmap %zu pages: %s", pages, strerror(errno));
 	madvise((void *)p, pages * PAGE, MADV_NOHUGEPAGE); /* one fault per 4K page */
-	/* the perf source keeps faults in mergeable memory only (KSM's run is not touched) */
-	if (perf_source())
-		madvise((void *)p, pages * PAGE, MADV_MERGEABLE);
 
 	if (h && h->before)
 		h->before(h->arg, K_FIRST);
@@ -559,7 +562,7 @@ static int ksm_counters(struct ks_counters *sum)
 {
 	struct bpf_prog_info pi = { 0 };
 	uint32_t ids[64], len = sizeof(pi), zero = 0;
-	int pfd = find_prog_fd("btf_fault_user", NULL), err = -1;
+	int pfd = find_prog_fd(fault_prog(), NULL), err = -1;
 
 	memset(sum, 0, sizeof(*sum));
 	if (pfd < 0)
@@ -884,7 +887,7 @@ static bool overhead_inprog(struct setup *s, size_t pages, double in[NCFG][NKIND
 
 		snprintf(pids, sizeof(pids), "%d", c == CFG_SELF ? (int)getpid() : (int)s->idle);
 		tracer_start(&s->tr, pids, NULL);
-		fd = find_prog_fd("btf_fault_user", NULL);
+		fd = find_prog_fd(fault_prog(), NULL);
 		if (fd >= 0) {
 			inprog(fd, pages, in[c]);
 			close(fd);
@@ -920,10 +923,12 @@ static void overhead_inprog_table(double in[NCFG][NKIND])
 	       "passes each, median, with stats on; includes about one clock read of the stats themselves):\n");
 	printf("  %-32s %10s %12s\n", "program", "COW fault", "first-touch");
 	printf("  %-32s %10.1f %12.1f\n", "min_counter", in[CFG_MIN][K_COW], in[CFG_MIN][K_FIRST]);
-	printf("  %-32s %10.1f %12.1f\n", "ksmscope btf_fault_user, other pid", in[CFG_OTHER][K_COW],
-	       in[CFG_OTHER][K_FIRST]);
-	printf("  %-32s %10.1f %12.1f\n", "ksmscope btf_fault_user, this pid", in[CFG_SELF][K_COW],
-	       in[CFG_SELF][K_FIRST]);
+	for (int c = CFG_OTHER; c <= CFG_SELF; c++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "ksmscope %s, %s pid", fault_prog(), c == CFG_SELF ? "this" : "other");
+		printf("  %-32s %10.1f %12.1f\n", name, in[c][K_COW], in[c][K_FIRST]);
+	}
 }
 
 /* r rounds kept of the rounds asked */

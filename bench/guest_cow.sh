@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 # bench/guest_cow.sh [OUT]: the fault-path cost of each copy-on-write source (the
 # page_fault_user tracepoint as tp_btf, which auto takes, then fentry and kprobe on
-# wp_page_copy, forced) where they all run: Debian 12's 6.1 kernel in a QEMU TCG guest (this
+# wp_page_copy and the software page-fault event (perf), forced) where they all run: Debian 12's 6.1 kernel in a QEMU TCG guest (this
 # host refuses fentry and has no kprobes). TCG makes absolute nanoseconds meaningless and
 # noisy, so each source's added cost per copy-on-write fault (the p25 figure of
 # fault_bench, robust to bursts) is given as a ratio to the minimal tp_btf counter's,
@@ -30,7 +30,7 @@ awk '
 	$0 ~ /^  minimal counter \(tp_btf\)/ && !(src in min) { min[src] = $(NF - 1) }
 	$0 ~ /^  ksmscope, this pid tracked/ && !(src in self) { self[src] = $(NF - 1) }
 	END {
-		n = split("auto fexit kprobe", order, " ")
+		n = split("auto fexit kprobe perf", order, " ")
 		for (i = 1; i <= n; i++) {
 			s = order[i]
 			if (s in min && s in self && min[s] > 0)

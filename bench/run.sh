@@ -106,8 +106,12 @@ fi
 if ! skip cowsources; then
 	echo "== Copy-on-write sources (bench/guest_cow.sh)"
 	bench/guest_cow.sh "$OUT" | tee "$tmpd/cow"
-	awk '$1 ~ /^(auto|fexit|kprobe)$/ { print "RESULT cow source " $1 ": " $3 " ns added per COW fault under TCG, " $4 " the minimal counter" }' \
+	awk '$1 ~ /^(auto|fexit|kprobe|perf)$/ { print "RESULT cow source " $1 ": " $3 " ns added per COW fault under TCG, " $4 " the minimal counter" }' \
 		"$tmpd/cow" >> "$log"
+	# the perf source runs on this host too: its cost beside the minimal counter, natively
+	echo "== Copy-on-write from the perf event on this host (fault_bench overhead --hooks perf)"
+	"$BENCH" overhead --ksmscope "$KS" --hooks perf --rounds "${BENCH_PERF_ROUNDS:-40}" | tee "$tmpd/perfcow"
+	sed -n 's/^RESULT overhead cow: /RESULT cow source perf (host): /p' "$tmpd/perfcow" >> "$log"
 fi
 
 echo "== Summary ($(( $(date +%s) - t0 )) s)"

@@ -40,3 +40,17 @@ late() {
 	check "$kv: trace attached after the merges: unmerges = the cow_ksm rise (32)" \
 		"$(jq -s '[.[] | select(.event == "unmerge")] | length' "$TMPD/trace-late.jsonl")" "$(gval "$log" COW-auto-late)"
 }
+
+# recorded LOG KERNEL MERGES: record in the auto round (merged, before the writes), and its
+# report: complete, the sources in the header, and KSM's saving as the kernel counts it
+recorded() {
+	local log=$1 kv=$2 R sharing shared
+	R=$(gval "$log" REPORT)
+	read -r sharing shared <<< "$(gval "$log" SHARING-auto)"
+	check "$kv: record exits 0" "$(gval "$log" RECORDRC)" 0
+	check "$kv: report of the recording: no error" "$(gval "$log" REPORTERR)" ""
+	check "$kv: the recording is complete, its header names the merge source" \
+		"$(jq -c '[.complete, .header.tracer.sources.merges]' <<< "$R")" "[true,\"$3\"]"
+	check "$kv: report: ksm_saved = pages_sharing, ksm_sites = ksm_merging_pages, ksm_frames = pages_shared" \
+		"$(jq -c '.totals | [.ksm_saved, .ksm_sites, .ksm_frames]' <<< "$R")" "[$sharing,320,$shared]"
+}

@@ -68,6 +68,11 @@ round() {
 		./ksmscope watch --json --pid $W --interval 0.5 --count 6 > /tmp/watch.jsonl 2> /tmp/watch.err
 		echo "WATCH $(tail -1 /tmp/watch.jsonl)"
 		echo "WATCHERR $(cat /tmp/watch.err)"
+		# 6 s: the quick first pass, which the totals wait for, is slow under TCG (arm64 most)
+		./ksmscope record --pid $W --interval 0.5 --duration 6 -o /tmp/r.ksr 2> /tmp/rec.err
+		echo "RECORDRC $?"
+		echo "REPORT $(./ksmscope report --json /tmp/r.ksr 2> /tmp/rep.err)"
+		echo "REPORTERR $(cat /tmp/rep.err)"
 	fi
 	c0=$(cow)
 	kill -USR1 $W

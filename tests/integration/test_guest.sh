@@ -61,6 +61,7 @@ check "features on 6.1: kpageflags tells KSM pages right" "$(jq -r '.capabilitie
 check "features on 6.1: kprobe works too" "$(jq -r '.capabilities.merges.tried[3].state' <<< "$F")" works
 check_true "features on 6.1: what fexit loses is said" test -n "$(jq -r .capabilities.merges.loses <<< "$F")"
 late "$TMPD/live.log" 6.1
+recorded "$TMPD/live.log" 6.1 fexit
 rounds "$TMPD/live.log" 6.1 \
 	auto=merges=fexit,ksm_pages=none,scans=polling,ksm_enter_exit=fexit,forks=tp_btf,cow_faults=tp_btf \
 	fexit=merges=fexit,ksm_pages=none,scans=polling,ksm_enter_exit=fexit,forks=tp_btf,cow_faults=fexit \
@@ -96,6 +97,7 @@ check "features on 6.12: tp_btf for every capability" "$(jq -c '[.capabilities |
 check "features on 6.12: fexit and kprobe would work for merges" \
 	"$(jq -c '[.capabilities.merges.tried[] | select(.source == "fexit" or .source == "kprobe") | .state]' <<< "$F")" '["works","works"]'
 late "$TMPD/live612.log" 6.12
+recorded "$TMPD/live612.log" 6.12 tp_btf
 rounds "$TMPD/live612.log" 6.12 auto=tp_btf \
 	fexit=merges=fexit,ksm_pages=tp_btf,scans=tp_btf,ksm_enter_exit=fexit,forks=tp_btf,cow_faults=tp_btf \
 	kprobe=merges=kprobe,ksm_pages=tp_btf,scans=tp_btf,ksm_enter_exit=kprobe,forks=tp_btf,cow_faults=tp_btf \

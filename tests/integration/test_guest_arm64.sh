@@ -39,6 +39,7 @@ fexit: the kernel refuses it: not supported (ENOTSUPP) (no BPF trampolines on th
 check "features on arm64 6.1: page prefixes read by frame (the linear map found)" \
 	"$(jq -r .capabilities.page_prefixes.source <<< "$F")" bpf
 late "$log" "arm64 6.1"
+recorded "$log" "arm64 6.1" kprobe
 rounds "$log" "arm64 6.1" \
 	auto=merges=kprobe,ksm_pages=none,scans=polling,ksm_enter_exit=kprobe,forks=tp_btf,cow_faults=kprobe \
 	kprobe=merges=kprobe,ksm_pages=none,scans=polling,ksm_enter_exit=kprobe,forks=tp_btf,cow_faults=kprobe \
@@ -70,6 +71,7 @@ check "features on arm64 6.12: merges from tp_btf, copy-on-write from perf (wp_p
 check "features on arm64 6.12: kpageflags' KSM bit is wrong there, struct pages say" \
 	"$(jq -r '.capabilities.ksm_page_flag.source' <<< "$F")" struct_page
 late "$log" "arm64 6.12"
+recorded "$log" "arm64 6.12" tp_btf
 rounds "$log" "arm64 6.12" \
 	auto=merges=tp_btf,ksm_pages=tp_btf,scans=tp_btf,ksm_enter_exit=tp_btf,forks=tp_btf,cow_faults=perf \
 	fexit=merges=fexit,ksm_pages=tp_btf,scans=tp_btf,ksm_enter_exit=fexit,forks=tp_btf,cow_faults=perf \

@@ -5,6 +5,8 @@
 #include "harness.h"
 #include "scanner/audit.h"
 #include "scanner/content_index.h"
+#include "lib/json_reader.h"
+#include "sinks/audit_out.h"
 
 #define NG 3
 
@@ -113,9 +115,45 @@ static void test_frames(void)
 	audit_free(&a);
 }
 
+static const char *group_name(const void *ctx, uint32_t g)
+{
+	(void)ctx;
+	return g ? "b" : "a";
+}
+
+/* use_zero_pages=1 where the kernel counts no zero-page merges per process: null, never 0 */
+static void test_zero_unknown(void)
+{
+	const struct audit_share v[] = { { 100, 0, 2 }, { 100, 1, 1 } };
+	struct audit_out a;
+	struct jw w;
+	struct jv *j;
+	const char *err;
+	size_t off;
+
+	CHECK(audit_frames(v, 2, 2, &a) == 0);
+	for (int unknown = 0; unknown < 2; unknown++) {
+		const struct jv *z;
+
+		a.zero_unknown = unknown;
+		jw_init(&w);
+		jw_obj_begin(&w);
+		audit_frames_json(&w, &a, 10, group_name, NULL);
+		jw_obj_end(&w);
+		j = jv_parse(w.b.buf, w.b.len, &off, &err);
+		z = j ? jv_get(jv_get(j, "zero_page_merges"), "pages") : NULL;
+		CHECK(z != NULL);
+		CHECK(z && (unknown ? z->type == JV_NULL : z->type == JV_NUM && z->num == 0));
+		jv_free(j);
+		jw_free(&w);
+	}
+	audit_free(&a);
+}
+
 int main(void)
 {
 	RUN(test_cross_and_within);
 	RUN(test_frames);
+	RUN(test_zero_unknown);
 	RESULT();
 }

@@ -80,9 +80,51 @@ static void test_text(void)
 	free(buf);
 }
 
+/* arm64 6.12: copy-on-write from perf, KSM pages told by struct page (kpageflags' bug) */
+static void test_perf_and_ksm_flag(void)
+{
+	struct jw w;
+	struct jv *v;
+	const struct jv *cow, *tried;
+	const char *err;
+	char *buf = NULL;
+	size_t off, len = 0;
+	FILE *f;
+
+	setup();
+	l.src[CAP_COW] = SRC_PERF;
+	snprintf(l.why[CAP_COW][SRC_KPROBE], sizeof(l.why[0][0]), "no symbol wp_page_copy in /proc/kallsyms");
+	k.ksm_flag = KSMFLAG_FIXED;
+	jw_init(&w);
+	features_json(&w, &l, &k);
+	v = jv_parse(w.b.buf, w.b.len, &off, &err);
+	CHECK(v != NULL);
+	cow = jv_get(jv_get(v, "capabilities"), "cow_faults");
+	CHECK(!strcmp(jv_str(cow, "source", ""), "perf"));
+	CHECK(strstr(jv_str(cow, "loses", ""), "pagemap") != NULL);
+	tried = jv_get(cow, "tried");
+	CHECK(tried && tried->n == 6);
+	if (tried && tried->n == 6) {
+		CHECK(!strcmp(jv_str(tried->items[3], "why", ""), "no symbol wp_page_copy in /proc/kallsyms"));
+		CHECK(!strcmp(jv_str(tried->items[4], "source", ""), "perf"));
+		CHECK(!strcmp(jv_str(tried->items[4], "state", ""), "chosen"));
+		CHECK(!strcmp(jv_str(tried->items[5], "source", ""), "polling"));
+	}
+	CHECK(!strcmp(jv_str(jv_get(jv_get(v, "capabilities"), "ksm_page_flag"), "source", ""), "struct_page"));
+	jv_free(v);
+	jw_free(&w);
+	f = open_memstream(&buf, &len);
+	features_text(f, &l, &k);
+	fclose(f);
+	CHECK(strstr(buf, "cow_faults      perf\n") != NULL);
+	CHECK(strstr(buf, "ksm_page_flag   struct_page\n  kpageflags  wrong: it marks every anonymous page KSM") != NULL);
+	free(buf);
+}
+
 int main(void)
 {
 	RUN(test_json);
 	RUN(test_text);
+	RUN(test_perf_and_ksm_flag);
 	RESULT();
 }

@@ -144,7 +144,8 @@ static const struct argp_option loader_options[] = {
 	{ "ringbuf-size", KEY_RINGBUF_SIZE, "N", 0,
 	  "ring buffer bytes, a power of two from 4K to 1G (K/M/G ok; default 4M)", 0 },
 	{ "hooks", KEY_HOOKS, "MODE", 0,
-	  "auto, btf or classic: tp_btf or classic tracepoints (default auto: tp_btf where the kernel's BTF has them, else classic)", 0 },
+	  "the source to try first: auto (default: the best each capability has), btf (tp_btf), classic (tracepoint), "
+	  "fexit, kprobe, perf (copy-on-write only) or polling; `ksmscope features` shows the choice", 0 },
 	{ "verbose", 'v', NULL, 0, "libbpf warnings and the verifier log on load errors", 0 },
 	{ 0 },
 };

@@ -805,6 +805,7 @@ static int snapshot_actual(struct engine *E, const struct pass_result *p, struct
 		return err;
 	s->ctotal = E->ctotal;
 	s->audit = &E->audit;
+	E->audit.zero_unknown = isnan(s->total.ksm_zero_pages); /* the pass could not count them */
 	s->actual_age = s->uptime - E->computed_t;
 	overlay(&s->total, &s->ctotal);
 	/* KSM's saving moved since the pass: the error of the ratio moves with it */

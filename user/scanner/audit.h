@@ -40,6 +40,7 @@ struct audit_out {
 	/* what a partitioned KSM would give back now: each frame becomes one per domain mapping it */
 	uint64_t ksm_saved_lost;
 	uint64_t ksm_zero_pages;
+	bool zero_unknown; /* use_zero_pages=1 on a kernel that counts none per process: the zero figures are null */
 	double saveable, saveable_within;                       /* every site */
 	double saveable_mergeable, saveable_mergeable_within;   /* sites in mergeable ranges */
 	struct audit_domain *domains; /* [in->ngroups] */

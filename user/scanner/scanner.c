@@ -128,8 +128,12 @@ static struct model_input model_input_of(const struct scanner *s, const struct k
 int scanner_audit(const struct scanner *s, const struct ksm_state *ksm, struct audit_out *out)
 {
 	const struct model_input mi = model_input_of(s, ksm);
+	int err = audit_compute(&mi, out);
 
-	return audit_compute(&mi, out);
+	/* as the model's (scanner_model): zero-page merges the kernel does not count are unknown */
+	if (!err)
+		out->zero_unknown = s->zero_uncounted && mi.use_zero_pages;
+	return err;
 }
 
 bool scanner_content(const struct scanner *s, uint64_t hash, uint32_t *m, double *w)

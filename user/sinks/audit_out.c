@@ -96,7 +96,9 @@ void audit_report_text(FILE *out, const struct audit_report *r)
 		     "%.0f across, %.0f within\n",
 		a->saveable, a->saveable_within, r->domain, pct(a->saveable_within, a->saveable), a->saveable_mergeable,
 		a->saveable_mergeable_within);
-	if (a->ksm_zero_pages)
+	if (a->zero_unknown)
+		fprintf(out, "Zero-page merges: unknown (use_zero_pages=1, and this kernel counts none per process)\n");
+	else if (a->ksm_zero_pages)
 		fprintf(out, "Zero-page merges: %llu, apart: %s\n", (unsigned long long)a->ksm_zero_pages, audit_zero_note);
 	fprintf(out, "\n%-32s %8s %10s %10s %6s %10s %10s\n", "DOMAIN", "PIDS", "KSM_SITES", "CROSS", "PEERS", "SAVEABLE",
 		"WITHIN");
@@ -122,6 +124,16 @@ void audit_report_text(FILE *out, const struct audit_report *r)
 	matrix_text(out, r);
 }
 
+/* A zero-page merge count, or null where the kernel counts none (use_zero_pages=1 before 6.6). */
+static void zero_pages_json(struct jw *w, const char *key, const struct audit_out *a, uint64_t n)
+{
+	jw_key(w, key);
+	if (a->zero_unknown)
+		jw_null(w);
+	else
+		jw_u64(w, n);
+}
+
 void audit_frames_json(struct jw *w, const struct audit_out *a, size_t limit, audit_name_fn name, const void *ctx)
 {
 	jw_ku64(w, "frames", a->frames);
@@ -132,7 +144,7 @@ void audit_frames_json(struct jw *w, const struct audit_out *a, size_t limit, au
 	jw_ku64(w, "ksm_saved_lost_if_partitioned", a->ksm_saved_lost);
 	jw_key(w, "zero_page_merges");
 	jw_obj_begin(w);
-	jw_ku64(w, "pages", a->ksm_zero_pages);
+	zero_pages_json(w, "pages", a, a->ksm_zero_pages);
 	jw_kstr(w, "note", audit_zero_note);
 	jw_obj_end(w);
 	jw_key(w, "pairs");
@@ -226,7 +238,7 @@ void audit_report_json(struct jw *w, const struct audit_report *r)
 		group_names_json(w, gi->key, gi->pids, gi->npids, gi->comm, gi->vm);
 		jw_ku64(w, "ksm_sites", d->ksm_sites);
 		jw_ku64(w, "cross_domain_sites", d->cross_sites);
-		jw_ku64(w, "ksm_zero_pages", d->ksm_zero_pages);
+		zero_pages_json(w, "ksm_zero_pages", a, d->ksm_zero_pages);
 		jw_ku64(w, "peers", d->peers);
 		jw_key(w, "peer_domains"); /* the pairs' order: most pages first */
 		jw_arr_begin(w);

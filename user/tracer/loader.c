@@ -110,8 +110,8 @@ const char *loader_source_loses(enum ks_cap c, enum ks_src s)
 					"copies, not every write fault; each costs a trampoline or a kprobe"
 				      : "";
 	case SRC_PERF:
-		return "the software page-fault event fires at the start of every fault in the targets' mergeable "
-		       "memory, without saying whether it writes: a record each, of which userspace keeps those on "
+		return "the software page-fault event fires at the start of every fault of the targets (first "
+		       "touches too), without saying whether it writes: a record each, of which userspace keeps those on "
 		       "merged pages whose frame pagemap shows changed (looked at again for 2 s); cow_faults and "
 		       "cow_other are not counted";
 	case SRC_POLLING:
