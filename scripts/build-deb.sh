@@ -18,9 +18,11 @@ install -D -m 0644 LICENSE "$root/usr/share/doc/ksmscope/copyright"
 needed=$(objdump -p "$out/ksmscope" | awk '/NEEDED/ { print $2 }')
 deps=$(ldd "$out/ksmscope" | awk '/=> \// { print $1, $3 }' | while read -r name lib; do
 	grep -qx "$name" <<< "$needed" || continue
-	pkg=$(dpkg -S "$(realpath "$lib")" 2> /dev/null | head -1 | cut -d: -f1) ||
-		pkg=$(dpkg -S "$lib" 2> /dev/null | head -1 | cut -d: -f1) || true
-	[ -n "$pkg" ] && echo "$pkg (>= $(dpkg-query -W -f '${Version}' "$pkg"))"
+	# "libbpf1:amd64" with multiarch (the arm64 libraries are installed too): the version
+	# is asked of that one, the dependency names the package
+	pkg=$(dpkg -S "$(realpath "$lib")" 2> /dev/null | head -1 | sed 's/: .*//')
+	[ -n "$pkg" ] || pkg=$(dpkg -S "$lib" 2> /dev/null | head -1 | sed 's/: .*//')
+	[ -n "$pkg" ] && echo "${pkg%%:*} (>= $(dpkg-query -W -f '${Version}' "$pkg"))"
 done | sort -u | paste -sd, | sed 's/,/, /g')
 mkdir -p "$root/DEBIAN"
 cat > "$root/DEBIAN/control" << CONTROL
