@@ -54,3 +54,28 @@ recorded() {
 	check "$kv: report: ksm_saved = pages_sharing, ksm_sites = ksm_merging_pages, ksm_frames = pages_shared" \
 		"$(jq -c '.totals | [.ksm_saved, .ksm_sites, .ksm_frames]' <<< "$R")" "[$sharing,320,$shared]"
 }
+
+# scanned LOG KERNEL: scan_check.sh's figures against that kernel's own counters
+scanned() {
+	local log=$1 kv=$2 SJ ZJ sharing shared
+	check "$kv: the workload merged fully (ksm_merging_pages)" "$(gval "$log" MERGING)" 320
+	read -r sharing shared <<< "$(gval "$log" SHARING)"
+	SJ=$(gval "$log" SCANJSON)
+	check "$kv: scan: no error" "$(gval "$log" SCANERR)" ""
+	check "$kv: scan: ksm_sites = ksm_merging_pages" "$(jq .totals.ksm_sites <<< "$SJ")" 320
+	check "$kv: scan: ksm_frames = pages_shared" "$(jq .totals.ksm_frames <<< "$SJ")" "$shared"
+	check "$kv: scan: ksm_saved = pages_sharing" "$(jq .totals.ksm_saved <<< "$SJ")" "$sharing"
+	check "$kv: scan: saveable_mergeable = 32 contents x 9 copies" "$(jq .totals.saveable_mergeable <<< "$SJ")" 288
+	check "$kv: scan: effectiveness 1" "$(jq .totals.effectiveness <<< "$SJ")" 1
+	SJ=$(gval "$log" SSCANJSON)
+	check "$kv: scan --sample 4: no error" "$(gval "$log" SSCANERR)" ""
+	check "$kv: scan --sample 4: prefixes read by frame (BPF)" "$(jq -r .sample.prefix_reader <<< "$SJ")" bpf
+	check "$kv: scan --sample 4: every class above the threshold: saveable_mergeable 288, ksm_saved = pages_sharing" \
+		"$(jq -c '.totals | [.saveable_mergeable, .ksm_saved]' <<< "$SJ")" "[288,$sharing]"
+	ZJ=$(gval "$log" ZSCANJSON)
+	check "$kv: use_zero_pages=1: the 32 copies merged" "$(gval "$log" ZMERGING)" 32
+	check "$kv: use_zero_pages=1: no scan error" "$(gval "$log" ZSCANERR)" ""
+	check "$kv: use_zero_pages=1: zero-page merges unknown (null), and what rests on them" \
+		"$(jq -c '[.totals.ksm_zero_pages, .totals.effectiveness, .totals.unshare_debt_pages, .totals.ksm_sites]' <<< "$ZJ")" \
+		'[null,null,null,32]'
+}

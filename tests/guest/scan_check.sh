@@ -25,6 +25,10 @@ kill -STOP $W
 echo "SHARING $(cat $KSM/pages_sharing) $(cat $KSM/pages_shared)"
 echo "SCANJSON $(./ksmscope scan --json --pid $W 2> /tmp/scan.err)"
 echo "SCANERR $(cat /tmp/scan.err)"
+# sampled: prefixes read by frame (the BPF page reader and the architecture's direct map);
+# every class of 10 copies is above the threshold of --sample 4, so the figures are exact
+echo "SSCANJSON $(./ksmscope scan --json --sample 4 --pid $W 2> /tmp/sscan.err)"
+echo "SSCANERR $(cat /tmp/sscan.err)"
 kill -KILL $W
 # use_zero_pages=1: 6.1 counts no zero-page merges, so scan cannot know them
 echo 2 > $KSM/run

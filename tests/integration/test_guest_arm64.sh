@@ -19,6 +19,12 @@ check "make ARCH=arm64 builds an arm64 ksmscope" "$(file -b "$ROOT/build-arm64/k
 kernel=$("$GUEST/kernel.sh" '^linux-image-6\.1\.0-[0-9]+-arm64-unsigned$' 2> "$TMPD/kernel.err") ||
 	{ fail "no arm64 guest kernel: $(tail -1 "$TMPD/kernel.err")"; exit 1; }
 ok "arm64 guest kernel package fetched ($(basename "$kernel"))"
+# scan: exact figures and a sampled scan whose prefixes come through arm64's linear map
+"$GUEST/initramfs.sh" "$TMPD/initrd-scan.gz" "$GUEST/scan_check.sh" "$ROOT/build-arm64/ksmscope" \
+	"$ROOT/build-arm64/tests/workload" || { fail "initramfs (arm64 scan)"; exit 1; }
+"$GUEST/boot.sh" "$kernel" "$TMPD/initrd-scan.gz" -m 1024 -t 240 > "$TMPD/scan.log" 2>&1
+check "arm64 guest ran the scan checks to the end" $? 0
+scanned "$TMPD/scan.log" "arm64 6.1"
 echo 'ROUNDS="auto kprobe polling"' > "$TMPD/rounds"
 "$GUEST/initramfs.sh" "$TMPD/initrd.gz" "$GUEST/live_check.sh" "$ROOT/build-arm64/ksmscope" \
 	"$ROOT/build-arm64/tests/workload" "$TMPD/rounds" || { fail "initramfs (arm64)"; exit 1; }
