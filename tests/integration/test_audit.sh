@@ -105,7 +105,7 @@ check "watch --json: audit's frame side equals the audit command's" "$(jq -c ".a
 check "watch --json: audit's pairs equal the audit command's" "$(jq -c ".audit | $PAIRS" "$TMPD/snap.json")" \
 	"$(jq -c "$PAIRS" "$J")"
 check "audit is null exactly while no exact pass has finished" \
-	"$(jq -s 'all(.[]; (.audit == null) == (.totals == null or .sample.estimate))' "$TMPD/w.jsonl")" true
+	"$(jq -s 'all(.[]; (.audit == null) == (.totals.saveable == null or .sample.estimate))' "$TMPD/w.jsonl")" true
 
 "$KSMSCOPE" serve --pid "$ALL" --group-by cgroup --interval 0.3 --scan-rate 1000 --audit-top 1 \
 	--listen 127.0.0.1:19575 2> "$TMPD/serve.err" &

@@ -26,7 +26,7 @@ t0=$SECONDS
 "$KSMSCOPE" watch --json --pid $PIDS > "$TMPD/w.jsonl" 2> "$TMPD/w.err" &
 W=$!
 CHILDREN+=($W)
-S=$(python3 "$SNAPWAIT" "$TMPD/w.jsonl" 's["totals"] is not None' 60) || fail "no snapshot with totals in 60 s"
+S=$(python3 "$SNAPWAIT" "$TMPD/w.jsonl" 's["totals"] is not None and s["totals"]["saveable"] is not None' 60) || fail "no snapshot with totals in 60 s"
 took=$((SECONDS - t0))
 kill -INT $W; wait $W
 check "watch: exit status after SIGINT" $? 0
@@ -56,11 +56,27 @@ for g in 0 1; do
 done
 [ "$truth" -gt 0 ] || fail "nothing saveable in the workload"
 
-# --first-sample 0: no quick pass, nothing until the paced pass ends
+# --first-sample 0: no quick pass, no potential until the paced pass ends; KSM's side from
+# the tracker from the first snapshot (nothing merged here: KSM is off)
 "$KSMSCOPE" watch --json --pid $PIDS --first-sample 0 --count 2 --interval 0.5 > "$TMPD/w0.jsonl" 2>&1
-check "--first-sample 0: no totals before the first pass" "$(jq -s '[.[].totals] | unique' "$TMPD/w0.jsonl" -c)" '[null]'
+check "--first-sample 0: no potential before the first pass, KSM's side (none merged) at once" \
+	"$(jq -s '[.[].totals | [.saveable, .effectiveness, .ksm_sites, .ksm_saved]] | unique' "$TMPD/w0.jsonl" -c)" '[[null,null,0,0]]'
 
 # --subpage: the quick pass counts no sub-page sharing, so the estimate says null, not 0
 "$KSMSCOPE" watch --json --pid $PIDS --subpage --count 12 --interval 0.5 > "$TMPD/ws.jsonl" 2>&1
-S=$(python3 "$SNAPWAIT" "$TMPD/ws.jsonl" 's["totals"] is not None' 5) || fail "--subpage: no estimate"
+S=$(python3 "$SNAPWAIT" "$TMPD/ws.jsonl" 's["totals"] is not None and s["totals"]["saveable"] is not None' 5) || fail "--subpage: no estimate"
 check "--subpage: the estimate's sub-page figures are null" "$(jq -c '[.sample.estimate, .totals.subpage["256"]]' <<< "$S")" '[true,null]'
+
+# KSM's side before any pass, with pages merged before watch attaches: from the tracker's
+# first look at the target, at the first snapshot (a paced pass at 1 MiB/s has not ended)
+{ kill -KILL $P_a $P_b; wait $P_a $P_b; } 2> /dev/null
+ksm_fast
+start_workload m --contents 32 --copies 10 --zero 0 --write-copies 0 --pipe-copies 0 || exit 1
+M=$WL_PID
+echo 1 > "$KSM/run"
+wait_for "every copy merged" 50 merging_is $M 320
+echo 0 > "$KSM/run"
+"$KSMSCOPE" watch --json --pid $M --first-sample 0 --scan-rate 1 --count 1 --interval 0.3 > "$TMPD/wm.jsonl" 2> "$TMPD/wm.err"
+check "before any pass: KSM's side at the first snapshot (320 sites on 32 frames, 288 saved), the potential null" \
+	"$(jq -c '[.pass.completed, (.totals | .ksm_sites, .ksm_frames, .ksm_saved, .unshare_debt_pages, .saveable)]' "$TMPD/wm.jsonl")" \
+	'[0,320,32,288,288,null]'

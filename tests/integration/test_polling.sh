@@ -43,7 +43,7 @@ wait_for "unmerged" 50 bash -c "[ \"\$(cat $KSM/pages_sharing)\" = 0 ]"
 "$KSMSCOPE" watch --json --pid $W --hooks polling --interval 0.3 --scan-rate 1000 > "$TMPD/w.jsonl" 2> "$TMPD/w.err" &
 WP=$!
 CHILDREN+=($WP)
-python3 "$SNAPWAIT" "$TMPD/w.jsonl" 's["totals"] is not None and not s["sample"]["estimate"]' 30 > /dev/null ||
+python3 "$SNAPWAIT" "$TMPD/w.jsonl" 's["totals"] is not None and s["totals"]["saveable"] is not None and not s["sample"]["estimate"]' 30 > /dev/null ||
 	fail "watch --hooks polling: no snapshot: $(cat "$TMPD/w.err")"
 echo 1 > "$KSM/run"
 # the 32 written copies hold contents of their own now: 288 merge again

@@ -115,7 +115,7 @@ R=$!
 WP=$!
 CHILDREN+=($R $WP)
 REC=$MREC wait_snapshots 1 "$TMPD/mrec.err"
-python3 "$SNAPWAIT" "$TMPD/mwatch.jsonl" 's["totals"] is not None' 30 > /dev/null || fail "watch: no snapshot"
+python3 "$SNAPWAIT" "$TMPD/mwatch.jsonl" 's["totals"] is not None and s["totals"]["saveable"] is not None' 30 > /dev/null || fail "watch: no snapshot"
 echo 1 > "$KSM/run"
 wait_for "the workload merged" 30 merging_is $M $WANT
 echo 0 > "$KSM/run"

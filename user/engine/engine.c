@@ -898,6 +898,56 @@ static int snapshot_estimate(struct engine *E, const struct pass_result *p, stru
 	return 0;
 }
 
+/*
+ * Before any pass: KSM's side from the tracker, which knows every merged site
+ * of the targets from its first look at them and the events since; the
+ * potential and what rests on it unknown (NaN). Not with --cgroup: the tracker
+ * follows processes by pid and comm only. 0 or -ENOMEM.
+ */
+static int snapshot_tracker(struct engine *E, struct snapshot *s)
+{
+	const struct kvtab *sites = &E->src.trk.sites;
+	struct kvtab frames;
+	double n = 0, zero = 0;
+
+	if (E->o->sc.cgroup)
+		return 0;
+	if (kvtab_init(&frames, 1024))
+		return -ENOMEM;
+	for (size_t i = 0; sites->slots && i <= sites->mask; i++) {
+		const struct kv_slot *k = &sites->slots[i];
+
+		if (k->k1 == UINT64_MAX)
+			continue;
+		if (k->v2 & TRACKER_SITE_ZERO)
+			zero++;
+		else if (n++, kvtab_put(&frames, k->v1, 0, 1, 0)) {
+			kvtab_free(&frames);
+			return -ENOMEM;
+		}
+	}
+#define KS_METRIC_UNKNOWN(name, ...) s->total.name = NAN;
+	KS_METRICS(KS_METRIC_UNKNOWN)
+#undef KS_METRIC_UNKNOWN
+	for (int k = 0; k < SUBPAGE_SIZES; k++)
+		s->total.subpage[k] = NAN;
+	s->total.ksm_sites = n;
+	s->total.ksm_frames = (double)frames.count;
+	s->total.ksm_saved = n - (double)frames.count;
+	/* zero-page merges where the kernel counts them (the tracker marks them only then) */
+	s->total.ksm_zero_pages = ksm_state_num(&s->ksm, "use_zero_pages") == 1 &&
+					  ksm_state_num(&s->ksm, "ksm_zero_pages") < 0
+				  ? NAN
+				  : zero;
+	s->total.unshare_debt_pages = metrics_saved(&s->total);
+	for (int r = 0; r < MISS__MAX; r++)
+		s->ctotal.missed[r] = NAN;
+	s->ctotal.missed_total = NAN;
+	s->tracker_only = true;
+	kvtab_free(&frames);
+	return 0;
+}
+
 static int take_snapshot(struct engine *E, struct snapshot *s, uint64_t seq)
 {
 	struct readings r = { .t = engine_now(E) };
@@ -913,6 +963,8 @@ static int take_snapshot(struct engine *E, struct snapshot *s, uint64_t seq)
 	}
 	if (!err)
 		err = read_counters(E, s, &r);
+	if (!err && !E->pass && !E->estimate)
+		err = snapshot_tracker(E, s); /* after read_counters: KSM's state is read there */
 	if (err)
 		return err;
 	snapshot_rates(E, s, &r);

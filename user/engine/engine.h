@@ -62,6 +62,11 @@ struct snapshot {
 	 * estimate (sampled 1/sample by prefix class, with se), missed unknown (NaN)
 	 */
 	bool estimate;
+	/*
+	 * before any pass: totals hold KSM's side alone (ksm_sites, ksm_frames,
+	 * ksm_saved, ksm_zero_pages, unshare_debt_pages) from the tracker; the rest NaN
+	 */
+	bool tracker_only;
 	double est_seconds;                /* how long that burst took */
 	uint64_t est_pages, est_pages_read; /* pages it examined and read whole */
 	bool subpage; /* the pass counted sub-page sharing */

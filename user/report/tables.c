@@ -100,7 +100,8 @@ static void potential_table(struct rtable *t, const struct recording *r)
 	} else if (n > 1)
 		t->note = "estimated from a sample of contents (--sample); JSON has each standard error";
 	rt_row(t, "", "pages", "MiB", "of sites");
-	if (!tot || tot->type != JV_OBJ) {
+	/* no pass yet: no totals, or KSM's side alone (saveable null) */
+	if (!tot || tot->type != JV_OBJ || isnan(sv)) {
 		if (r->last) {
 			snprintf(t->notebuf, sizeof(t->notebuf),
 				 "no pass finished: the first was %.0f%% done when the recording ended", 100 * progress);

@@ -250,8 +250,8 @@ void prom_render(struct sbuf *o, const struct snapshot *s, bool by_process)
 	o->oom = false;
 	if (o->buf)
 		o->buf[0] = '\0';
-	/* the potential needs a finished pass; until then only what events and counters say */
-	if (s->have_pass)
+	/* the potential needs a finished pass; until then KSM's side from the tracker (the rest NaN) */
+	if (s->have_pass || s->tracker_only)
 		potential(o, s, by_process);
 	counters(o, s, by_process);
 	latency(o, &s->latency);

@@ -71,7 +71,7 @@ void snapshot_json(struct jw *w, const struct snapshot *s)
 	jw_kdouble(w, "actual_age", s->have_pass ? round(s->actual_age * 1000) / 1000 : NAN);
 
 	jw_key(w, "totals");
-	if (s->have_pass) {
+	if (s->have_pass || s->tracker_only) {
 		jw_obj_begin(w);
 		metrics_json(w, &s->total, s->subpage);
 		missed_json(w, &s->ctotal);
