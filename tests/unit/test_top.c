@@ -114,6 +114,15 @@ static void test_before_first_pass(void)
 	snap.scan_rate_mib = 4;
 	top_render(&o, &snap, SORT_SAVEABLE, 40, 200);
 	CHECK(strstr(o.buf, "First pass under way: 10.0 MiB examined at 4 MiB/s") != NULL);
+	CHECK(strstr(o.buf, "KSM saves") == NULL); /* --cgroup: KSM's side unknown too */
+	/* KSM's side from the tracker before any pass: 512 sites on 32 frames save 480 pages */
+	snap.tracker_only = true;
+	snap.total.ksm_sites = 512;
+	snap.total.ksm_frames = 32;
+	snap.total.ksm_saved = 480;
+	snap.total.ksm_zero_pages = 0;
+	top_render(&o, &snap, SORT_SAVEABLE, 40, 200);
+	CHECK(strstr(o.buf, "KSM saves 1.9 MiB of the targets' (512 sites on 32 KSM pages)") != NULL);
 	sbuf_free(&o);
 }
 

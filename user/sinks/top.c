@@ -139,7 +139,13 @@ void top_render(struct sbuf *o, const struct snapshot *s, enum top_sort sort, in
 	} else {
 		line(o, cols, "First pass under way: %.1f MiB examined at %.0f MiB/s", pages_mib((double)s->pass_pages),
 		     s->scan_rate_mib);
-		line(o, cols, "%s", "");
+		/* KSM's side is known before any pass (the tracker) */
+		if (s->tracker_only)
+			line(o, cols, "KSM saves %.1f MiB of the targets' (%.0f sites on %.0f KSM pages); the potential "
+				      "after the first pass",
+			     pages_mib(metrics_saved(t)), t->ksm_sites, t->ksm_frames);
+		else
+			line(o, cols, "%s", "");
 	}
 	line(o, cols, "Pass %llu (%.2f s, %.1f s ago); ksmscope %.1f%% CPU, %.1f MiB RSS; sort by %s "
 		      "[s a S i m e c], q quits",
