@@ -47,7 +47,8 @@ recorded() {
 	local log=$1 kv=$2 R sharing shared
 	R=$(gval "$log" REPORT)
 	read -r sharing shared <<< "$(gval "$log" SHARING-auto)"
-	check "$kv: record exits 0" "$(gval "$log" RECORDRC)" 0
+	check "$kv: record exits 0 ($(gval "$log" RECORDERR))" "$(gval "$log" RECORDRC)" 0
+	check_true "$kv: the recording holds snapshots ($(jq -c .blocks <<< "$R"))" test "$(jq '.blocks.snapshot' <<< "$R")" -gt 0
 	check "$kv: report of the recording: no error" "$(gval "$log" REPORTERR)" ""
 	check "$kv: the recording is complete, its header names the merge source" \
 		"$(jq -c '[.complete, .header.tracer.sources.merges]' <<< "$R")" "[true,\"$3\"]"

@@ -68,9 +68,10 @@ round() {
 		./ksmscope watch --json --pid $W --interval 0.5 --count 6 > /tmp/watch.jsonl 2> /tmp/watch.err
 		echo "WATCH $(tail -1 /tmp/watch.jsonl)"
 		echo "WATCHERR $(cat /tmp/watch.err)"
-		# 6 s: the quick first pass, which the totals wait for, is slow under TCG (arm64 most)
-		./ksmscope record --pid $W --interval 0.5 --duration 6 -o /tmp/r.ksr 2> /tmp/rec.err
+		# 10 s: under TCG (arm64 most) the engine's start once took more than 6 s
+		./ksmscope record --pid $W --interval 0.5 --duration 10 -o /tmp/r.ksr 2> /tmp/rec.err
 		echo "RECORDRC $?"
+		echo "RECORDERR $(tail -1 /tmp/rec.err)"
 		echo "REPORT $(./ksmscope report --json /tmp/r.ksr 2> /tmp/rep.err)"
 		echo "REPORTERR $(cat /tmp/rep.err)"
 	fi
