@@ -230,7 +230,8 @@ static int fix_batch(const size_t *at, size_t m, const uint64_t *pfns, uint64_t 
 	return err;
 }
 
-int ksmflag_fix(const uint64_t *pfns, size_t n, uint64_t *flags)
+/* Clear the KPF_KSM bits the kernel set on frames that are not KSM pages (a no-op where it is exact). */
+static int ksmflag_fix(const uint64_t *pfns, size_t n, uint64_t *flags)
 {
 	size_t at[PAGEREAD_BATCH], m = 0;
 	int err = 0;
@@ -251,4 +252,11 @@ int ksmflag_fix(const uint64_t *pfns, size_t n, uint64_t *flags)
 		}
 	}
 	return err ? err : m ? fix_batch(at, m, pfns, flags) : 0;
+}
+
+int ksmflag_kpageflags(int kpf_fd, const uint64_t *pfns, size_t n, uint64_t *flags)
+{
+	int err = kpageflags_read(kpf_fd, pfns, n, flags);
+
+	return err ? err : ksmflag_fix(pfns, n, flags);
 }

@@ -26,7 +26,10 @@ enum ksmflag_state {
  */
 int ksmflag_init(int kpf_fd, char *why, size_t n);
 enum ksmflag_state ksmflag_state(void);
-/* Clear the KPF_KSM bits the kernel set on frames that are not KSM pages (a no-op where it is exact). */
-int ksmflag_fix(const uint64_t *pfns, size_t n, uint64_t *flags);
+/*
+ * kpageflags_read with KPF_KSM right: where the kernel sets it on every anonymous
+ * page, cleared on the frames that are not KSM pages. 0 or -errno.
+ */
+int ksmflag_kpageflags(int kpf_fd, const uint64_t *pfns, size_t n, uint64_t *flags);
 
 #endif

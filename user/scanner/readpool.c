@@ -133,9 +133,7 @@ static int classify(struct pool_job *j)
 		pfns[np] = pm[i] & PM_PFN_MASK;
 		idx[np++] = (size_t)i;
 	}
-	err = kpageflags_read(j->kpf_fd, pfns, np, flags);
-	if (!err)
-		err = ksmflag_fix(pfns, np, flags);
+	err = ksmflag_kpageflags(j->kpf_fd, pfns, np, flags);
 	if (err)
 		return err;
 	for (size_t k = 0; k < np; k++) {

@@ -61,7 +61,6 @@ static void forget_gone(struct evsource *c)
 	}
 }
 
-/* Processes that may hold KSM pages and have not had their pass yet. */
 /* A process of the host the targets take in (by comm when they name one); never ourselves. */
 static bool host_target(const struct evsource *c, uint32_t pid)
 {
@@ -72,6 +71,7 @@ static bool host_target(const struct evsource *c, uint32_t pid)
 	return !c->targets->has_comm || (!proc_comm(pid, comm) && targets_match(c->targets, pid, comm));
 }
 
+/* Processes that may hold KSM pages and have not had their pass yet. */
 static void refresh_targets(struct evsource *c)
 {
 	uint32_t *pids = NULL;

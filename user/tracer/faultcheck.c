@@ -28,7 +28,7 @@ enum fc_verdict faultcheck_judge(const struct tracker *t, int kpf_fd, const stru
 		return FC_DROP;
 	if (!(s->v2 & TRACKER_SITE_ZERO) && pfn == s->v1)
 		return FC_WAIT;
-	if (kpageflags_read(kpf_fd, &pfn, 1, &fl) || ksmflag_fix(&pfn, 1, &fl))
+	if (ksmflag_kpageflags(kpf_fd, &pfn, 1, &fl))
 		return FC_DROP;
 	if (s->v2 & TRACKER_SITE_ZERO)
 		return kpf_has(fl, KPF_ZERO_PAGE) ? FC_WAIT : FC_BREAK;

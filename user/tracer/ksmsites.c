@@ -52,9 +52,7 @@ static int scan_range(struct tracker *t, int pm_fd, int kpf_fd, uint32_t pid, ui
 			pfns[n] = pm[i] & PM_PFN_MASK;
 			addrs[n++] = a + (uint64_t)i * 4096;
 		}
-		err = kpageflags_read(kpf_fd, pfns, n, flags);
-		if (!err)
-			err = ksmflag_fix(pfns, n, flags);
+		err = ksmflag_kpageflags(kpf_fd, pfns, n, flags);
 		if (err)
 			return err;
 		for (size_t i = 0; i < n; i++) {

@@ -253,7 +253,6 @@ static const char *probe_source(struct loader *l, const struct btf *btf, const s
 {
 	const char *err = NULL;
 
-
 	for (int h = 0; h < 3 && s->hooks[h] && !err; h++) {
 		switch (s->src) {
 		case SRC_BTF: err = probe_btf(btf, s->hooks[h], why, n); break;
