@@ -80,3 +80,14 @@ scanned() {
 		"$(jq -c '[.totals.ksm_zero_pages, .totals.effectiveness, .totals.unshare_debt_pages, .totals.ksm_sites]' <<< "$ZJ")" \
 		'[null,null,null,32]'
 }
+
+# watched LOG KERNEL: watch in the auto round (merged, before the writes) against the kernel
+watched() {
+	local log=$1 kv=$2 W sharing shared
+	W=$(gval "$log" WATCH)
+	read -r sharing shared <<< "$(gval "$log" SHARING-auto)"
+	check "watch on $kv: no error" "$(gval "$log" WATCHERR)" ""
+	check "watch on $kv: ksm_saved = pages_sharing" "$(jq .totals.ksm_saved <<< "$W")" "$sharing"
+	check "watch on $kv: ksm_sites = ksm_merging_pages, ksm_frames = pages_shared (not every anonymous page)" \
+		"$(jq -c '[.totals.ksm_sites, .totals.ksm_frames]' <<< "$W")" "[320,$shared]"
+}
