@@ -28,7 +28,7 @@ static void setup(struct fixture *f, uint32_t ngroups)
 	f->out.groups = f->groups;
 	f->in = (struct model_input){ &f->contents, &f->frames,
 		{ &f->chunks[0], &f->chunks[1], &f->chunks[2], &f->chunks[3] },
-		f->pairs, ngroups, 256, false, 1.0, NULL, NULL, 0 };
+		f->pairs, ngroups, 256, false, 1.0, NULL, NULL, 0, NULL };
 }
 
 static void teardown(struct fixture *f)
@@ -198,6 +198,7 @@ static void test_sampling_weight_and_se(void)
 static void test_class_sampling(void)
 {
 	struct prefix_classes pc;
+	struct content_class *cc;
 	struct kvtab classes;
 	struct fixture f;
 	struct metrics se;
@@ -226,26 +227,34 @@ static void test_class_sampling(void)
 	f.in.classes = &classes;
 	f.in.pclasses = &pc;
 	f.in.tau = 8;
-	CHECK(model_compute(&f.in, &f.out) == 0);
-	/* A: 2 saved / 0.25 = 8, 1 content / 0.25 = 4; B: 18 saved, 2 contents, exact; 5 unique */
-	CHECK(fabs(f.out.total.saveable - 26) < 1e-9);
-	CHECK(fabs(f.out.total.contents - 11) < 1e-9);
-	CHECK(fabs(f.out.groups[0].contents - 11) < 1e-9);
-	CHECK(fabs(f.out.groups[0].saveable_self - 26) < 1e-9);
-	CHECK_U64(f.out.total.sites, 28);
-	CHECK(model_standard_errors(&f.in, &se) == 0);
-	/* only A varies: (1 - 1/4) / (1/16) * 2^2 = 48 for saveable, 12 for contents */
-	CHECK(fabs(se.saveable - sqrt(48)) < 1e-9);
-	CHECK(fabs(se.contents - sqrt(12)) < 1e-9);
-	{
-		/* one group: its errors are the total's */
-		struct group_se gs;
+	cc = model_classify(&f.in);
+	CHECK(cc != NULL);
+	/* looked up each time, and once for all (model_classify): the same figures */
+	for (int pass = 0; pass < 2; pass++) {
+		f.in.cc = pass ? cc : NULL;
+		CHECK(model_compute(&f.in, &f.out) == 0);
+		/* A: 2 saved / 0.25 = 8, 1 content / 0.25 = 4; B: 18 saved, 2 contents, exact; 5 unique */
+		CHECK(fabs(f.out.total.saveable - 26) < 1e-9);
+		CHECK(fabs(f.out.total.contents - 11) < 1e-9);
+		CHECK(fabs(f.out.groups[0].contents - 11) < 1e-9);
+		CHECK(fabs(f.out.groups[0].saveable_self - 26) < 1e-9);
+		CHECK_U64(f.out.total.sites, 28);
+		CHECK(model_standard_errors(&f.in, &se) == 0);
+		/* only A varies: (1 - 1/4) / (1/16) * 2^2 = 48 for saveable, 12 for contents */
+		CHECK(fabs(se.saveable - sqrt(48)) < 1e-9);
+		CHECK(fabs(se.contents - sqrt(12)) < 1e-9);
+		{
+			/* one group: its errors are the total's */
+			struct group_se gs;
 
-		CHECK(model_group_standard_errors(&f.in, &gs) == 0);
-		CHECK(fabs(gs.saveable - sqrt(48)) < 1e-9);
-		CHECK(fabs(gs.saveable_self - sqrt(48)) < 1e-9);
-		CHECK(fabs(gs.saveable_inter) < 1e-9);
+			CHECK(model_group_standard_errors(&f.in, &gs) == 0);
+			CHECK(fabs(gs.saveable - sqrt(48)) < 1e-9);
+			CHECK(fabs(gs.saveable_self - sqrt(48)) < 1e-9);
+			CHECK(fabs(gs.saveable_inter) < 1e-9);
+		}
 	}
+	f.in.cc = NULL;
+	free(cc);
 	kvtab_free(&classes);
 	pclasses_free(&pc);
 	teardown(&f);
@@ -332,7 +341,24 @@ static void test_subpage_shares(void)
 	teardown(&f);
 }
 
-static void test_index_growth_and_spill(void)
+struct key_cells {
+	uint64_t key;
+	uint32_t pair[8], s[8], ms[8];
+	size_t n;
+};
+
+static void key_cells_of(void *ctx, const struct index_cell *c)
+{
+	struct key_cells *kc = ctx;
+
+	if (ie_key(c->e) != kc->key || kc->n == 8)
+		return;
+	kc->pair[kc->n] = c->pair;
+	kc->s[kc->n] = c->s;
+	kc->ms[kc->n++] = c->ms;
+}
+
+static void test_index_growth_and_cells(void)
 {
 	struct index x;
 	uint64_t n = 0, added = 0;
@@ -348,17 +374,32 @@ static void test_index_growth_and_spill(void)
 		n += e && e->n == 1 && ie_pair(e) == PAIR(k % 3, k % 5);
 	}
 	CHECK_U64(n, 50000);
-	/* a key in two pairs moves to the spill table with exact per-pair counts */
+	/* a key in several pairs gets a cell per pair with exact counts, whatever the order of adds */
 	index_add(&x, 77, PAIR(1, 2), true, 0);
 	index_add(&x, 77, PAIR(1, 2), false, 0);
 	index_add(&x, 77, PAIR(2, 2), true, 0);
+	index_add(&x, 77, PAIR(3, 0), false, 0);
+	index_add(&x, 77, PAIR(1, 2), true, 0); /* found behind the head: moves to it */
+	index_add(&x, 77, PAIR(2, 2), false, 0);
 	CHECK(ie_flags(index_get(&x, 77)) & INDEX_MULTI);
-	CHECK_U64(index_get(&x, 77)->n, 3);
-	CHECK_U64(index_get(&x, 77)->m, 2);
-	CHECK_U64(kvtab_get(&x.spill, 77, PAIR(1, 2))->v1, 2);
-	CHECK_U64(kvtab_get(&x.spill, 77, PAIR(1, 2))->v2, 1);
-	CHECK_U64(kvtab_get(&x.spill, 77, PAIR(2, 2))->v1, 1);
-	/* under 32 bytes per key at any load, spill aside */
+	CHECK_U64(index_get(&x, 77)->n, 6);
+	CHECK_U64(index_get(&x, 77)->m, 3);
+	{
+		struct key_cells kc = { .key = 77 };
+
+		CHECK(index_foreach(&x, key_cells_of, &kc) == 0);
+		CHECK_U64(kc.n, 3);
+		for (size_t i = 0; i < kc.n; i++) {
+			if (kc.pair[i] == PAIR(1, 2))
+				CHECK(kc.s[i] == 3 && kc.ms[i] == 2);
+			else if (kc.pair[i] == PAIR(2, 2))
+				CHECK(kc.s[i] == 2 && kc.ms[i] == 1);
+			else
+				CHECK(kc.pair[i] == PAIR(3, 0) && kc.s[i] == 1 && kc.ms[i] == 0);
+		}
+		CHECK(kc.pair[0] == PAIR(3, 0)); /* region order: the lowest region first */
+	}
+	/* under 32 bytes per key at any load, cells aside */
 	CHECK(sizeof(struct index_entry) == 20);
 	CHECK((double)(x.mask + 1) * 4 / x.count + 20 < 32);
 	index_free(&x);
@@ -424,7 +465,7 @@ int main(void)
 	RUN(test_group_standard_errors);
 	RUN(test_effectiveness_se);
 	RUN(test_subpage_shares);
-	RUN(test_index_growth_and_spill);
+	RUN(test_index_growth_and_cells);
 	RUN(test_hash_chunks);
 	RESULT();
 }

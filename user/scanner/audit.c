@@ -18,6 +18,7 @@ struct walk {
 	struct audit_out *out;
 	bool frames; /* walking the frame index, else the content index */
 	const struct index_entry *e; /* the key whose cells are in cells[] */
+	uint32_t id;                 /* e's id */
 	struct share *cells;
 	size_t n, cap;
 	struct kvtab pairs; /* (a, b) -> (frames, pages_a << 32 | pages_b) */
@@ -36,7 +37,8 @@ static size_t per_group(struct walk *w)
 {
 	size_t k = 0;
 
-	qsort(w->cells, w->n, sizeof(*w->cells), by_group);
+	if (w->n > 1)
+		qsort(w->cells, w->n, sizeof(*w->cells), by_group);
 	for (size_t i = 0; i < w->n; i++) {
 		if (k && w->cells[k - 1].group == w->cells[i].group) {
 			w->cells[k - 1].s += w->cells[i].s;
@@ -90,7 +92,7 @@ static void frame_done(struct walk *w, size_t k)
 static void content_done(struct walk *w, size_t k)
 {
 	struct audit_out *o = w->out;
-	double wt = model_content_weight(w->in, w->e);
+	double wt = model_weight_of(w->in, w->id, w->e);
 
 	o->saveable += wt * (w->e->n - 1);
 	o->saveable_mergeable += w->e->m ? wt * (w->e->m - 1) : 0;
@@ -128,6 +130,7 @@ static void on_cell(void *ctx, const struct index_cell *c)
 	if (c->e != w->e)
 		flush(w);
 	w->e = c->e;
+	w->id = c->id;
 	if (GROW(w->cells, w->cap, w->n + 1, 16)) {
 		w->err = -ENOMEM;
 		return;
@@ -194,7 +197,7 @@ static int walk_end(struct walk *w)
 
 int audit_frames(const struct audit_share *v, size_t n, uint32_t ngroups, struct audit_out *out)
 {
-	struct walk w = { NULL, out, true, NULL, NULL, 0, 0, { 0 }, 0 };
+	struct walk w = { NULL, out, true, NULL, 0, NULL, 0, 0, { 0 }, 0 };
 	uint64_t cur = 0;
 
 	if (walk_init(&w, ngroups))
@@ -217,7 +220,7 @@ int audit_frames(const struct audit_share *v, size_t n, uint32_t ngroups, struct
 
 int audit_compute(const struct model_input *in, struct audit_out *out)
 {
-	struct walk w = { in, out, true, NULL, NULL, 0, 0, { 0 }, 0 };
+	struct walk w = { in, out, true, NULL, 0, NULL, 0, 0, { 0 }, 0 };
 
 	if (walk_init(&w, in->ngroups))
 		return -ENOMEM;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util.h"
+
 #define BLOCK (1u << INDEX_BLOCK_BITS)
 
 static inline size_t slot_of(uint64_t key, size_t mask)
@@ -40,22 +42,18 @@ int index_init(struct index *x, size_t hint)
 	memset(x, 0, sizeof(*x));
 	while (cap * 3 < hint * 4)
 		cap *= 2;
-	if (alloc_slots(x, cap))
-		return -ENOMEM;
-	if (kvtab_init(&x->spill, 64)) {
-		free(x->slots);
-		return -ENOMEM;
-	}
-	return 0;
+	return alloc_slots(x, cap);
 }
 
 void index_free(struct index *x)
 {
 	for (size_t i = 0; i < x->nblocks; i++)
 		free(x->blocks[i]);
+	for (size_t i = 0; i < x->ncblocks; i++)
+		free(x->cblocks[i]);
 	free(x->blocks);
+	free(x->cblocks);
 	free(x->slots);
-	kvtab_free(&x->spill);
 	memset(x, 0, sizeof(*x));
 }
 
@@ -86,32 +84,78 @@ static int grow(struct index *x)
 	return 0;
 }
 
-static struct index_entry *new_entry(struct index *x)
+/* A new slot in blocks of BLOCK items of size sz (entries or cells); NULL when out of memory. */
+static void *new_item(void ***blocks, size_t *nblocks, size_t *count, size_t sz)
 {
-	if (x->count == x->nblocks * BLOCK) {
-		struct index_entry **nb = realloc(x->blocks, (x->nblocks + 1) * sizeof(*nb));
+	if (*count == *nblocks * BLOCK) {
+		void **nb = realloc(*blocks, (*nblocks + 1) * sizeof(*nb));
 
 		if (!nb)
 			return NULL;
-		x->blocks = nb;
-		nb[x->nblocks] = malloc(BLOCK * sizeof(struct index_entry));
-		if (!nb[x->nblocks])
+		*blocks = nb;
+		nb[*nblocks] = malloc(BLOCK * sz);
+		if (!nb[*nblocks])
 			return NULL;
-		x->nblocks++;
+		(*nblocks)++;
 	}
-	return entry(x, (uint32_t)x->count++);
+	return (char *)(*blocks)[*count / BLOCK] + (*count % BLOCK) * sz;
 }
 
-static int spill_add(struct index *x, uint64_t key, uint32_t pair, uint32_t s, uint32_t ms)
+static struct index_entry *new_entry(struct index *x)
 {
-	struct kv_slot *c = kvtab_get(&x->spill, key, pair);
+	struct index_entry *e = new_item((void ***)&x->blocks, &x->nblocks, &x->count, sizeof(*e));
 
-	if (c) {
-		c->v1 += s;
-		c->v2 += ms;
+	x->count += e != NULL;
+	return e;
+}
+
+static inline struct index_pair_cell *cell(const struct index *x, uint32_t id)
+{
+	return &x->cblocks[id >> INDEX_BLOCK_BITS][id & (BLOCK - 1)];
+}
+
+#define PAIR_MASK ((1u << PAIR_BITS) - 1)
+
+/* A new cell (s, ms) of pair at the head of e's list. */
+static int cell_push(struct index *x, struct index_entry *e, uint32_t pair, uint32_t s, uint32_t ms)
+{
+	struct index_pair_cell *c;
+
+	if (x->ncells >= PAIR_MASK - 1)
+		return -ENOMEM;
+	c = new_item((void ***)&x->cblocks, &x->ncblocks, &x->ncells, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	*c = (struct index_pair_cell){ pair, s, ms, (ie_flags(e) & INDEX_MULTI) ? ie_pair(e) : 0 };
+	e->pf = (e->pf & ~PAIR_MASK) | (uint32_t)++x->ncells;
+	if (PAIR_GROUP(pair) > x->max_group)
+		x->max_group = PAIR_GROUP(pair);
+	return 0;
+}
+
+/*
+ * One more site of a multi-pair key in pair. The cell found moves to the head:
+ * a scan adds a process's pages together, so the next add finds it first.
+ */
+static int cell_add(struct index *x, struct index_entry *e, uint32_t pair, bool mergeable)
+{
+	uint32_t head = ie_pair(e), prev = 0;
+
+	for (uint32_t id = head; id; prev = id, id = cell(x, id - 1)->next) {
+		struct index_pair_cell *c = cell(x, id - 1);
+
+		if (c->pair != pair)
+			continue;
+		c->s++;
+		c->ms += mergeable;
+		if (prev) {
+			cell(x, prev - 1)->next = c->next;
+			c->next = head;
+			e->pf = (e->pf & ~PAIR_MASK) | id;
+		}
 		return 0;
 	}
-	return kvtab_put(&x->spill, key, pair, s, ms);
+	return cell_push(x, e, pair, 1, mergeable);
 }
 
 int index_add(struct index *x, uint64_t key, uint32_t pair, bool mergeable, uint32_t flags)
@@ -138,12 +182,12 @@ int index_add(struct index *x, uint64_t key, uint32_t pair, bool mergeable, uint
 		return 0;
 	}
 	if (!(ie_flags(e) & INDEX_MULTI)) {
-		/* a second pair: the inline counts move to the spill table */
-		if (spill_add(x, key, ie_pair(e), e->n, e->m))
+		/* a second pair: the inline counts become the list's first cell */
+		if (cell_push(x, e, ie_pair(e), e->n, e->m))
 			return -ENOMEM;
 		e->pf |= INDEX_MULTI << PAIR_BITS;
 	}
-	if (spill_add(x, key, pair, 1, mergeable))
+	if (cell_add(x, e, pair, mergeable))
 		return -ENOMEM;
 	e->n++;
 	e->m += mergeable;
@@ -159,85 +203,74 @@ const struct index_entry *index_get(const struct index *x, uint64_t key)
 
 size_t index_bytes(const struct index *x)
 {
-	/* the entries used (the last block is counted whole: it is allocated) */
+	/* the entries and cells used (the last blocks are counted whole: they are allocated) */
 	return x->nblocks * BLOCK * sizeof(struct index_entry) + (x->mask + 1) * sizeof(uint32_t) +
-	       (x->spill.mask + 1) * sizeof(struct kv_slot);
+	       x->ncblocks * BLOCK * sizeof(struct index_pair_cell);
 }
 
-struct spill_item {
-	uint64_t key;
-	uint32_t pair, s, ms;
-	bool fg, fr;
-};
-
-static int by_key_region(const void *a, const void *b)
+static bool cell_before(const struct index_pair_cell *a, const struct index_pair_cell *b)
 {
-	const struct spill_item *x = a, *y = b;
-	uint32_t rx = PAIR_REGION(x->pair), ry = PAIR_REGION(y->pair);
+	uint32_t ra = PAIR_REGION(a->pair), rb = PAIR_REGION(b->pair);
 
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	if (rx != ry)
-		return rx < ry ? -1 : 1;
-	return x->pair < y->pair ? -1 : x->pair > y->pair;
+	return ra != rb ? ra < rb : a->pair < b->pair;
+}
+
+static int by_region_pair(const void *a, const void *b)
+{
+	return cell_before(a, b) ? -1 : cell_before(b, a);
 }
 
 int index_foreach(const struct index *x, index_fn fn, void *ctx)
 {
-	struct spill_item *items;
-	size_t n = 0, *seen; /* per group: 1 + the key run it was last seen in */
-	uint32_t ngroups;
+	struct index_pair_cell *v = NULL;
+	size_t cap = 0, *seen = NULL; /* per group: 1 + the id of the key it was last seen in */
 
+	if (x->ncells && !(seen = calloc((size_t)x->max_group + 1, sizeof(*seen))))
+		return -ENOMEM;
 	for (size_t i = 0; i < x->count; i++) {
 		const struct index_entry *e = index_at(x, i);
 		struct index_cell c;
+		size_t n = 0;
 
-		if (ie_flags(e) & INDEX_MULTI)
+		if (!(ie_flags(e) & INDEX_MULTI)) {
+			c = (struct index_cell){ e, (uint32_t)i, ie_pair(e), e->n, e->m, true, true };
+			fn(ctx, &c);
 			continue;
-		c = (struct index_cell){ e, ie_pair(e), e->n, e->m, true, true };
-		fn(ctx, &c);
-	}
-	if (!x->spill.count)
-		return 0;
-	items = malloc(x->spill.count * sizeof(*items));
-	if (!items)
-		return -ENOMEM;
-	ngroups = 0;
-	for (size_t i = 0; i <= x->spill.mask; i++) {
-		const struct kv_slot *s = &x->spill.slots[i];
+		}
+		for (uint32_t id = ie_pair(e); id; id = cell(x, id - 1)->next) {
+			if (GROW(v, cap, n + 1, 64)) {
+				free(v);
+				free(seen);
+				return -ENOMEM;
+			}
+			v[n++] = *cell(x, id - 1);
+		}
+		/*
+		 * A key's first cell in each region, and in each group: in (region,
+		 * pair) order a group's first cell is its lowest region's
+		 */
+		if (n > 16) {
+			qsort(v, n, sizeof(*v), by_region_pair);
+		} else {
+			for (size_t a = 1; a < n; a++) {
+				struct index_pair_cell t = v[a];
+				size_t b = a;
 
-		if (s->k1 == UINT64_MAX)
-			continue;
-		items[n++] = (struct spill_item){ s->k1, (uint32_t)s->k2, (uint32_t)s->v1, (uint32_t)s->v2,
-						  false, false };
-		if (PAIR_GROUP((uint32_t)s->k2) >= ngroups)
-			ngroups = PAIR_GROUP((uint32_t)s->k2) + 1;
-	}
-	/*
-	 * A key's first cell in each region, and in each group: in (key, region,
-	 * group) order a group's first cell of a key is its lowest region's, the
-	 * one a (key, group, region) order would put first.
-	 */
-	qsort(items, n, sizeof(*items), by_key_region);
-	seen = calloc(ngroups, sizeof(*seen));
-	if (!seen) {
-		free(items);
-		return -ENOMEM;
-	}
-	for (size_t i = 0, run = 0; i < n; i++) {
-		struct index_cell c;
-		uint32_t g = PAIR_GROUP(items[i].pair);
+				for (; b && cell_before(&t, &v[b - 1]); b--)
+					v[b] = v[b - 1];
+				v[b] = t;
+			}
+		}
+		for (size_t k = 0; k < n; k++) {
+			uint32_t g = PAIR_GROUP(v[k].pair);
 
-		run += i && items[i].key != items[i - 1].key;
-		items[i].fg = seen[g] != run + 1;
-		seen[g] = run + 1;
-		items[i].fr = !i || items[i].key != items[i - 1].key ||
-			      PAIR_REGION(items[i].pair) != PAIR_REGION(items[i - 1].pair);
-		c = (struct index_cell){ index_get(x, items[i].key), items[i].pair, items[i].s, items[i].ms,
-					 items[i].fg, items[i].fr };
-		fn(ctx, &c);
+			c = (struct index_cell){ e, (uint32_t)i, v[k].pair, v[k].s, v[k].ms, seen[g] != i + 1,
+						 !k || PAIR_REGION(v[k].pair) != PAIR_REGION(v[k - 1].pair) };
+			seen[g] = i + 1;
+			fn(ctx, &c);
+		}
 	}
 	free(seen);
-	free(items);
+	free(v);
 	return 0;
 }

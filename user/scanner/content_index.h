@@ -9,8 +9,8 @@
  * through a table of 4-byte slots kept between 3/8 and 3/4 full, so a key
  * costs 20 + 4 / (3/8) < 31 bytes at worst, 26 on average, plus the unused
  * part of the last block (< 20 KiB): under 32 bytes per distinct key. A key
- * seen in more than one (group, region) pair also takes a spill cell
- * (32 bytes) per pair.
+ * seen in more than one (group, region) pair also takes a cell (16 bytes) per
+ * pair, in a list of its own: walking the index needs no sort.
  */
 #ifndef KSMSCOPE_SCANNER_CONTENT_INDEX_H
 #define KSMSCOPE_SCANNER_CONTENT_INDEX_H
@@ -19,7 +19,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lib/kvtab.h"
 
 #define REGION_BITS 3
 #define PAIR_BITS 29
@@ -29,7 +28,7 @@
 #define INDEX_MAX_GROUPS (1u << (PAIR_BITS - REGION_BITS))
 
 /* Flags (3 bits): two for the caller, one for the index. */
-#define INDEX_MULTI 4u /* seen in several pairs: counts per pair are in the spill table */
+#define INDEX_MULTI 4u /* seen in several pairs: the pair bits hold its cell list (cell id + 1) */
 
 struct index_entry {
 	uint32_t key_lo, key_hi; /* the key; 0 is never used */
@@ -55,12 +54,19 @@ static inline uint32_t ie_flags(const struct index_entry *e)
 
 #define INDEX_BLOCK_BITS 10 /* entries per block: 1024 (20 KiB) */
 
+/* A multi-pair key's counts in one pair; next: the key's next cell id + 1, 0 at the end. */
+struct index_pair_cell {
+	uint32_t pair, s, ms, next;
+};
+
 struct index {
 	struct index_entry **blocks;
 	size_t nblocks;
 	uint32_t *slots; /* entry id + 1; 0 = empty */
 	size_t mask, count;
-	struct kvtab spill; /* (key, pair) -> (sites, mergeable sites) for multi-pair keys */
+	struct index_pair_cell **cblocks; /* the cells of multi-pair keys, in blocks like entries */
+	size_t ncblocks, ncells;
+	uint32_t max_group; /* the highest group of any cell */
 };
 
 int index_init(struct index *x, size_t hint);
@@ -78,6 +84,7 @@ size_t index_bytes(const struct index *x);
 /* One (key, pair) cell of the index, as handed to index_foreach. */
 struct index_cell {
 	const struct index_entry *e;
+	uint32_t id;            /* e's id (index_at) */
 	uint32_t pair;
 	uint32_t s, ms;         /* sites and mergeable sites of the key in this pair */
 	bool first_in_group;    /* first cell of this key in PAIR_GROUP(pair) */

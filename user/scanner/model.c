@@ -52,12 +52,51 @@ double model_content_weight(const struct model_input *in, const struct index_ent
 	return in->pclasses ? 1.0 / class_pi(in, class_of(in, e)) : in->weight;
 }
 
+double model_weight_of(const struct model_input *in, uint32_t id, const struct index_entry *e)
+{
+	return in->cc ? in->cc[id].w : model_content_weight(in, e);
+}
+
+static uint64_t class_of_id(const struct model_input *in, uint32_t id, const struct index_entry *e)
+{
+	return in->cc ? in->cc[id].cls : class_of(in, e);
+}
+
+static double class_factor(const struct model_input *in, uint64_t cls);
+
+static double factor_of(const struct model_input *in, uint32_t id, const struct index_entry *e)
+{
+	return in->cc ? in->cc[id].f : class_factor(in, class_of(in, e));
+}
+
+struct content_class *model_classify(const struct model_input *in)
+{
+	const struct index *x = in->contents;
+	struct content_class *cc;
+
+	if (in->weight <= 1 && !in->pclasses)
+		return NULL;
+	cc = malloc((x->count ? x->count : 1) * sizeof(*cc));
+	for (size_t i = 0; cc && i < x->count; i++) {
+		const struct index_entry *e = index_at(x, i);
+
+		if (ie_flags(e) & CONTENT_ZERO) {
+			cc[i] = (struct content_class){ 0, 1.0, 0 }; /* always kept */
+			continue;
+		}
+		cc[i].cls = class_of(in, e);
+		cc[i].w = model_content_weight(in, e);
+		cc[i].f = class_factor(in, cc[i].cls);
+	}
+	return cc;
+}
+
 static void content_cell(void *ctx, const struct index_cell *c)
 {
 	const struct acc *a = ctx;
 	const struct index_entry *e = c->e;
 	bool zero = ie_flags(e) & CONTENT_ZERO;
-	double w = model_content_weight(a->in, e), sh = w * share(c->s, e->n);
+	double w = model_weight_of(a->in, c->id, e), sh = w * share(c->s, e->n);
 	double msh = w * share(c->ms, e->m);
 	double ach = e->m ? w * (double)c->ms * (double)(e->m - kept(a->in, e->m, zero)) / e->m : 0;
 	struct metrics *ms[2] = { &a->out->groups[PAIR_GROUP(c->pair)], &a->out->regions[PAIR_REGION(c->pair)] };
@@ -149,7 +188,7 @@ static void totals(const struct model_input *in, struct model_out *out)
 		const struct index_entry *e = index_at(x, i);
 		bool zero = ie_flags(e) & CONTENT_ZERO;
 
-		w = model_content_weight(in, e);
+		w = model_weight_of(in, (uint32_t)i, e);
 		t->contents += w;
 		t->isites += w * e->n;
 		t->saveable += w * (e->n - 1);
@@ -245,7 +284,7 @@ struct class_row {
 };
 
 struct se_ctx {
-	const struct kvtab *self; /* content key -> its row */
+	const uint32_t *row_of; /* content id -> its row, or UINT32_MAX */
 	struct class_row *rows;
 };
 
@@ -253,15 +292,12 @@ struct se_ctx {
 static void se_cell(void *ctx, const struct index_cell *c)
 {
 	struct se_ctx *x = ctx;
-	const struct kv_slot *row;
+	uint32_t row = x->row_of[c->id];
 	int64_t self = (int64_t)c->s - (c->first_in_group ? 1 : 0);
 
-	if (ie_flags(c->e) & CONTENT_ZERO)
-		return;
-	row = kvtab_get(x->self, ie_key(c->e), 0);
-	if (row) {
-		x->rows[row->v1].v[V_SELF] += self;
-		x->rows[row->v1].v[V_INTER] -= self; /* inter = saveable - self */
+	if (row != UINT32_MAX) {
+		x->rows[row].v[V_SELF] += self;
+		x->rows[row].v[V_INTER] -= self; /* inter = saveable - self */
 	}
 }
 
@@ -292,28 +328,27 @@ int model_standard_errors(const struct model_input *in, struct metrics *se)
 	const struct index *x = in->contents;
 	double var[V__N] = { 0 };
 	struct class_row *rows;
-	struct kvtab self;
+	uint32_t *row_of;
 	size_t n = 0;
 	int err = -ENOMEM;
 
 	memset(se, 0, sizeof(*se));
 	if (in->weight <= 1)
 		return 0;
-	/* one row per content, then rows of a class summed after sorting by class */
+	/* a row per content of a class that may have been dropped, then a class's rows summed after sorting */
 	rows = malloc((x->count ? x->count : 1) * sizeof(*rows));
-	if (!rows)
-		return -ENOMEM;
-	if (kvtab_init(&self, x->count)) {
-		free(rows);
-		return -ENOMEM;
-	}
+	row_of = malloc((x->count ? x->count : 1) * sizeof(*row_of));
+	if (!rows || !row_of)
+		goto out;
 	for (size_t i = 0; i < x->count; i++) {
 		const struct index_entry *e = index_at(x, i);
 		struct class_row *r = &rows[n];
 
-		if (ie_flags(e) & CONTENT_ZERO)
-			continue; /* always kept: no sampling error */
-		r->cls = class_of(in, e);
+		row_of[i] = UINT32_MAX;
+		/* the zero content and classes read for sure: no sampling error */
+		if ((ie_flags(e) & CONTENT_ZERO) || factor_of(in, (uint32_t)i, e) <= 0)
+			continue;
+		r->cls = class_of_id(in, (uint32_t)i, e);
 		r->v[V_CONTENTS] = 1;
 		r->v[V_ISITES] = e->n;
 		r->v[V_SAVE] = (int64_t)e->n - 1;
@@ -321,14 +356,12 @@ int model_standard_errors(const struct model_input *in, struct metrics *se)
 		r->v[V_ACH] = e->m ? (int64_t)(e->m - kept(in, e->m, false)) : 0;
 		r->v[V_SELF] = 0;
 		r->v[V_INTER] = (int64_t)e->n - 1;
-		if (kvtab_put(&self, ie_key(e), 0, n, 0))
-			goto out;
-		n++;
+		row_of[i] = (uint32_t)n++;
 	}
 	{
-		struct se_ctx sc = { &self, rows };
+		struct se_ctx sc = { row_of, rows };
 
-		if (index_foreach(x, se_cell, &sc))
+		if (n && index_foreach(x, se_cell, &sc))
 			goto out;
 	}
 	qsort(rows, n, sizeof(*rows), by_class);
@@ -354,7 +387,7 @@ int model_standard_errors(const struct model_input *in, struct metrics *se)
 	/* the zero content is always kept: zero_sites and saveable_zero are exact */
 	err = 0;
 out:
-	kvtab_free(&self);
+	free(row_of);
 	free(rows);
 	return err;
 }
@@ -382,8 +415,8 @@ static void gse_cell(void *ctx, const struct index_cell *c)
 		return; /* the zero content is always kept: exact */
 	if (ie_key(c->e) != x->last_key) {
 		x->last_key = ie_key(c->e);
-		x->last_cls = class_of(x->in, c->e);
-		x->last_f = class_factor(x->in, x->last_cls);
+		x->last_cls = class_of_id(x->in, c->id, c->e);
+		x->last_f = factor_of(x->in, c->id, c->e);
 	}
 	if (x->last_f <= 0)
 		return; /* read for sure: no error (most pages of a class-sampled pass) */

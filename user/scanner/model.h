@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/kvtab.h"
 #include "scanner/content_index.h"
 #include "scanner/prefix_classes.h"
 #include "scanner/regions.h"
@@ -109,7 +110,18 @@ struct model_input {
 	 */
 	const struct prefix_classes *pclasses;
 	double tau;
+	/* every content's class and weight by id (model_classify), or NULL: looked up each time */
+	const struct content_class *cc;
 };
+
+/* A content's sampling class and weight, looked up once for the model's many walks. */
+struct content_class {
+	uint64_t cls;
+	double w, f; /* weight; variance factor of the class (0: read for sure) */
+};
+
+/* Under sampling, every content's class and weight (a malloc'ed array by id); NULL when not sampled or out of memory. */
+struct content_class *model_classify(const struct model_input *in);
 
 struct group_se;
 
@@ -142,6 +154,8 @@ static inline double pages_mib(double pages)
 
 /* What one content of in->contents stands for: 1 / the probability it was read (1 when exact). */
 double model_content_weight(const struct model_input *in, const struct index_entry *e);
+/* The same for the content of id e (from in->cc when there). */
+double model_weight_of(const struct model_input *in, uint32_t id, const struct index_entry *e);
 
 /* ksm_zero_pages not known (the kernel does not count them): NaN, and effectiveness and unshare debt with it. */
 void model_zero_unknown(struct model_out *out, uint32_t ngroups);

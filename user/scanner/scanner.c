@@ -68,16 +68,28 @@ static int start_pool(struct scanner *s)
 	return 0;
 }
 
+static struct model_input model_input_of(const struct scanner *s, const struct ksm_state *ksm);
+
 void scanner_finish(struct scanner *s)
 {
 	if (s->pool_started)
 		readpool_stop(&s->pool);
 	s->pool_started = false;
+	/* the contents are all in: each one's class and weight, looked up once for the model's walks */
+	free(s->cc);
+	s->cc = NULL;
+	{
+		const struct model_input mi = model_input_of(s, NULL);
+
+		s->cc = model_classify(&mi); /* NULL (exact, or no memory): looked up each time */
+		s->ncc = s->cc ? s->contents.count : 0;
+	}
 }
 
 void scanner_free(struct scanner *s)
 {
-	scanner_finish(s);
+	if (s->pool_started)
+		readpool_stop(&s->pool);
 	index_free(&s->contents);
 	index_free(&s->frames);
 	for (int k = 0; k < SUBPAGE_SIZES; k++)
@@ -91,6 +103,7 @@ void scanner_free(struct scanner *s)
 	if (s->pr_ok && !s->pr_borrowed)
 		pageread_close(&s->pr);
 	kvtab_free(&s->classes);
+	free(s->cc);
 	pclasses_free(&s->pclasses);
 	stash_free(&s->stash);
 	memset(s, 0, sizeof(*s));
@@ -122,6 +135,8 @@ static struct model_input model_input_of(const struct scanner *s, const struct k
 		/* a probe pass ran and sampling is on: classes were sampled by size */
 		.pclasses = s->filter && s->sample > 1 ? &s->pclasses : NULL,
 		.tau = s->sample,
+		/* built by scanner_finish for these contents: none added since */
+		.cc = s->cc && s->ncc == s->contents.count ? s->cc : NULL,
 	};
 }
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "scanner/pagehash.h"
+#include "lib/kvtab.h"
 #include "scanner/content_index.h"
 #include "scanner/model.h"
 #include "scanner/pageread.h"
@@ -103,6 +104,8 @@ struct scanner {
 	bool pr_borrowed;     /* the caller's (scanner_lend_reader): not closed by scanner_free */
 	int pr_err;           /* why not, when not */
 	struct kvtab classes; /* kept content -> sampling class (its prefix hash) */
+	struct content_class *cc; /* the contents' classes and weights by id, once scanned (sampled scans) */
+	size_t ncc;
 	/* exact scans: pages per prefix class, counted by a probe pass over every target first */
 	struct prefix_classes pclasses;
 	bool filter;  /* scanner_prefilter ran: unique pages are counted, not read */
