@@ -61,9 +61,10 @@ scan_vs_ref() { # TAG: freeze the targets, scan, compare every field with refsca
 		| .[]')
 	check "$tag: prefix-filtered scan: every figure equals the full read's" "$diff" ""
 	check "$tag: prefix-filtered scan: prefixes through the BPF reader" "$(jq -r .sample.prefix_reader "$TMPD/$tag.filt.json")" bpf
-	# each VM's U unique random pages have prefixes of their own: counted, not read
-	check_true "$tag: prefix-filtered scan: the unique pages were not read ($(jq -c '.cost | [.pages_read, .pages_unique]' "$TMPD/$tag.filt.json"))" \
-		test "$(jq --argjson u $((2 * U)) '.cost.pages_unique >= $u and .cost.pages_read + .cost.pages_unique <= .totals.sites' "$TMPD/$tag.filt.json")" = true
+	# each VM's U unique random pages have prefixes of their own: counted, not read, but
+	# for the prefix filter's false positives (~0.1% here), which are read whole
+	check_true "$tag: prefix-filtered scan: the unique pages were not read, 99% of them ($(jq -c '.cost | [.pages_read, .pages_unique]' "$TMPD/$tag.filt.json"))" \
+		test "$(jq --argjson u $((2 * U)) '.cost.pages_unique >= $u * 0.99 and .cost.pages_read + .cost.pages_unique <= .totals.sites' "$TMPD/$tag.filt.json")" = true
 	check "$tag: prefix-filtered scan: every site is read, known or proven unique" \
 		"$(jq '.cost.pages_read + .cost.pages_known + .cost.pages_unique' "$TMPD/$tag.filt.json")" \
 		"$(jq '.cost.pages_read + .cost.pages_known' "$TMPD/$tag.scan.json")"

@@ -205,7 +205,7 @@ static void test_class_sampling(void)
 	const uint64_t A = 0xaaaa000000000000ULL, B = 0xbbbb000000000000ULL;
 
 	setup(&f, 1);
-	CHECK(pclasses_init(&pc, 16) == 0);
+	CHECK(pclasses_init(&pc, 16, true) == 0);
 	CHECK(kvtab_init(&classes, 16) == 0);
 	/* class A: 3 pages, one content (read with pi = 2/8); class B: 20 pages > tau (pi = 1) */
 	for (int i = 0; i < 3; i++)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/sort.h"
 #include "lib/util.h"
 #include "scanner/audit.h"
 
@@ -176,10 +177,11 @@ static int cmp_by_site(const void *a, const void *b, void *sites)
 	return cmp_site(&s[*(const uint32_t *)a], &s[*(const uint32_t *)b]);
 }
 
-static int cmp_hash(const void *a, const void *b)
+static int cmp_hash(const void *a, const void *b, void *ctx)
 {
 	const struct csite *x = a, *y = b;
 
+	(void)ctx;
 	if (x->hash != y->hash)
 		return x->hash < y->hash ? -1 : 1;
 	return cmp_site(x, y);
@@ -449,16 +451,17 @@ int corr_pass_end(struct corr *c, uint32_t ngroups)
 		*s = c->nextx[i];
 	}
 	c->nnx = 0;
-	/* contents in runs, for a sequential walk; a permutation finds sites by address */
-	if (c->nn)
-		qsort(c->next, c->nn, sizeof(*c->next), cmp_hash);
+	/*
+	 * contents in runs, for a sequential walk; a permutation finds sites by
+	 * address. Sorted in place: qsort's copy of the sites would be the engine's peak
+	 */
+	sort_inplace(c->next, c->nn, sizeof(*c->next), cmp_hash, NULL);
 	bs = malloc((c->nn ? c->nn : 1) * sizeof(*bs));
 	if (!bs)
 		return -ENOMEM;
 	for (size_t i = 0; i < c->nn; i++)
 		bs[i] = (uint32_t)i;
-	if (c->nn)
-		qsort_r(bs, c->nn, sizeof(*bs), cmp_by_site, c->next);
+	sort_inplace(bs, c->nn, sizeof(*bs), cmp_by_site, c->next);
 	first_seen(c->next, c->nn);
 	join(c->cur, c->by_site, c->n, c->next, bs, c->nn);
 	/* sites met only in events since the last pass: merged, then broken */

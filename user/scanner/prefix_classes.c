@@ -118,10 +118,10 @@ static int table_init(struct prefix_classes *c, size_t classes)
 	return c->slots ? 0 : -ENOMEM;
 }
 
-int pclasses_init(struct prefix_classes *c, size_t hint)
+int pclasses_init(struct prefix_classes *c, size_t hint, bool counts)
 {
 	memset(c, 0, sizeof(*c));
-	if (table_init(c, 0) || add_gen(c, hint > 1024 ? hint : 1024)) {
+	if ((counts && table_init(c, 0)) || add_gen(c, hint > 1024 ? hint : 1024)) {
 		pclasses_free(c);
 		return -ENOMEM;
 	}
@@ -138,7 +138,8 @@ void pclasses_free(struct prefix_classes *c)
 
 void pclasses_clear(struct prefix_classes *c)
 {
-	memset(c->slots, 0, (c->mask + 1) * sizeof(*c->slots));
+	if (c->slots)
+		memset(c->slots, 0, (c->mask + 1) * sizeof(*c->slots));
 	c->count = 0;
 	for (int g = 0; g < c->gens; g++) {
 		memset(c->seen[g].lines, 0, c->seen[g].nlines * LINE_WORDS * sizeof(uint64_t));
@@ -176,6 +177,8 @@ int pclasses_add(struct prefix_classes *c, uint64_t h)
 
 	if (!marked(c, z, SEEN))
 		return mark(c, z, SEEN); /* its first page: one cache line, no slot */
+	if (!c->slots) /* no counts: seen twice is all there is to know */
+		return marked(c, z, TWICE) ? 0 : mark(c, z, TWICE);
 	if ((c->count + 1) * 4 > (c->mask + 1) * 3 && grow(c))
 		return -ENOMEM;
 	s = find(c, id);
@@ -198,13 +201,15 @@ uint32_t pclasses_count(const struct prefix_classes *c, uint64_t h)
 		return 0;
 	if (!marked(c, z, TWICE))
 		return 1; /* the same line said it: no slot to look up */
+	if (!c->slots)
+		return 2;
 	s = *find(c, id);
 	return s ? (uint32_t)(s & PCLASS_COUNT_MAX) : 1;
 }
 
 size_t pclasses_bytes(const struct prefix_classes *c)
 {
-	size_t b = (c->mask + 1) * sizeof(*c->slots);
+	size_t b = c->slots ? (c->mask + 1) * sizeof(*c->slots) : 0;
 
 	for (int g = 0; g < c->gens; g++)
 		b += c->seen[g].nlines * LINE_WORDS * sizeof(uint64_t);

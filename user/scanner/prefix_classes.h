@@ -14,7 +14,9 @@
  * is sampled at the probability its decision and its weight both use; never is
  * a page with a twin taken for unique. Two prefixes whose hashes agree in 48
  * bits share a class, with the same effect. When a filter holds more pages
- * than it was sized for, a new one twice its size takes the next ones.
+ * than it was sized for, a new one twice its size takes the next ones. An
+ * exact scan keeps no counting set: the second mark says "more than one page",
+ * all it needs (a false positive there reads a unique page whole).
  */
 #ifndef KSMSCOPE_SCANNER_PREFIX_CLASSES_H
 #define KSMSCOPE_SCANNER_PREFIX_CLASSES_H
@@ -38,14 +40,19 @@ struct prefix_classes {
 	int gens;
 };
 
-/* For about hint pages (the filter's size; more still work). 0 or -ENOMEM. */
-int pclasses_init(struct prefix_classes *c, size_t hint);
+/*
+ * For about hint pages (the filter's size; more still work). counts: keep each
+ * class's count in the set (sampling needs it); without, a class is known as
+ * seen once or more than once, the latter by its second mark alone (an exact
+ * scan needs no more), and no set is kept. 0 or -ENOMEM.
+ */
+int pclasses_init(struct prefix_classes *c, size_t hint, bool counts);
 void pclasses_free(struct prefix_classes *c);
 /* Forget every class, keeping the memory. */
 void pclasses_clear(struct prefix_classes *c);
 /* One more page of the class of prefix hash h. 0 or -ENOMEM. */
 int pclasses_add(struct prefix_classes *c, uint64_t h);
-/* Pages seen in the class of h (0: none, PCLASS_COUNT_MAX: that many or more). */
+/* Pages seen in the class of h (0: none, PCLASS_COUNT_MAX: that many or more; without counts, 2: two or more). */
 uint32_t pclasses_count(const struct prefix_classes *c, uint64_t h);
 size_t pclasses_bytes(const struct prefix_classes *c);
 

@@ -701,7 +701,8 @@ int scanner_prefilter(struct scanner *s, const uint32_t *pids, size_t n)
 
 		for (size_t i = 0; i < n; i++)
 			pages += proc_rss_anon_kb(pids[i]) / 4;
-		if (pclasses_init(&s->pclasses, pages))
+		/* exact: a class is read or not by whether it has a second page; sampled: by its count */
+		if (pclasses_init(&s->pclasses, pages, s->sample > 1))
 			return -ENOMEM;
 	}
 	pclasses_clear(&s->pclasses);
