@@ -229,7 +229,6 @@ static void map_thp(struct wl *w)
 {
 	size_t len = w->THP << 20;
 	char *raw = map_region(len / PAGE + 512, MADV_HUGEPAGE);
-	uint64_t a[PAGE / 8], b[PAGE / 8];
 
 	w->thp = (char *)(((uintptr_t)raw + (2UL << 20) - 1) & ~((2UL << 20) - 1));
 	madvise(w->thp, len, MADV_HUGEPAGE);
@@ -237,10 +236,16 @@ static void map_thp(struct wl *w)
 		perror("workload: madvise");
 		exit(1);
 	}
-	fill_random(a);
-	fill_random(b);
-	for (size_t i = 0; i < len / PAGE; i++)
-		memcpy(w->thp + i * PAGE, i % 2 ? b : a, PAGE);
+	/*
+	 * the two contents built in place, never in a stack buffer: one that
+	 * happened to be page-aligned (1 in 256: the stack's random offset is
+	 * 16-byte granular) left a third copy in unmergeable memory
+	 */
+	fill_random((uint64_t *)w->thp);
+	if (len > PAGE)
+		fill_random((uint64_t *)(w->thp + PAGE));
+	for (size_t i = 2; i < len / PAGE; i++)
+		memcpy(w->thp + i * PAGE, w->thp + (i % 2) * PAGE, PAGE);
 }
 
 static void start_volatile(void)
