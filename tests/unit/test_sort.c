@@ -28,15 +28,39 @@ static int by_key_q(const void *a, const void *b)
 
 enum { MAXN = 20000 };
 
-/* Sorted by key, and the same multiset of (key, tag) as before. */
-static int check(struct item *v, size_t n, int shape)
+/* the shapes that break quicksorts */
+static void fill(struct item *v, size_t n, int shape)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t k;
+
+		switch (shape) {
+		case 0: k = t_rnd(); break;            /* random */
+		case 1: k = i; break;                  /* sorted */
+		case 2: k = n - i; break;              /* reversed */
+		case 3: k = 7; break;                  /* all equal */
+		case 4: k = t_rnd() % 3; break;        /* few keys */
+		case 5: k = i % 2 ? i : n - i; break;  /* organ pipe-ish */
+		default: k = i < n / 2 ? i : t_rnd(); /* half sorted */
+		}
+		memset(&v[i], 0, sizeof(v[i]));
+		v[i].key = k;
+		v[i].tag = (uint32_t)i;
+	}
+}
+
+/* Sorted by key, and the same multiset of (key, tag) as before; depth < 0: sort_inplace's own. */
+static int check(struct item *v, size_t n, int shape, int depth)
 {
 	static struct item ref[MAXN], got[MAXN];
 	static unsigned char seen[MAXN];
 
 	memcpy(ref, v, n * sizeof(*v));
 	qsort(ref, n, sizeof(*ref), by_key_q);
-	sort_inplace(v, n, sizeof(*v), by_key, NULL);
+	if (depth < 0)
+		sort_inplace(v, n, sizeof(*v), by_key, NULL);
+	else
+		sort_inplace_depth(v, n, sizeof(*v), by_key, NULL, depth);
 	memcpy(got, v, n * sizeof(*v));
 	memset(seen, 0, n);
 	for (size_t i = 0; i < n; i++) {
@@ -48,33 +72,19 @@ static int check(struct item *v, size_t n, int shape)
 	return 1;
 }
 
+/* every shape at every size, by introsort, by heapsort alone (depth 0) and after one partition (depth 1) */
 static void test_shapes(void)
 {
 	static struct item v[MAXN];
 	const size_t sizes[] = { 0, 1, 2, 3, 16, 17, 100, 1000, MAXN };
 	int ok = 1;
 
-	for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
-		size_t n = sizes[s];
-
-		for (int shape = 0; shape < 7; shape++) {
-			for (size_t i = 0; i < n; i++) {
-				uint64_t k;
-
-				switch (shape) {
-				case 0: k = t_rnd(); break;            /* random */
-				case 1: k = i; break;                  /* sorted */
-				case 2: k = n - i; break;              /* reversed */
-				case 3: k = 7; break;                  /* all equal */
-				case 4: k = t_rnd() % 3; break;        /* few keys */
-				case 5: k = i % 2 ? i : n - i; break;  /* organ pipe-ish */
-				default: k = i < n / 2 ? i : t_rnd(); /* half sorted */
-				}
-				memset(&v[i], 0, sizeof(v[i]));
-				v[i].key = k;
-				v[i].tag = (uint32_t)i;
+	for (int depth = -1; depth <= 1; depth++) {
+		for (size_t s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+			for (int shape = 0; shape < 7; shape++) {
+				fill(v, sizes[s], shape);
+				ok &= check(v, sizes[s], shape, depth);
 			}
-			ok &= check(v, n, shape);
 		}
 	}
 	CHECK(ok);

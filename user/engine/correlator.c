@@ -169,7 +169,7 @@ static struct csite *find_zmerge(struct corr *c, uint32_t pid)
 	return NULL;
 }
 
-/* Indices into the sites (qsort_r's context) in site order. */
+/* Indices into the sites (the sort's context) in site order. */
 static int cmp_by_site(const void *a, const void *b, void *sites)
 {
 	const struct csite *s = sites;

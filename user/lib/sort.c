@@ -110,12 +110,18 @@ static void intro(const struct sorter *s, char *lo, size_t n, int depth)
 	insertion(s, lo, n);
 }
 
-void sort_inplace(void *base, size_t n, size_t size, sort_cmp_fn cmp_fn, void *ctx)
+void sort_inplace_depth(void *base, size_t n, size_t size, sort_cmp_fn cmp_fn, void *ctx, int depth)
 {
 	const struct sorter s = { size, cmp_fn, ctx };
+
+	intro(&s, base, n, depth);
+}
+
+void sort_inplace(void *base, size_t n, size_t size, sort_cmp_fn cmp_fn, void *ctx)
+{
 	int depth = 0;
 
 	for (size_t m = n; m > 1; m >>= 1)
 		depth += 2;
-	intro(&s, base, n, depth);
+	sort_inplace_depth(base, n, size, cmp_fn, ctx, depth);
 }

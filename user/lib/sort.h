@@ -13,5 +13,7 @@
 typedef int (*sort_cmp_fn)(const void *a, const void *b, void *ctx);
 
 void sort_inplace(void *base, size_t n, size_t size, sort_cmp_fn cmp, void *ctx);
+/* The same with the quicksort depth given: 0 sorts by heapsort alone (for tests of that path). */
+void sort_inplace_depth(void *base, size_t n, size_t size, sort_cmp_fn cmp, void *ctx, int depth);
 
 #endif

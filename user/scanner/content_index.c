@@ -19,7 +19,7 @@ static inline size_t slot_of(uint64_t key, size_t mask)
 
 static inline struct index_entry *entry(const struct index *x, uint32_t id)
 {
-	return &x->blocks[id >> INDEX_BLOCK_BITS][id & (BLOCK - 1)];
+	return (struct index_entry *)x->entries.b[id >> INDEX_BLOCK_BITS] + (id & (BLOCK - 1));
 }
 
 static int alloc_slots(struct index *x, size_t cap)
@@ -47,12 +47,12 @@ int index_init(struct index *x, size_t hint)
 
 void index_free(struct index *x)
 {
-	for (size_t i = 0; i < x->nblocks; i++)
-		free(x->blocks[i]);
-	for (size_t i = 0; i < x->ncblocks; i++)
-		free(x->cblocks[i]);
-	free(x->blocks);
-	free(x->cblocks);
+	for (size_t i = 0; i < x->entries.n; i++)
+		free(x->entries.b[i]);
+	for (size_t i = 0; i < x->cells.n; i++)
+		free(x->cells.b[i]);
+	free(x->entries.b);
+	free(x->cells.b);
 	free(x->slots);
 	memset(x, 0, sizeof(*x));
 }
@@ -84,26 +84,26 @@ static int grow(struct index *x)
 	return 0;
 }
 
-/* A new slot in blocks of BLOCK items of size sz (entries or cells); NULL when out of memory. */
-static void *new_item(void ***blocks, size_t *nblocks, size_t *count, size_t sz)
+/* Room for item number count (of size sz) in bl; NULL when out of memory. */
+static void *new_item(struct index_blocks *bl, size_t count, size_t sz)
 {
-	if (*count == *nblocks * BLOCK) {
-		void **nb = realloc(*blocks, (*nblocks + 1) * sizeof(*nb));
+	if (count == bl->n * BLOCK) {
+		void **nb = realloc(bl->b, (bl->n + 1) * sizeof(*nb));
 
 		if (!nb)
 			return NULL;
-		*blocks = nb;
-		nb[*nblocks] = malloc(BLOCK * sz);
-		if (!nb[*nblocks])
+		bl->b = nb;
+		nb[bl->n] = malloc(BLOCK * sz);
+		if (!nb[bl->n])
 			return NULL;
-		(*nblocks)++;
+		bl->n++;
 	}
-	return (char *)(*blocks)[*count / BLOCK] + (*count % BLOCK) * sz;
+	return (char *)bl->b[count / BLOCK] + (count % BLOCK) * sz;
 }
 
 static struct index_entry *new_entry(struct index *x)
 {
-	struct index_entry *e = new_item((void ***)&x->blocks, &x->nblocks, &x->count, sizeof(*e));
+	struct index_entry *e = new_item(&x->entries, x->count, sizeof(*e));
 
 	x->count += e != NULL;
 	return e;
@@ -111,7 +111,7 @@ static struct index_entry *new_entry(struct index *x)
 
 static inline struct index_pair_cell *cell(const struct index *x, uint32_t id)
 {
-	return &x->cblocks[id >> INDEX_BLOCK_BITS][id & (BLOCK - 1)];
+	return (struct index_pair_cell *)x->cells.b[id >> INDEX_BLOCK_BITS] + (id & (BLOCK - 1));
 }
 
 #define PAIR_MASK ((1u << PAIR_BITS) - 1)
@@ -123,7 +123,7 @@ static int cell_push(struct index *x, struct index_entry *e, uint32_t pair, uint
 
 	if (x->ncells >= PAIR_MASK - 1)
 		return -ENOMEM;
-	c = new_item((void ***)&x->cblocks, &x->ncblocks, &x->ncells, sizeof(*c));
+	c = new_item(&x->cells, x->ncells, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
 	*c = (struct index_pair_cell){ pair, s, ms, (ie_flags(e) & INDEX_MULTI) ? ie_pair(e) : 0 };
@@ -204,8 +204,8 @@ const struct index_entry *index_get(const struct index *x, uint64_t key)
 size_t index_bytes(const struct index *x)
 {
 	/* the entries and cells used (the last blocks are counted whole: they are allocated) */
-	return x->nblocks * BLOCK * sizeof(struct index_entry) + (x->mask + 1) * sizeof(uint32_t) +
-	       x->ncblocks * BLOCK * sizeof(struct index_pair_cell);
+	return x->entries.n * BLOCK * sizeof(struct index_entry) + (x->mask + 1) * sizeof(uint32_t) +
+	       x->cells.n * BLOCK * sizeof(struct index_pair_cell);
 }
 
 static bool cell_before(const struct index_pair_cell *a, const struct index_pair_cell *b)

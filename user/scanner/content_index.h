@@ -59,13 +59,18 @@ struct index_pair_cell {
 	uint32_t pair, s, ms, next;
 };
 
+/* Items in blocks of 1 << INDEX_BLOCK_BITS: they never move, and growing copies no item. */
+struct index_blocks {
+	void **b;
+	size_t n;
+};
+
 struct index {
-	struct index_entry **blocks;
-	size_t nblocks;
+	struct index_blocks entries;
 	uint32_t *slots; /* entry id + 1; 0 = empty */
 	size_t mask, count;
-	struct index_pair_cell **cblocks; /* the cells of multi-pair keys, in blocks like entries */
-	size_t ncblocks, ncells;
+	struct index_blocks cells; /* the cells of multi-pair keys */
+	size_t ncells;
 	uint32_t max_group; /* the highest group of any cell */
 };
 
@@ -77,7 +82,7 @@ const struct index_entry *index_get(const struct index *x, uint64_t key);
 /* Entries by id, 0 <= id < count, in insertion order. */
 static inline const struct index_entry *index_at(const struct index *x, size_t id)
 {
-	return &x->blocks[id >> INDEX_BLOCK_BITS][id & ((1u << INDEX_BLOCK_BITS) - 1)];
+	return (const struct index_entry *)x->entries.b[id >> INDEX_BLOCK_BITS] + (id & ((1u << INDEX_BLOCK_BITS) - 1));
 }
 size_t index_bytes(const struct index *x);
 

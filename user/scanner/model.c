@@ -35,10 +35,16 @@ static uint64_t class_of(const struct model_input *in, const struct index_entry 
 {
 	const struct kv_slot *c = in->classes ? kvtab_get(in->classes, ie_key(e), 0) : NULL;
 
-	return c ? c->v1 : ie_key(e); /* no class known: the content is its own */
+	if (c)
+		return c->v1;
+	/*
+	 * none kept: under class sampling its class was read for sure (class 0,
+	 * pi = 1); under content sampling the content is its own class
+	 */
+	return in->pclasses ? 0 : ie_key(e);
 }
 
-/* Class sampling: the probability that class cls was read (class 0, all-zero prefixes: always). */
+/* Class sampling: the probability that class cls was read (class 0, all-zero prefixes or read for sure: always). */
 static double class_pi(const struct model_input *in, uint64_t cls)
 {
 	return cls ? pclass_pi(pclasses_count(in->pclasses, cls), in->tau) : 1.0;

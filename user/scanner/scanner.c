@@ -267,6 +267,18 @@ struct proc_scan {
 };
 
 /*
+ * Whether a sampled content's class must be kept (s->classes): only when the
+ * class was sampled, read with pi < 1. A content not in s->classes stands for
+ * itself, which is what one of a class read for sure is: weight 1, no error.
+ */
+static bool class_kept(const struct scanner *s, uint64_t klass, uint64_t h)
+{
+	if (!s->filter)
+		return klass != h; /* sampled by prefix or content, each weighing N */
+	return klass && pclass_pi(pclasses_count(&s->pclasses, klass), s->sample) < 1.0;
+}
+
+/*
  * Index one page's content (hash h) and chunks. Sampled scans (klass: the
  * page's prefix hash, or 0 for an all-zero prefix) index contents only: the
  * zero content always, a page with a zero prefix when its full hash is
@@ -289,7 +301,7 @@ static int index_page(struct scanner *s, uint64_t h, const uint64_t *chunks, uin
 		}
 		err = index_add(&s->contents, h, pair, mergeable, zero ? CONTENT_ZERO : 0);
 		e = err ? NULL : index_get(&s->contents, h);
-		if (e && e->n == 1 && !zero)
+		if (e && e->n == 1 && !zero && class_kept(s, klass, h))
 			err = kvtab_put(&s->classes, h, 0, klass, 0);
 		return err ? err : 1;
 	}
@@ -695,7 +707,7 @@ int scanner_prefilter(struct scanner *s, const uint32_t *pids, size_t n)
 	/* exact: without the reader a prefix costs about what its page does; sampled: needed all the same */
 	if (!s->pr_ok && s->sample == 1)
 		return 0;
-	if (!s->pclasses.slots) {
+	if (!s->pclasses.gens) { /* not set up yet (an exact scan's has no counting set) */
 		/* the first-sighting filter sized for the targets' anonymous pages */
 		size_t pages = 0;
 

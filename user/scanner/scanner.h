@@ -103,7 +103,7 @@ struct scanner {
 	bool pr_ok;
 	bool pr_borrowed;     /* the caller's (scanner_lend_reader): not closed by scanner_free */
 	int pr_err;           /* why not, when not */
-	struct kvtab classes; /* kept content -> sampling class (its prefix hash) */
+	struct kvtab classes; /* kept content -> sampling class (its prefix hash), for classes read with pi < 1 */
 	struct content_class *cc; /* the contents' classes and weights by id, once scanned (sampled scans) */
 	size_t ncc;
 	/* exact scans: pages per prefix class, counted by a probe pass over every target first */
