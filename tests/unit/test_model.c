@@ -379,7 +379,7 @@ static void test_index_growth_and_cells(void)
 	index_add(&x, 77, PAIR(1, 2), false, 0);
 	index_add(&x, 77, PAIR(2, 2), true, 0);
 	index_add(&x, 77, PAIR(3, 0), false, 0);
-	index_add(&x, 77, PAIR(1, 2), true, 0); /* found behind the head: moves to it */
+	index_add(&x, 77, PAIR(1, 2), true, 0); /* a cell behind the head of its list */
 	index_add(&x, 77, PAIR(2, 2), false, 0);
 	CHECK(ie_flags(index_get(&x, 77)) & INDEX_MULTI);
 	CHECK_U64(index_get(&x, 77)->n, 6);
@@ -402,6 +402,51 @@ static void test_index_growth_and_cells(void)
 	/* under 32 bytes per key at any load, cells aside */
 	CHECK(sizeof(struct index_entry) == 20);
 	CHECK((double)(x.mask + 1) * 4 / x.count + 20 < 32);
+	index_free(&x);
+}
+
+struct wide {
+	uint32_t s[3000][3]; /* per group and region: sites seen of key 5 */
+	size_t cells, fg;
+};
+
+static void wide_cell(void *ctx, const struct index_cell *c)
+{
+	struct wide *w = ctx;
+
+	if (ie_key(c->e) != 5 || PAIR_GROUP(c->pair) >= 3000 || PAIR_REGION(c->pair) >= 3)
+		return;
+	w->s[PAIR_GROUP(c->pair)][PAIR_REGION(c->pair)] += c->s;
+	w->cells++;
+	w->fg += c->first_in_group;
+}
+
+/* A content in every one of 3000 groups, in 3 regions each, added group by group, twice: exact cells, found through the cell table as it grows */
+static void test_index_wide_key(void)
+{
+	static struct wide w;
+	struct index x;
+	int bad = 0;
+
+	CHECK(index_init(&x, 0) == 0);
+	for (int round = 0; round < 2; round++)
+		for (uint32_t g = 0; g < 3000; g++)
+			for (uint32_t r = 0; r < 3; r++)
+				for (uint32_t k = 0; k <= r; k++)
+					bad |= index_add(&x, 5, PAIR(g, r), r == 1, 0) != 0;
+	CHECK(!bad);
+	CHECK_U64(index_get(&x, 5)->n, 2 * 3000 * 6);
+	CHECK_U64(index_get(&x, 5)->m, 2 * 3000 * 2);
+	CHECK_U64(x.ncells, 3000 * 3);
+	CHECK(x.ncells * 4 <= (x.cmask + 1) * 3);
+	memset(&w, 0, sizeof(w));
+	CHECK(index_foreach(&x, wide_cell, &w) == 0);
+	CHECK_U64(w.cells, 9000);
+	CHECK_U64(w.fg, 3000);
+	for (uint32_t g = 0; g < 3000; g++)
+		for (uint32_t r = 0; r < 3; r++)
+			bad |= w.s[g][r] != 2 * (r + 1);
+	CHECK(!bad);
 	index_free(&x);
 }
 
@@ -466,6 +511,7 @@ int main(void)
 	RUN(test_effectiveness_se);
 	RUN(test_subpage_shares);
 	RUN(test_index_growth_and_cells);
+	RUN(test_index_wide_key);
 	RUN(test_hash_chunks);
 	RESULT();
 }

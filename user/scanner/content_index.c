@@ -53,6 +53,7 @@ void index_free(struct index *x)
 		free(x->cells.b[i]);
 	free(x->entries.b);
 	free(x->cells.b);
+	free(x->cslots);
 	free(x->slots);
 	memset(x, 0, sizeof(*x));
 }
@@ -116,46 +117,79 @@ static inline struct index_pair_cell *cell(const struct index *x, uint32_t id)
 
 #define PAIR_MASK ((1u << PAIR_BITS) - 1)
 
-/* A new cell (s, ms) of pair at the head of e's list. */
-static int cell_push(struct index *x, struct index_entry *e, uint32_t pair, uint32_t s, uint32_t ms)
+static inline size_t cell_slot_of(uint32_t id, uint32_t pair, size_t mask)
+{
+	return slot_of(((uint64_t)id << 32 | pair) + 1, mask);
+}
+
+/* The cell table's slot of (entry id, pair), or the empty slot where it would go. */
+static uint32_t *cell_find(const struct index *x, uint32_t id, uint32_t pair)
+{
+	size_t i = cell_slot_of(id, pair, x->cmask);
+
+	while (x->cslots[i]) {
+		const struct index_pair_cell *c = cell(x, x->cslots[i] - 1);
+
+		if (c->entry == id && c->pair == pair)
+			break;
+		i = (i + 1) & x->cmask;
+	}
+	return &x->cslots[i];
+}
+
+/* Room for one more cell in the table, kept at most 3/4 full. */
+static int cells_room(struct index *x)
+{
+	size_t cap = x->cslots ? (x->cmask + 1) * 2 : 1024;
+	uint32_t *old = x->cslots;
+
+	if (old && (x->ncells + 1) * 4 <= (x->cmask + 1) * 3)
+		return 0;
+	x->cslots = calloc(cap, sizeof(*x->cslots));
+	if (!x->cslots) {
+		x->cslots = old;
+		return -ENOMEM;
+	}
+	x->cmask = cap - 1;
+	for (uint32_t k = 0; k < x->ncells; k++) {
+		const struct index_pair_cell *c = cell(x, k);
+
+		*cell_find(x, c->entry, c->pair) = k + 1;
+	}
+	free(old);
+	return 0;
+}
+
+/* A new cell (s, ms) of pair at the head of the list of entry id (e), in the table at slot. */
+static int cell_push(struct index *x, uint32_t id, struct index_entry *e, uint32_t pair, uint32_t s, uint32_t ms)
 {
 	struct index_pair_cell *c;
+	uint32_t *slot;
 
-	if (x->ncells >= PAIR_MASK - 1)
+	if (x->ncells >= PAIR_MASK - 1 || cells_room(x))
 		return -ENOMEM;
+	slot = cell_find(x, id, pair);
 	c = new_item(&x->cells, x->ncells, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	*c = (struct index_pair_cell){ pair, s, ms, (ie_flags(e) & INDEX_MULTI) ? ie_pair(e) : 0 };
-	e->pf = (e->pf & ~PAIR_MASK) | (uint32_t)++x->ncells;
+	*c = (struct index_pair_cell){ id, pair, s, ms, (ie_flags(e) & INDEX_MULTI) ? ie_pair(e) : 0 };
+	*slot = (uint32_t)++x->ncells;
+	e->pf = (e->pf & ~PAIR_MASK) | *slot;
 	if (PAIR_GROUP(pair) > x->max_group)
 		x->max_group = PAIR_GROUP(pair);
 	return 0;
 }
 
-/*
- * One more site of a multi-pair key in pair. The cell found moves to the head:
- * a scan adds a process's pages together, so the next add finds it first.
- */
-static int cell_add(struct index *x, struct index_entry *e, uint32_t pair, bool mergeable)
+/* One more site of a multi-pair key (entry id) in pair: its cell found through the table. */
+static int cell_add(struct index *x, uint32_t id, struct index_entry *e, uint32_t pair, bool mergeable)
 {
-	uint32_t head = ie_pair(e), prev = 0;
+	uint32_t c = *cell_find(x, id, pair);
 
-	for (uint32_t id = head; id; prev = id, id = cell(x, id - 1)->next) {
-		struct index_pair_cell *c = cell(x, id - 1);
-
-		if (c->pair != pair)
-			continue;
-		c->s++;
-		c->ms += mergeable;
-		if (prev) {
-			cell(x, prev - 1)->next = c->next;
-			c->next = head;
-			e->pf = (e->pf & ~PAIR_MASK) | id;
-		}
-		return 0;
-	}
-	return cell_push(x, e, pair, 1, mergeable);
+	if (!c)
+		return cell_push(x, id, e, pair, 1, mergeable);
+	cell(x, c - 1)->s++;
+	cell(x, c - 1)->ms += mergeable;
+	return 0;
 }
 
 int index_add(struct index *x, uint64_t key, uint32_t pair, bool mergeable, uint32_t flags)
@@ -183,11 +217,11 @@ int index_add(struct index *x, uint64_t key, uint32_t pair, bool mergeable, uint
 	}
 	if (!(ie_flags(e) & INDEX_MULTI)) {
 		/* a second pair: the inline counts become the list's first cell */
-		if (cell_push(x, e, ie_pair(e), e->n, e->m))
+		if (cell_push(x, *slot - 1, e, ie_pair(e), e->n, e->m))
 			return -ENOMEM;
 		e->pf |= INDEX_MULTI << PAIR_BITS;
 	}
-	if (cell_add(x, e, pair, mergeable))
+	if (cell_add(x, *slot - 1, e, pair, mergeable))
 		return -ENOMEM;
 	e->n++;
 	e->m += mergeable;
@@ -205,7 +239,7 @@ size_t index_bytes(const struct index *x)
 {
 	/* the entries and cells used (the last blocks are counted whole: they are allocated) */
 	return x->entries.n * BLOCK * sizeof(struct index_entry) + (x->mask + 1) * sizeof(uint32_t) +
-	       x->cells.n * BLOCK * sizeof(struct index_pair_cell);
+	       x->cells.n * BLOCK * sizeof(struct index_pair_cell) + (x->cslots ? (x->cmask + 1) * sizeof(uint32_t) : 0);
 }
 
 static bool cell_before(const struct index_pair_cell *a, const struct index_pair_cell *b)

@@ -9,8 +9,10 @@
  * through a table of 4-byte slots kept between 3/8 and 3/4 full, so a key
  * costs 20 + 4 / (3/8) < 31 bytes at worst, 26 on average, plus the unused
  * part of the last block (< 20 KiB): under 32 bytes per distinct key. A key
- * seen in more than one (group, region) pair also takes a cell (16 bytes) per
- * pair, in a list of its own: walking the index needs no sort.
+ * seen in more than one (group, region) pair also takes a cell (20 bytes) per
+ * pair, in a list of its own (walking the index needs no sort) and found
+ * through a table of 4-byte slots at most 3/4 full (a content in every one of
+ * thousands of processes costs no walk of its list): under 31 bytes a cell.
  */
 #ifndef KSMSCOPE_SCANNER_CONTENT_INDEX_H
 #define KSMSCOPE_SCANNER_CONTENT_INDEX_H
@@ -56,6 +58,7 @@ static inline uint32_t ie_flags(const struct index_entry *e)
 
 /* A multi-pair key's counts in one pair; next: the key's next cell id + 1, 0 at the end. */
 struct index_pair_cell {
+	uint32_t entry; /* the key's entry id */
 	uint32_t pair, s, ms, next;
 };
 
@@ -69,8 +72,10 @@ struct index {
 	struct index_blocks entries;
 	uint32_t *slots; /* entry id + 1; 0 = empty */
 	size_t mask, count;
-	struct index_blocks cells; /* the cells of multi-pair keys */
+	struct index_blocks cells; /* the cells of multi-pair keys, a list per key */
 	size_t ncells;
+	uint32_t *cslots; /* (entry id, pair) -> cell id + 1, 0 = empty: a cell found in O(1) */
+	size_t cmask;
 	uint32_t max_group; /* the highest group of any cell */
 };
 
