@@ -53,7 +53,7 @@ void index_free(struct index *x)
 		free(x->cells.b[i]);
 	free(x->entries.b);
 	free(x->cells.b);
-	free(x->cslots);
+	free(x->lslots);
 	free(x->slots);
 	memset(x, 0, sizeof(*x));
 }
@@ -117,74 +117,88 @@ static inline struct index_pair_cell *cell(const struct index *x, uint32_t id)
 
 #define PAIR_MASK ((1u << PAIR_BITS) - 1)
 
-static inline size_t cell_slot_of(uint32_t id, uint32_t pair, size_t mask)
+#define SHORT_LIST 4 /* cells a lookup walks; a longer list's cells are all in the long-list table */
+
+/* The long-list table's slot of (entry id, pair), or the empty slot where it would go. */
+static struct index_long_slot *long_find(const struct index *x, uint32_t id, uint32_t pair)
 {
-	return slot_of(((uint64_t)id << 32 | pair) + 1, mask);
+	size_t i = slot_of(((uint64_t)id << 32 | pair) + 1, x->lmask);
+
+	while (x->lslots[i].cell && (x->lslots[i].entry != id || cell(x, x->lslots[i].cell - 1)->pair != pair))
+		i = (i + 1) & x->lmask;
+	return &x->lslots[i];
 }
 
-/* The cell table's slot of (entry id, pair), or the empty slot where it would go. */
-static uint32_t *cell_find(const struct index *x, uint32_t id, uint32_t pair)
+/* Cell c (id + 1) of entry id into the long-list table, kept at most 3/4 full. */
+static int long_put(struct index *x, uint32_t id, uint32_t c)
 {
-	size_t i = cell_slot_of(id, pair, x->cmask);
+	if ((x->lcount + 1) * 4 > (x->lmask + 1) * 3 || !x->lslots) {
+		struct index_long_slot *old = x->lslots;
+		size_t oldcap = old ? x->lmask + 1 : 0, cap = old ? oldcap * 2 : 1024;
 
-	while (x->cslots[i]) {
-		const struct index_pair_cell *c = cell(x, x->cslots[i] - 1);
-
-		if (c->entry == id && c->pair == pair)
-			break;
-		i = (i + 1) & x->cmask;
+		x->lslots = calloc(cap, sizeof(*x->lslots));
+		if (!x->lslots) {
+			x->lslots = old;
+			return -ENOMEM;
+		}
+		x->lmask = cap - 1;
+		for (size_t i = 0; i < oldcap; i++)
+			if (old[i].cell)
+				*long_find(x, old[i].entry, cell(x, old[i].cell - 1)->pair) = old[i];
+		free(old);
 	}
-	return &x->cslots[i];
-}
-
-/* Room for one more cell in the table, kept at most 3/4 full. */
-static int cells_room(struct index *x)
-{
-	size_t cap = x->cslots ? (x->cmask + 1) * 2 : 1024;
-	uint32_t *old = x->cslots;
-
-	if (old && (x->ncells + 1) * 4 <= (x->cmask + 1) * 3)
-		return 0;
-	x->cslots = calloc(cap, sizeof(*x->cslots));
-	if (!x->cslots) {
-		x->cslots = old;
-		return -ENOMEM;
-	}
-	x->cmask = cap - 1;
-	for (uint32_t k = 0; k < x->ncells; k++) {
-		const struct index_pair_cell *c = cell(x, k);
-
-		*cell_find(x, c->entry, c->pair) = k + 1;
-	}
-	free(old);
+	*long_find(x, id, cell(x, c - 1)->pair) = (struct index_long_slot){ id, c };
+	x->lcount++;
 	return 0;
 }
 
-/* A new cell (s, ms) of pair at the head of the list of entry id (e), in the table at slot. */
+/*
+ * A new cell (s, ms) of pair at the head of the list of entry id (e). A list
+ * that grows past SHORT_LIST cells puts them all in the long-list table, and
+ * every cell after them.
+ */
 static int cell_push(struct index *x, uint32_t id, struct index_entry *e, uint32_t pair, uint32_t s, uint32_t ms)
 {
 	struct index_pair_cell *c;
-	uint32_t *slot;
+	uint32_t head, len = 0, k;
 
-	if (x->ncells >= PAIR_MASK - 1 || cells_room(x))
+	if (x->ncells >= PAIR_MASK - 1)
 		return -ENOMEM;
-	slot = cell_find(x, id, pair);
 	c = new_item(&x->cells, x->ncells, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	*c = (struct index_pair_cell){ id, pair, s, ms, (ie_flags(e) & INDEX_MULTI) ? ie_pair(e) : 0 };
-	*slot = (uint32_t)++x->ncells;
-	e->pf = (e->pf & ~PAIR_MASK) | *slot;
+	*c = (struct index_pair_cell){ pair, s, ms, (ie_flags(e) & INDEX_MULTI) ? ie_pair(e) : 0 };
+	head = (uint32_t)++x->ncells;
+	e->pf = (e->pf & ~PAIR_MASK) | head;
 	if (PAIR_GROUP(pair) > x->max_group)
 		x->max_group = PAIR_GROUP(pair);
+	for (k = head; k && len <= SHORT_LIST + 1; k = cell(x, k - 1)->next)
+		len++;
+	if (len == SHORT_LIST + 1) /* just grew past: every cell in */
+		for (k = head; k; k = cell(x, k - 1)->next) {
+			if (long_put(x, id, k))
+				return -ENOMEM;
+		}
+	else if (len > SHORT_LIST + 1)
+		return long_put(x, id, head);
 	return 0;
 }
 
-/* One more site of a multi-pair key (entry id) in pair: its cell found through the table. */
+/*
+ * One more site of a multi-pair key (entry id) in pair: its cell among the
+ * first SHORT_LIST of its list (a scan adds a process's pages together: the
+ * newest cell is the one wanted), else through the long-list table.
+ */
 static int cell_add(struct index *x, uint32_t id, struct index_entry *e, uint32_t pair, bool mergeable)
 {
-	uint32_t c = *cell_find(x, id, pair);
+	uint32_t c = ie_pair(e);
 
+	for (int k = 0; c && k < SHORT_LIST; k++, c = cell(x, c - 1)->next) {
+		if (cell(x, c - 1)->pair == pair)
+			break;
+	}
+	if (c && cell(x, c - 1)->pair != pair) /* a long list, not in its first cells */
+		c = long_find(x, id, pair)->cell;
 	if (!c)
 		return cell_push(x, id, e, pair, 1, mergeable);
 	cell(x, c - 1)->s++;
@@ -239,7 +253,8 @@ size_t index_bytes(const struct index *x)
 {
 	/* the entries and cells used (the last blocks are counted whole: they are allocated) */
 	return x->entries.n * BLOCK * sizeof(struct index_entry) + (x->mask + 1) * sizeof(uint32_t) +
-	       x->cells.n * BLOCK * sizeof(struct index_pair_cell) + (x->cslots ? (x->cmask + 1) * sizeof(uint32_t) : 0);
+	       x->cells.n * BLOCK * sizeof(struct index_pair_cell) +
+	       (x->lslots ? (x->lmask + 1) * sizeof(*x->lslots) : 0);
 }
 
 static bool cell_before(const struct index_pair_cell *a, const struct index_pair_cell *b)

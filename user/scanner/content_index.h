@@ -9,10 +9,10 @@
  * through a table of 4-byte slots kept between 3/8 and 3/4 full, so a key
  * costs 20 + 4 / (3/8) < 31 bytes at worst, 26 on average, plus the unused
  * part of the last block (< 20 KiB): under 32 bytes per distinct key. A key
- * seen in more than one (group, region) pair also takes a cell (20 bytes) per
- * pair, in a list of its own (walking the index needs no sort) and found
- * through a table of 4-byte slots at most 3/4 full (a content in every one of
- * thousands of processes costs no walk of its list): under 31 bytes a cell.
+ * seen in more than one (group, region) pair also takes a cell (16 bytes) per
+ * pair, in a list of its own (walking the index needs no sort); a list of more
+ * than 4 cells also puts them in a table of 8-byte slots at most 3/4 full, so
+ * that a content in every one of thousands of processes walks no list.
  */
 #ifndef KSMSCOPE_SCANNER_CONTENT_INDEX_H
 #define KSMSCOPE_SCANNER_CONTENT_INDEX_H
@@ -58,8 +58,12 @@ static inline uint32_t ie_flags(const struct index_entry *e)
 
 /* A multi-pair key's counts in one pair; next: the key's next cell id + 1, 0 at the end. */
 struct index_pair_cell {
-	uint32_t entry; /* the key's entry id */
 	uint32_t pair, s, ms, next;
+};
+
+/* A cell of a long list (more than a few pairs), found by (entry id, its pair). */
+struct index_long_slot {
+	uint32_t entry, cell; /* cell id + 1; 0 = empty */
 };
 
 /* Items in blocks of 1 << INDEX_BLOCK_BITS: they never move, and growing copies no item. */
@@ -74,8 +78,8 @@ struct index {
 	size_t mask, count;
 	struct index_blocks cells; /* the cells of multi-pair keys, a list per key */
 	size_t ncells;
-	uint32_t *cslots; /* (entry id, pair) -> cell id + 1, 0 = empty: a cell found in O(1) */
-	size_t cmask;
+	struct index_long_slot *lslots; /* the cells of long lists: a content in thousands of pairs walks none */
+	size_t lmask, lcount;
 	uint32_t max_group; /* the highest group of any cell */
 };
 
