@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/sort.h"
 #include "lib/util.h"
 
 #define BLOCK (1u << INDEX_BLOCK_BITS)
@@ -19,7 +20,7 @@ static inline size_t slot_of(uint64_t key, size_t mask)
 
 static inline struct index_entry *entry(const struct index *x, uint32_t id)
 {
-	return (struct index_entry *)x->entries.b[id >> INDEX_BLOCK_BITS] + (id & (BLOCK - 1));
+	return (struct index_entry *)index_at(x, id); /* the index's own memory: writable */
 }
 
 static int alloc_slots(struct index *x, size_t cap)
@@ -257,16 +258,16 @@ size_t index_bytes(const struct index *x)
 	       (x->lslots ? (x->lmask + 1) * sizeof(*x->lslots) : 0);
 }
 
-static bool cell_before(const struct index_pair_cell *a, const struct index_pair_cell *b)
+/* A key's cells in (region, pair) order: a group's first cell is then its lowest region's. */
+static int by_region_pair(const void *a, const void *b, void *ctx)
 {
-	uint32_t ra = PAIR_REGION(a->pair), rb = PAIR_REGION(b->pair);
+	const struct index_pair_cell *x = a, *y = b;
+	uint32_t rx = PAIR_REGION(x->pair), ry = PAIR_REGION(y->pair);
 
-	return ra != rb ? ra < rb : a->pair < b->pair;
-}
-
-static int by_region_pair(const void *a, const void *b)
-{
-	return cell_before(a, b) ? -1 : cell_before(b, a);
+	(void)ctx;
+	if (rx != ry)
+		return rx < ry ? -1 : 1;
+	return x->pair < y->pair ? -1 : x->pair > y->pair;
 }
 
 int index_foreach(const struct index *x, index_fn fn, void *ctx)
@@ -298,18 +299,7 @@ int index_foreach(const struct index *x, index_fn fn, void *ctx)
 		 * A key's first cell in each region, and in each group: in (region,
 		 * pair) order a group's first cell is its lowest region's
 		 */
-		if (n > 16) {
-			qsort(v, n, sizeof(*v), by_region_pair);
-		} else {
-			for (size_t a = 1; a < n; a++) {
-				struct index_pair_cell t = v[a];
-				size_t b = a;
-
-				for (; b && cell_before(&t, &v[b - 1]); b--)
-					v[b] = v[b - 1];
-				v[b] = t;
-			}
-		}
+		sort_inplace(v, n, sizeof(*v), by_region_pair, NULL);
 		for (size_t k = 0; k < n; k++) {
 			uint32_t g = PAIR_GROUP(v[k].pair);
 

@@ -21,7 +21,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-
 #define REGION_BITS 3
 #define PAIR_BITS 29
 #define PAIR(group, region) (((uint32_t)(group) << REGION_BITS) | (uint32_t)(region))
