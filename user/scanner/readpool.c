@@ -313,15 +313,21 @@ static void *reader(void *arg)
 
 int readpool_start(struct readpool *p, const struct hasher *h, bool chunks, uint32_t sample, struct pageread *pr)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	int want = cpus < 1 ? 1 : cpus > POOL_MAX_THREADS ? POOL_MAX_THREADS : (int)cpus;
+	/*
+	 * One reader fewer than CPUs: the scanning thread runs queued jobs itself
+	 * while it waits (readpool_collect). A reader per CPU beside it left three
+	 * busy threads on two CPUs: on four Python interpreters 6,000 context
+	 * switches and 0.39-0.42 s, against ~180 and 0.35-0.36 s this way.
+	 */
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN) - 1;
+	int want = cpus < 1 ? 0 : cpus > POOL_MAX_THREADS - 1 ? POOL_MAX_THREADS - 1 : (int)cpus;
 
 	memset(p, 0, sizeof(*p));
 	p->h = h;
 	p->chunks = chunks;
 	p->sample = sample;
 	p->pr = pr;
-	p->nslots = (size_t)want * 2 + 1;
+	p->nslots = (size_t)(want + 1) * 2 + 1; /* the caller runs jobs too */
 	p->jobs = calloc(p->nslots, sizeof(*p->jobs));
 	if (!p->jobs)
 		return -ENOMEM;
@@ -364,7 +370,7 @@ void readpool_submit(struct readpool *p)
 	struct pool_job *j = &p->jobs[p->submitted % p->nslots];
 
 	if (!p->nthreads) {
-		/* no threads could be had: run it here */
+		/* one CPU, or no thread could be had: run it here */
 		run_job(p, j, 0);
 		j->state = J_DONE;
 		p->submitted++;
@@ -378,6 +384,22 @@ void readpool_submit(struct readpool *p)
 	pthread_mutex_unlock(&p->mu);
 }
 
+/* With p->mu held: run the oldest job no reader has taken here, in the caller's slot. */
+static bool run_queued(struct readpool *p)
+{
+	struct pool_job *j;
+
+	if (p->taken == p->submitted)
+		return false;
+	j = &p->jobs[p->taken++ % p->nslots];
+	j->state = J_RUNNING;
+	pthread_mutex_unlock(&p->mu);
+	run_job(p, j, (unsigned)p->nthreads); /* the readers have slots 0 .. nthreads - 1 */
+	pthread_mutex_lock(&p->mu);
+	j->state = J_DONE;
+	return true;
+}
+
 struct pool_job *readpool_collect(struct readpool *p, bool wait)
 {
 	struct pool_job *j = NULL;
@@ -388,7 +410,8 @@ struct pool_job *readpool_collect(struct readpool *p, bool wait)
 
 		/* in submission order: a later job may finish first, it waits its turn */
 		while (wait && c->state != J_DONE)
-			pthread_cond_wait(&p->done, &p->mu);
+			if (!run_queued(p))
+				pthread_cond_wait(&p->done, &p->mu);
 		if (c->state == J_DONE) {
 			c->state = J_COLLECTED;
 			p->done_upto++;

@@ -118,8 +118,9 @@ struct readpool {
 };
 
 /*
- * Start readers (one per online CPU, at most POOL_MAX_THREADS; 0 threads runs
- * jobs inline). sample > 1: jobs first keep only the sites whose page prefix
+ * Start readers (one per online CPU but one, at most POOL_MAX_THREADS - 1: the
+ * caller runs queued jobs in the last slot while it waits to collect; 0
+ * threads runs jobs inline). sample > 1: jobs first keep only the sites whose page prefix
  * is sampled (read through pr when given), and compact sites[] to those.
  */
 int readpool_start(struct readpool *p, const struct hasher *h, bool chunks, uint32_t sample, struct pageread *pr);
