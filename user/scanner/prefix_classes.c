@@ -193,6 +193,14 @@ int pclasses_add(struct prefix_classes *c, uint64_t h)
 	return mark(c, z, TWICE);
 }
 
+void pclasses_prefetch(const struct prefix_classes *c, uint64_t h)
+{
+	uint64_t z = mix(class_id(h));
+
+	for (int g = 0; g < c->gens; g++)
+		__builtin_prefetch(c->seen[g].lines + (z & (c->seen[g].nlines - 1)) * LINE_WORDS);
+}
+
 uint32_t pclasses_count(const struct prefix_classes *c, uint64_t h)
 {
 	uint64_t id = class_id(h), z = mix(id), s;

@@ -54,6 +54,12 @@ void pclasses_clear(struct prefix_classes *c);
 int pclasses_add(struct prefix_classes *c, uint64_t h);
 /* Pages seen in the class of h (0: none, PCLASS_COUNT_MAX: that many or more; without counts, 2: two or more). */
 uint32_t pclasses_count(const struct prefix_classes *c, uint64_t h);
+/*
+ * Start loading the filter line of h's class: a loop over pages calls it a few
+ * pages ahead, so that their lines (a cache miss each) load side by side.
+ */
+void pclasses_prefetch(const struct prefix_classes *c, uint64_t h);
+#define PCLASS_AHEAD 8 /* pages ahead */
 size_t pclasses_bytes(const struct prefix_classes *c);
 
 /*

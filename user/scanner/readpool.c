@@ -92,6 +92,8 @@ static void keep_sites(const struct readpool *p, struct pool_job *j)
 	for (size_t i = 0; i < j->n; i++) {
 		uint64_t ph = j->klass[i];
 
+		if (j->mode == POOL_FILTER && i + PCLASS_AHEAD < j->n && j->klass[i + PCLASS_AHEAD])
+			pclasses_prefetch(p->classes, j->klass[i + PCLASS_AHEAD]);
 		if (ph && j->mode == POOL_READ && ph % p->sample)
 			continue;
 		if (ph && j->mode == POOL_FILTER && filter_out(p, j, &j->sites[i], ph))

@@ -383,9 +383,12 @@ static int collect_probe(struct scanner *s, struct pool_job *j)
 		err = stash_put(&s->stash, ((struct proc_scan *)j->owner)->pid, j);
 	s->cost.prefixes += j->prefixes;
 	s->cost.prefixes_slow += j->prefixes_slow;
-	for (size_t k = 0; k < j->n && !err && !j->err; k++)
+	for (size_t k = 0; k < j->n && !err && !j->err; k++) {
+		if (k + PCLASS_AHEAD < j->n && j->klass[k + PCLASS_AHEAD])
+			pclasses_prefetch(&s->pclasses, j->klass[k + PCLASS_AHEAD]);
 		if (j->klass[k]) /* all-zero prefixes are read whole anyway */
 			err = pclasses_add(&s->pclasses, j->klass[k]);
+	}
 	readpool_release(&s->pool, j);
 	return err;
 }
