@@ -110,6 +110,7 @@ struct scanner {
 	struct prefix_classes pclasses;
 	bool filter;  /* scanner_prefilter ran: unique pages are counted, not read */
 	bool probing; /* during that probe pass */
+	struct vmas_ahead *ahead; /* ... the next process's mappings, read meanwhile */
 	/* what the probe read, for the scan: set stash.max_sites before scanner_prefilter to keep it */
 	struct probe_stash stash;
 	/* reader threads read and hash; this thread walks pagemap and owns the indexes */
