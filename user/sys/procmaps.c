@@ -116,18 +116,30 @@ nomem:
 	return -ENOMEM;
 }
 
-int smaps_read(pid_t pid, struct vma_list *out)
+/* smaps text from f (NULL: errno says why), then f closed */
+static int parse_file(FILE *f, struct vma_list *out)
 {
-	char path[64];
-	FILE *f;
 	int err;
 
-	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
-	f = fopen(path, "re");
 	if (!f)
 		return -errno;
 	errno = 0;
 	err = smaps_parse(f, out);
 	fclose(f);
 	return err;
+}
+
+int smaps_parse_buf(const char *buf, size_t len, struct vma_list *out)
+{
+	memset(out, 0, sizeof(*out));
+	/* no mappings: fmemopen refuses an empty buffer */
+	return len ? parse_file(fmemopen((void *)buf, len, "r"), out) : 0;
+}
+
+int smaps_read(pid_t pid, struct vma_list *out)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
+	return parse_file(fopen(path, "re"), out);
 }

@@ -27,6 +27,8 @@ struct vma_list {
 
 /* Parse smaps text from f. Returns 0 or -errno (-EINVAL on malformed input). */
 int smaps_parse(FILE *f, struct vma_list *out);
+/* Parse smaps text read into buf (len bytes), as smaps_parse. */
+int smaps_parse_buf(const char *buf, size_t len, struct vma_list *out);
 /* Read /proc/PID/smaps. -ENOENT/-ESRCH: process gone; -EACCES: no permission. */
 int smaps_read(pid_t pid, struct vma_list *out);
 void vma_list_free(struct vma_list *l);
