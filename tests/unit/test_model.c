@@ -261,6 +261,56 @@ static void test_class_sampling(void)
 }
 
 /*
+ * A sampled class holding two contents in two groups: the class's terms are
+ * the sums over its contents (kept or dropped together), squared once. Class A
+ * has 5 pages (pi = 4/8 with tau = 8, factor (1 - pi) / pi^2 = 2): content 21
+ * has sites in groups 0, 0, 1; content 22 in groups 0, 1.
+ */
+static void test_class_of_several_contents(void)
+{
+	const uint64_t A = 0xaaaa000000000000ULL;
+	struct prefix_classes pc;
+	struct kvtab classes;
+	struct group_se gs[2];
+	struct fixture f;
+	struct metrics se;
+
+	setup(&f, 2);
+	CHECK(pclasses_init(&pc, 16, true) == 0);
+	CHECK(kvtab_init(&classes, 16) == 0);
+	for (int i = 0; i < 5; i++)
+		pclasses_add(&pc, A);
+	site(&f, 21, 0, REG_ANON, false, 1, false, true);
+	site(&f, 21, 0, REG_ANON, false, 2, false, true);
+	site(&f, 21, 1, REG_ANON, false, 3, false, true);
+	site(&f, 22, 0, REG_ANON, false, 4, false, true);
+	site(&f, 22, 1, REG_ANON, false, 5, false, true);
+	kvtab_put(&classes, 21, 0, A, 0);
+	kvtab_put(&classes, 22, 0, A, 0);
+	f.in.weight = 8;
+	f.in.classes = &classes;
+	f.in.pclasses = &pc;
+	f.in.tau = 8;
+	CHECK(model_compute(&f.in, &f.out) == 0);
+	CHECK(model_standard_errors(&f.in, &se) == 0);
+	/* saveable (2 + 1)^2, contents (1 + 1)^2, self 1^2 (21 twice in group 0), inter (3 - 1)^2 */
+	CHECK(fabs(se.saveable - sqrt(2 * 9.0)) < 1e-9);
+	CHECK(fabs(se.contents - sqrt(2 * 4.0)) < 1e-9);
+	CHECK(fabs(se.saveable_self - sqrt(2 * 1.0)) < 1e-9);
+	CHECK(fabs(se.saveable_inter - sqrt(2 * 4.0)) < 1e-9);
+	CHECK(model_group_standard_errors(&f.in, gs) == 0);
+	/* group 0's share: 2 * 2/3 of 21 and 1/2 of 22; group 1's: 2/3 and 1/2 */
+	CHECK(fabs(gs[0].saveable - sqrt(2.0) * (4.0 / 3 + 0.5)) < 1e-9);
+	CHECK(fabs(gs[1].saveable - sqrt(2.0) * (2.0 / 3 + 0.5)) < 1e-9);
+	CHECK(fabs(gs[0].saveable_self - sqrt(2.0)) < 1e-9);
+	CHECK(fabs(gs[0].saveable_inter - sqrt(2.0) * (4.0 / 3 + 0.5 - 1)) < 1e-9);
+	CHECK(fabs(gs[1].saveable_self) < 1e-9);
+	kvtab_free(&classes);
+	pclasses_free(&pc);
+	teardown(&f);
+}
+
+/*
  * Per-group errors: content 11 (class of its own, sampled 1 in 4) has 2 sites in
  * group 0 and 2 in group 1; content 12 one in each. A group's term is its share
  * of a class: saveable 2 * 3/4 = 1.5 of content 11, 0.5 of content 12 (n = 2).
@@ -509,6 +559,7 @@ int main(void)
 	RUN(test_sampling_weight_and_se);
 	RUN(test_class_sampling);
 	RUN(test_group_standard_errors);
+	RUN(test_class_of_several_contents);
 	RUN(test_effectiveness_se);
 	RUN(test_subpage_shares);
 	RUN(test_index_growth_and_cells);

@@ -307,11 +307,26 @@ static void se_cell(void *ctx, const struct index_cell *c)
 	}
 }
 
-static int by_class(const void *a, const void *b)
+/* kvtab keys of a class (UINT64_MAX is kvtab's empty marker) and of a (class, group) */
+static inline uint64_t agg_k1(uint64_t cls)
 {
-	uint64_t x = ((const struct class_row *)a)->cls, y = ((const struct class_row *)b)->cls;
+	return cls == UINT64_MAX ? 0 : cls;
+}
 
-	return x < y ? -1 : x > y;
+static inline uint64_t agg_k2(uint64_t cls, uint32_t group)
+{
+	return (uint64_t)group << 1 | (cls == UINT64_MAX);
+}
+
+/* The row of (cls, group) in t: found, or row n (then *added). -1 when out of memory. */
+static int64_t agg_row(struct kvtab *t, uint64_t cls, uint32_t group, size_t n, bool *added)
+{
+	const struct kv_slot *sl = kvtab_get(t, agg_k1(cls), agg_k2(cls, group));
+
+	*added = !sl;
+	if (sl)
+		return (int64_t)sl->v1;
+	return kvtab_put(t, agg_k1(cls), agg_k2(cls, group), n, 0) ? -1 : (int64_t)n;
 }
 
 /*
@@ -334,6 +349,7 @@ int model_standard_errors(const struct model_input *in, struct metrics *se)
 	const struct index *x = in->contents;
 	double var[V__N] = { 0 };
 	struct class_row *rows;
+	struct kvtab agg = { 0 };
 	uint32_t *row_of;
 	size_t n = 0;
 	int err = -ENOMEM;
@@ -341,28 +357,42 @@ int model_standard_errors(const struct model_input *in, struct metrics *se)
 	memset(se, 0, sizeof(*se));
 	if (in->weight <= 1)
 		return 0;
-	/* a row per content of a class that may have been dropped, then a class's rows summed after sorting */
+	/*
+	 * A row per class that may have been dropped, summing its contents as
+	 * they come (the sums are linear: no sort of a row per content).
+	 */
 	rows = malloc((x->count ? x->count : 1) * sizeof(*rows));
 	row_of = malloc((x->count ? x->count : 1) * sizeof(*row_of));
-	if (!rows || !row_of)
+	if (!rows || !row_of || kvtab_init(&agg, 1024))
 		goto out;
 	for (size_t i = 0; i < x->count; i++) {
 		const struct index_entry *e = index_at(x, i);
-		struct class_row *r = &rows[n];
+		uint64_t cls;
+		int64_t k;
+		struct class_row *r;
+		bool added;
 
 		row_of[i] = UINT32_MAX;
 		/* the zero content and classes read for sure: no sampling error */
 		if ((ie_flags(e) & CONTENT_ZERO) || factor_of(in, (uint32_t)i, e) <= 0)
 			continue;
-		r->cls = class_of_id(in, (uint32_t)i, e);
-		r->v[V_CONTENTS] = 1;
-		r->v[V_ISITES] = e->n;
-		r->v[V_SAVE] = (int64_t)e->n - 1;
-		r->v[V_MERG] = e->m ? (int64_t)e->m - 1 : 0;
-		r->v[V_ACH] = e->m ? (int64_t)(e->m - kept(in, e->m, false)) : 0;
-		r->v[V_SELF] = 0;
-		r->v[V_INTER] = (int64_t)e->n - 1;
-		row_of[i] = (uint32_t)n++;
+		cls = class_of_id(in, (uint32_t)i, e);
+		k = agg_row(&agg, cls, 0, n, &added);
+		if (k < 0)
+			goto out;
+		r = &rows[k];
+		if (added) {
+			memset(r, 0, sizeof(*r));
+			r->cls = cls;
+			n++;
+		}
+		r->v[V_CONTENTS] += 1;
+		r->v[V_ISITES] += e->n;
+		r->v[V_SAVE] += (int64_t)e->n - 1;
+		r->v[V_MERG] += e->m ? (int64_t)e->m - 1 : 0;
+		r->v[V_ACH] += e->m ? (int64_t)(e->m - kept(in, e->m, false)) : 0;
+		r->v[V_INTER] += (int64_t)e->n - 1;
+		row_of[i] = (uint32_t)k;
 	}
 	{
 		struct se_ctx sc = { row_of, rows };
@@ -370,18 +400,11 @@ int model_standard_errors(const struct model_input *in, struct metrics *se)
 		if (n && index_foreach(x, se_cell, &sc))
 			goto out;
 	}
-	qsort(rows, n, sizeof(*rows), by_class);
-	for (size_t i = 0; i < n;) {
-		int64_t sum[V__N] = { 0 };
+	for (size_t i = 0; i < n; i++) {
 		double f = class_factor(in, rows[i].cls);
-		size_t j = i;
 
-		for (; j < n && rows[j].cls == rows[i].cls; j++)
-			for (int q = 0; q < V__N; q++)
-				sum[q] += rows[j].v[q];
 		for (int q = 0; q < V__N; q++)
-			var[q] += f * (double)sum[q] * (double)sum[q];
-		i = j;
+			var[q] += f * (double)rows[i].v[q] * (double)rows[i].v[q];
 	}
 	se->contents = sqrt(var[V_CONTENTS]);
 	se->isites = sqrt(var[V_ISITES]);
@@ -393,6 +416,7 @@ int model_standard_errors(const struct model_input *in, struct metrics *se)
 	/* the zero content is always kept: zero_sites and saveable_zero are exact */
 	err = 0;
 out:
+	kvtab_free(&agg);
 	free(row_of);
 	free(rows);
 	return err;
@@ -406,7 +430,8 @@ struct gse_row {
 
 struct gse_ctx {
 	const struct model_input *in;
-	struct gse_row *rows; /* one per cell of a sampled class, then merged per (class, group) */
+	struct gse_row *rows; /* one per (class, group) of a sampled class, summed as cells come */
+	struct kvtab agg;     /* (class, group) -> its row */
 	size_t n, cap;
 	uint64_t last_key, last_cls; /* a content's cells come together: its class looked up once */
 	double last_f;
@@ -416,6 +441,8 @@ struct gse_ctx {
 static void gse_cell(void *ctx, const struct index_cell *c)
 {
 	struct gse_ctx *x = ctx;
+	bool added;
+	int64_t k;
 
 	if ((ie_flags(c->e) & CONTENT_ZERO) || x->oom)
 		return; /* the zero content is always kept: exact */
@@ -430,17 +457,15 @@ static void gse_cell(void *ctx, const struct index_cell *c)
 		x->oom = true;
 		return;
 	}
-	x->rows[x->n++] = (struct gse_row){ x->last_cls, PAIR_GROUP(c->pair), share(c->s, c->e->n),
-					    (double)c->s - (c->first_in_group ? 1 : 0) };
-}
-
-static int by_class_group(const void *a, const void *b)
-{
-	const struct gse_row *x = a, *y = b;
-
-	if (x->cls != y->cls)
-		return x->cls < y->cls ? -1 : 1;
-	return x->group < y->group ? -1 : x->group > y->group;
+	k = agg_row(&x->agg, x->last_cls, PAIR_GROUP(c->pair), x->n, &added);
+	if (k < 0) {
+		x->oom = true;
+		return;
+	}
+	if (added)
+		x->rows[x->n++] = (struct gse_row){ x->last_cls, PAIR_GROUP(c->pair), 0, 0 };
+	x->rows[k].save += share(c->s, c->e->n);
+	x->rows[k].self += (double)c->s - (c->first_in_group ? 1 : 0);
 }
 
 int model_group_standard_errors(const struct model_input *in, struct group_se *se)
@@ -450,27 +475,23 @@ int model_group_standard_errors(const struct model_input *in, struct group_se *s
 	memset(se, 0, in->ngroups * sizeof(*se));
 	if (in->weight <= 1 && !in->pclasses)
 		return 0;
-	if (index_foreach(in->contents, gse_cell, &x) || x.oom) {
+	if (kvtab_init(&x.agg, 1024) || index_foreach(in->contents, gse_cell, &x) || x.oom) {
+		kvtab_free(&x.agg);
 		free(x.rows);
 		return -ENOMEM;
 	}
 	/* a class's terms per group: its contents' shares summed, then squared */
-	if (x.n)
-		qsort(x.rows, x.n, sizeof(*x.rows), by_class_group);
-	for (size_t i = 0, j; i < x.n; i = j) {
-		double save = 0, self = 0, f = class_factor(in, x.rows[i].cls);
+	for (size_t i = 0; i < x.n; i++) {
+		double save = x.rows[i].save, self = x.rows[i].self, f = class_factor(in, x.rows[i].cls);
 		uint32_t g = x.rows[i].group;
 
-		for (j = i; j < x.n && x.rows[j].cls == x.rows[i].cls && x.rows[j].group == g; j++) {
-			save += x.rows[j].save;
-			self += x.rows[j].self;
-		}
 		if (g >= in->ngroups)
 			continue;
 		se[g].saveable += f * save * save;
 		se[g].saveable_self += f * self * self;
 		se[g].saveable_inter += f * (save - self) * (save - self);
 	}
+	kvtab_free(&x.agg);
 	for (uint32_t g = 0; g < in->ngroups; g++) {
 		se[g].saveable = sqrt(se[g].saveable);
 		se[g].saveable_self = sqrt(se[g].saveable_self);
