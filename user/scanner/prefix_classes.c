@@ -195,10 +195,12 @@ int pclasses_add(struct prefix_classes *c, uint64_t h)
 
 void pclasses_prefetch(const struct prefix_classes *c, uint64_t h)
 {
-	uint64_t z = mix(class_id(h));
+	uint64_t id = class_id(h), z = mix(id);
 
 	for (int g = 0; g < c->gens; g++)
 		__builtin_prefetch(c->seen[g].lines + (z & (c->seen[g].nlines - 1)) * LINE_WORDS);
+	if (c->slots) /* counting: a class seen twice is looked up there too */
+		__builtin_prefetch(&c->slots[slot_of(id, c->mask)]);
 }
 
 uint32_t pclasses_count(const struct prefix_classes *c, uint64_t h)
