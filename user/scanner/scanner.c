@@ -793,7 +793,8 @@ int scanner_prefilter(struct scanner *s, const uint32_t *pids, size_t n)
 	pclasses_clear(&s->pclasses);
 	stash_reset(&s->stash);
 	s->probing = true;
-	ahead.buf = n > 1 ? malloc(AHEAD_BYTES) : NULL; /* none: each process read in turn */
+	/* none (each process read in turn) when paced: the next one's would be read minutes early */
+	ahead.buf = n > 1 && !(s->hooks && s->hooks->pace) ? malloc(AHEAD_BYTES) : NULL;
 	s->ahead = &ahead;
 	for (size_t i = 0; i < n && !err; i++) {
 		ahead.next = i + 1 < n ? pids[i + 1] : 0;
