@@ -86,6 +86,44 @@ check "--pid with a thread of the same process: one group" "$(jq -c '[.groups[].
 check "--pid with a thread of the same process: counted once" "$(jq .totals.sites "$TMPD/two.json")" "$(jq .totals.sites "$TMPD/one.json")"
 kill -CONT $TP; kill $TP
 
+# --- many mappings: smaps text longer than the probe's read-ahead buffer (2 MiB) ---
+# two interpreters with 4,000 one-page mappings each (alternately read-only, so that
+# they stay apart), page i holding the same bytes in both: the probe reads the second
+# process's smaps ahead, finds it too long and reads it again; every figure as refscan's
+manymaps() {
+	python3 -c '
+import ctypes, mmap, os, signal, sys
+libc = ctypes.CDLL(None, use_errno=True)
+keep = []
+for i in range(4000):
+    m = mmap.mmap(-1, 4096, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    m.write(i.to_bytes(4, "little") * 1024)
+    a = ctypes.addressof(ctypes.c_char.from_buffer(m))
+    if i % 2 and libc.mprotect(ctypes.c_void_p(a), 4096, mmap.PROT_READ):
+        sys.exit("mprotect: " + os.strerror(ctypes.get_errno()))
+    keep.append(m)
+print("ready", flush=True)
+signal.pause()
+' > "$TMPD/$1.out" &
+}
+manymaps mm1; M1=$!
+manymaps mm2; M2=$!
+for i in $(seq 400); do grep -q ready "$TMPD/mm1.out" && grep -q ready "$TMPD/mm2.out" && break; sleep 0.05; done
+check "many mappings: both processes ready" "$(cat "$TMPD/mm1.out" "$TMPD/mm2.out" | tr '\n' ' ')" "ready ready "
+kill -STOP $M1 $M2
+check_true "many mappings: each smaps is longer than 2 MiB ($(wc -c < /proc/$M2/smaps) bytes)" \
+	test "$(wc -c < /proc/$M1/smaps)" -gt 2097152 -a "$(wc -c < /proc/$M2/smaps)" -gt 2097152
+"$KSMSCOPE" scan --pid $M1,$M2 --json > "$TMPD/mm.json"
+check "many mappings: scan exit status" $? 0
+python3 "$(dirname "$0")/../refscan.py" $M1 $M2 > "$TMPD/mm.ref.json"
+check "many mappings: refscan exit status" $? 0
+for f in sites contents saveable saveable_self saveable_inter zero_sites; do
+	check "many mappings: totals.$f as refscan's" "$(jq ".totals.$f" "$TMPD/mm.json")" "$(jq ".totals.$f" "$TMPD/mm.ref.json")"
+done
+check_true "many mappings: the 4,000 shared pages are among saveable_inter ($(jq .totals.saveable_inter "$TMPD/mm.json"))" \
+	test "$(jq .totals.saveable_inter "$TMPD/mm.json")" -ge 4000
+kill -KILL $M1 $M2; wait $M1 $M2 2>/dev/null
+
 # --- processes that go away ---
 start_workload doomed --contents 4 --copies 2 --zero 0 --unmergeable 0 --write-copies 0 --pipe-copies 0 || exit 1
 D=$WL_PID
