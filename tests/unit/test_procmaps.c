@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* procmaps: smaps parsing from in-memory text, and one read of our own smaps. */
 #include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -320,6 +324,78 @@ static void test_read_self(void)
 	CHECK(smaps_read((1 << 22) + 12345, &l) == -ENOENT);
 }
 
+/* A child with a 4-page anonymous mapping (made VM_MERGEABLE when asked) that waits to be killed. */
+static pid_t mapping_child(bool mergeable, uintptr_t *addr)
+{
+	int fd[2];
+	pid_t pid;
+
+	if (pipe(fd))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		char *m = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		uintptr_t a = (uintptr_t)m;
+
+		if (m == MAP_FAILED || (mergeable && madvise(m, 4 * 4096, MADV_MERGEABLE)))
+			a = 0;
+		if (write(fd[1], &a, sizeof(a)) != sizeof(a))
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(fd[1]);
+	if (pid < 0 || read(fd[0], addr, sizeof(*addr)) != sizeof(*addr))
+		*addr = 0;
+	close(fd[0]);
+	return pid;
+}
+
+static const struct vma *vma_at(const struct vma_list *l, uintptr_t a)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (l->v[i].start <= a && a < l->v[i].end)
+			return &l->v[i];
+	return NULL;
+}
+
+/*
+ * vmas_read: from maps when no mapping is mergeable, the same mappings as
+ * smaps gives; from smaps (its VmFlags) when one is.
+ */
+static void test_vmas_read(void)
+{
+	for (int mergeable = 0; mergeable < 2; mergeable++) {
+		struct vma_list a, b;
+		uintptr_t addr;
+		pid_t pid = mapping_child(mergeable, &addr);
+		const struct vma *v;
+
+		CHECK(pid > 0 && addr != 0);
+		if (pid <= 0)
+			return;
+		CHECK_U64(vmas_read(pid, &a), 0);
+		CHECK_U64(smaps_read(pid, &b), 0);
+		CHECK_U64(a.n, b.n);
+		for (size_t i = 0; i < a.n && i < b.n; i++)
+			CHECK(a.v[i].start == b.v[i].start && a.v[i].end == b.v[i].end &&
+			      a.v[i].offset == b.v[i].offset && !strcmp(a.v[i].perms, b.v[i].perms) &&
+			      !strcmp(a.v[i].path, b.v[i].path) && a.v[i].mergeable == b.v[i].mergeable &&
+			      a.v[i].hugetlb == b.v[i].hugetlb);
+		v = vma_at(&a, addr);
+		CHECK(v != NULL && v->mergeable == (mergeable == 1));
+		vma_list_free(&a);
+		vma_list_free(&b);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+	}
+	{
+		struct vma_list l;
+
+		CHECK(vmas_read((1 << 22) + 12345, &l) == -ENOENT);
+	}
+}
+
 int main(void)
 {
 	RUN(test_sample);
@@ -330,5 +406,6 @@ int main(void)
 	RUN(test_malformed);
 	RUN(test_empty);
 	RUN(test_read_self);
+	RUN(test_vmas_read);
 	RESULT();
 }

@@ -603,14 +603,15 @@ static int unreadable(struct scanner *s, bool gone)
 }
 
 /*
- * The probe reads the next process's smaps on a thread of its own while this
- * one's pages are probed: reading smaps walks every page table entry (6-10 ms
- * for a 600 MiB interpreter, ~15 ms for a 1.3 GiB guest), and a reader sat
- * idle through it, as nothing of the process was queued yet. The thread only
- * reads the text into a buffer of ours and allocates nothing: a thread that
- * calls malloc gets an arena of its own, and one holding the parsed mappings
- * kept ~6 MiB more resident in the engine (four Python interpreters). Text
- * longer than the buffer (thousands of mappings) is read again here.
+ * The probe reads the next process's mappings on a thread of its own while
+ * this one's pages are probed: where they come from smaps (vmas_read), that
+ * walks every page table entry (6-10 ms for a 600 MiB interpreter, ~15 ms for
+ * a 1.3 GiB guest), and a reader sat idle through it, as nothing of the process
+ * was queued yet. The thread only reads the text into a buffer of ours and
+ * allocates nothing: a thread that calls malloc gets an arena of its own, and
+ * one holding the parsed mappings kept ~6 MiB more resident in the engine (four
+ * Python interpreters). Text longer than the buffer (thousands of mappings) is
+ * read again here.
  */
 #define AHEAD_BYTES (2u << 20)
 
@@ -625,10 +626,8 @@ struct vmas_ahead {
 static void *read_ahead(void *arg)
 {
 	struct vmas_ahead *a = arg;
-	char path[64];
 
-	snprintf(path, sizeof(path), "/proc/%u/smaps", a->pid);
-	a->len = read_small_file(path, a->buf, AHEAD_BYTES);
+	a->len = vmas_text((pid_t)a->pid, a->buf, AHEAD_BYTES);
 	return NULL;
 }
 
@@ -657,11 +656,11 @@ static int probe_vmas(struct vmas_ahead *a, uint32_t pid, struct vma_list *vl)
 		else if ((size_t)a->len < AHEAD_BYTES - 1)
 			err = smaps_parse_buf(a->buf, (size_t)a->len, vl);
 		else
-			err = smaps_read((pid_t)pid, vl);
+			err = vmas_read((pid_t)pid, vl);
 	} else {
 		if (a)
 			ahead_stop(a);
-		err = smaps_read((pid_t)pid, vl);
+		err = vmas_read((pid_t)pid, vl);
 	}
 	if (a)
 		ahead_start(a, a->next);
@@ -685,7 +684,7 @@ int scanner_scan_pid(struct scanner *s, uint32_t pid)
 	if (!err && s->probing)
 		err = probe_vmas(s->ahead, pid, &vl);
 	else if (!err && !stash_take_vmas(&s->stash, pid, &vl))
-		err = smaps_read((pid_t)pid, &vl);
+		err = vmas_read((pid_t)pid, &vl);
 	if (err == -ENOENT || err == -ESRCH || err == -EACCES || err == -EPERM)
 		return unreadable(s, err == -ENOENT || err == -ESRCH);
 	if (err)

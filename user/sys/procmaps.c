@@ -143,3 +143,47 @@ int smaps_read(pid_t pid, struct vma_list *out)
 	snprintf(path, sizeof(path), "/proc/%d/smaps", (int)pid);
 	return parse_file(fopen(path, "re"), out);
 }
+
+/*
+ * Whether /proc/PID/maps says all the scanner needs of pid's mappings: none is
+ * VM_MERGEABLE (ksm_stat's ksm_mergeable walks them all; kernels after 6.12)
+ * and none holds a hugetlb page (status HugetlbPages), so that the VmFlags the
+ * scanner reads ("mg", "ht") would be off or change nothing (a hugetlb mapping
+ * without a page has no site either way). Reads into the stack only.
+ */
+static bool maps_suffice(pid_t pid)
+{
+	char path[64], buf[4096];
+	const char *p;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/ksm_stat", (int)pid);
+	n = read_small_file(path, buf, sizeof(buf));
+	if (n <= 0 || !strstr(buf, "\nksm_mergeable: no"))
+		return false; /* mergeable, or a kernel that does not say */
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	n = read_small_file(path, buf, sizeof(buf));
+	p = n > 0 ? strstr(buf, "\nHugetlbPages:") : NULL;
+	return p && strtoull(p + strlen("\nHugetlbPages:"), NULL, 10) == 0;
+}
+
+static void vmas_path(pid_t pid, char *path, size_t size)
+{
+	snprintf(path, size, "/proc/%d/%s", (int)pid, maps_suffice(pid) ? "maps" : "smaps");
+}
+
+ssize_t vmas_text(pid_t pid, char *buf, size_t size)
+{
+	char path[64];
+
+	vmas_path(pid, path, sizeof(path));
+	return read_small_file(path, buf, size);
+}
+
+int vmas_read(pid_t pid, struct vma_list *out)
+{
+	char path[64];
+
+	vmas_path(pid, path, sizeof(path));
+	return parse_file(fopen(path, "re"), out);
+}
