@@ -3,10 +3,12 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
 #include "harness.h"
+#include "lib/util.h"
 #include "sys/proc.h"
 
 #define NO_SUCH_PID ((1u << 22) + 12345) /* above PID_MAX_LIMIT: cannot exist */
@@ -73,7 +75,8 @@ static void test_threads(void)
 
 static void test_lookups(void)
 {
-	struct proc_ksm_stat ks = { 1, 1, false };
+	struct proc_ksm_stat ks = { 1, 1, false, 7 };
+	char ksm_stat[4096];
 	char cg[256];
 	int fd;
 
@@ -89,6 +92,20 @@ static void test_lookups(void)
 	CHECK_U64(ks.merging_pages, 0);
 	CHECK_U64(ks.zero_pages, 0);
 	CHECK(ks.has_zero == !access("/sys/kernel/mm/ksm/ksm_zero_pages", F_OK)); /* both arrived in 6.6 */
+	/* ksm_mergeable where the kernel says it: nothing here is mergeable until madvise says so */
+	if (read_small_file("/proc/self/ksm_stat", ksm_stat, sizeof(ksm_stat)) > 0 &&
+	    strstr(ksm_stat, "\nksm_mergeable: ")) {
+		void *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		CHECK(ks.mergeable == 0);
+		CHECK(m != MAP_FAILED && !madvise(m, 4096, MADV_MERGEABLE));
+		proc_ksm_stat((uint32_t)getpid(), &ks);
+		CHECK(ks.mergeable == 1);
+		if (m != MAP_FAILED)
+			munmap(m, 4096);
+	} else {
+		CHECK(ks.mergeable == -1);
+	}
 	CHECK(proc_ksm_stat(NO_SUCH_PID, &ks) == -ESRCH);
 	if (!proc_cgroup((uint32_t)getpid(), cg, sizeof(cg)))
 		CHECK(cg[0] == '/');

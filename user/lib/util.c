@@ -188,7 +188,7 @@ int read_u64_file(const char *path, uint64_t *out)
 
 int read_keyed_u64(const char *path, const char *key, uint64_t *out)
 {
-	char buf[16384], *line, *save = NULL;
+	char buf[16384], *line, *save = NULL, *vsave = NULL;
 	size_t klen = strlen(key);
 	ssize_t n = read_small_file(path, buf, sizeof(buf));
 
@@ -202,7 +202,7 @@ int read_keyed_u64(const char *path, const char *key, uint64_t *out)
 		v = line + klen;
 		while (*v == ':' || *v == ' ' || *v == '\t')
 			v++;
-		return parse_u64(strtok(v, " \t"), out) ? -EINVAL : 0;
+		return parse_u64(strtok_r(v, " \t", &vsave), out) ? -EINVAL : 0;
 	}
 	return -ENOENT;
 }

@@ -173,6 +173,7 @@ int proc_ksm_stat(uint32_t pid, struct proc_ksm_stat *st)
 	ssize_t n;
 
 	memset(st, 0, sizeof(*st));
+	st->mergeable = -1;
 	snprintf(path, sizeof(path), "/proc/%u/ksm_stat", pid);
 	n = read_small_file(path, buf, sizeof(buf));
 	if (n < 0 && (n != -ENOENT || !proc_alive(pid)))
@@ -182,6 +183,10 @@ int proc_ksm_stat(uint32_t pid, struct proc_ksm_stat *st)
 		char *sp = strchr(line, ' ');
 		uint64_t v;
 
+		if (sp && !strncmp(line, "ksm_mergeable: ", (size_t)(sp - line) + 1)) {
+			st->mergeable = !strcmp(sp + 1, "yes");
+			continue;
+		}
 		if (!sp || parse_u64(sp + 1, &v))
 			continue;
 		*sp = '\0';

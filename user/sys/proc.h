@@ -34,6 +34,7 @@ struct proc_ksm_stat {
 	uint64_t merging_pages; /* ksm_merging_pages: ksm_stat's (6.4+), else /proc/PID/ksm_merging_pages (5.19+) */
 	uint64_t zero_pages;    /* ksm_zero_pages (6.6+) */
 	bool has_zero;          /* the kernel counts zero_pages: without it, 0 means "not known" */
+	int mergeable;          /* ksm_mergeable (any mapping VM_MERGEABLE; after 6.12): 1 yes, 0 no, -1 not said */
 };
 int proc_ksm_stat(uint32_t pid, struct proc_ksm_stat *st);
 

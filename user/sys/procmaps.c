@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lib/util.h"
+#include "sys/proc.h"
 
 void vma_list_free(struct vma_list *l)
 {
@@ -153,18 +154,13 @@ int smaps_read(pid_t pid, struct vma_list *out)
  */
 static bool maps_suffice(pid_t pid)
 {
-	char path[64], buf[4096];
-	const char *p;
-	ssize_t n;
+	struct proc_ksm_stat ks;
+	char path[64];
+	uint64_t kb;
 
-	snprintf(path, sizeof(path), "/proc/%d/ksm_stat", (int)pid);
-	n = read_small_file(path, buf, sizeof(buf));
-	if (n <= 0 || !strstr(buf, "\nksm_mergeable: no"))
-		return false; /* mergeable, or a kernel that does not say */
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	n = read_small_file(path, buf, sizeof(buf));
-	p = n > 0 ? strstr(buf, "\nHugetlbPages:") : NULL;
-	return p && strtoull(p + strlen("\nHugetlbPages:"), NULL, 10) == 0;
+	return !proc_ksm_stat((uint32_t)pid, &ks) && ks.mergeable == 0 && !read_keyed_u64(path, "HugetlbPages", &kb) &&
+	       kb == 0;
 }
 
 static void vmas_path(pid_t pid, char *path, size_t size)
