@@ -647,23 +647,17 @@ static void ahead_stop(struct vmas_ahead *a)
 /* pid's mappings: read ahead if they were (and fit), else now; then the next process's start. */
 static int probe_vmas(struct vmas_ahead *a, uint32_t pid, struct vma_list *vl)
 {
+	bool mine = a->running && a->pid == pid; /* s->probing: a is scanner_prefilter's */
 	int err;
 
-	if (a && a->running && a->pid == pid) {
-		ahead_stop(a);
-		if (a->len < 0)
-			err = (int)a->len;
-		else if ((size_t)a->len < AHEAD_BYTES - 1)
-			err = smaps_parse_buf(a->buf, (size_t)a->len, vl);
-		else
-			err = vmas_read((pid_t)pid, vl);
-	} else {
-		if (a)
-			ahead_stop(a);
+	ahead_stop(a);
+	if (mine && a->len < 0)
+		err = (int)a->len;
+	else if (mine && (size_t)a->len < AHEAD_BYTES - 1)
+		err = smaps_parse_buf(a->buf, (size_t)a->len, vl);
+	else
 		err = vmas_read((pid_t)pid, vl);
-	}
-	if (a)
-		ahead_start(a, a->next);
+	ahead_start(a, a->next);
 	return err;
 }
 
