@@ -453,12 +453,8 @@ static void gse_cell(void *ctx, const struct index_cell *c)
 	}
 	if (x->last_f <= 0)
 		return; /* read for sure: no error (most pages of a class-sampled pass) */
-	if (GROW(x->rows, x->cap, x->n + 1, 1024)) {
-		x->oom = true;
-		return;
-	}
 	k = agg_row(&x->agg, x->last_cls, PAIR_GROUP(c->pair), x->n, &added);
-	if (k < 0) {
+	if (k < 0 || (added && GROW(x->rows, x->cap, x->n + 1, 1024))) {
 		x->oom = true;
 		return;
 	}

@@ -120,8 +120,9 @@ struct readpool {
 /*
  * Start readers (one per online CPU but one, at most POOL_MAX_THREADS - 1: the
  * caller runs queued jobs in the last slot while it waits to collect; 0
- * threads runs jobs inline). sample > 1: jobs first keep only the sites whose page prefix
- * is sampled (read through pr when given), and compact sites[] to those.
+ * threads runs jobs inline). sample > 1: jobs first keep only the sites whose
+ * page prefix is sampled (read through pr when given), and compact sites[] to
+ * those.
  */
 int readpool_start(struct readpool *p, const struct hasher *h, bool chunks, uint32_t sample, struct pageread *pr);
 /* A free job slot to fill (waits for one); NULL only if the pool is broken. */
