@@ -14,9 +14,10 @@
 # lock ($BENCH_LOCK; do not wrap this script in flock yourself):
 #   scan    KSM off, targets frozen. Interleaved rounds of: copy_baseline pvr-pids
 #           (batched process_vm_readv of every present private anonymous page), exact
-#           scan, scan --sample 16; then more sampled runs. Exact pages/s vs the copy
-#           (cost.seconds and the whole command), the fraction read whole, N=16 vs N=1
-#           speed, sampled error vs the exact scan; pass time at the default rate.
+#           scan, scan --sample 16, scan --sample 2^32-1 (the floor: no class read);
+#           then more sampled runs. Exact pages/s vs the copy (cost.seconds and the
+#           whole command), the fraction read whole, N=16 vs N=1 speed and the floor's,
+#           sampled error vs the exact scan; pass time at the default rate.
 #   engine  frozen targets. watch --json --scan-rate 100000 until 3 passes: RSS and
 #           VmHWM per site (beside the engine on an idle target); one pass at
 #           BENCH_SCALE_FAST_RATE MiB/s, scaled to the default rate; then KSM on at its
@@ -117,6 +118,8 @@ phase_scan() {
 			"$BIN/copy_baseline" pvr-pids ${p//,/ } >> "$D/pvr.$k" || echo "scale_bench: copy_baseline $k failed"
 			wall "$D/wall1.$k" "$BIN/ksmscope" scan --pid "$p" --json > "$D/exact.$k.$r.json"
 			wall "$D/wall16.$k" "$BIN/ksmscope" scan --pid "$p" --sample 16 --json >> "$D/s16.$k.jsonl"
+			# the floor of any sampled scan: every page probed, no class read (only all-zero prefixes)
+			"$BIN/ksmscope" scan --pid "$p" --sample 4294967295 --json >> "$D/sinf.$k.jsonl"
 		done
 	done
 	for i in $(seq $((RUNS - ROUNDS))); do

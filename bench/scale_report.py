@@ -79,7 +79,15 @@ def sample_section(exact):
         print(f"  {k}: N=1 {med(x['cost']['seconds'] for x in xs):.3f} s, N=16 "
               f"{med(r['cost']['seconds'] for r in runs):.3f} s (scan phase): {sp:.2f}x faster "
               f"(whole command {spw:.2f}x); N=16 reads {rd:.1%} of sites whole")
-        result(f"sampled speed {k}: N=16 {sp:.2f}x faster than N=1 (whole command {spw:.2f}x): "
+        floor = ""
+        if os.path.exists(f"{D}/sinf.{k}.jsonl"):
+            infs = load(f"{D}/sinf.{k}.jsonl")
+            spi = med(a["cost"]["seconds"] / b["cost"]["seconds"] for a, b in zip(xs, infs))
+            print(f"    floor: N=2^32-1 (every page probed, no class read, {med(r['cost']['pages_read'] for r in infs):.0f} "
+                  f"all-zero-prefix pages read) {med(r['cost']['seconds'] for r in infs):.3f} s: {spi:.2f}x faster than N=1, "
+                  f"the most any prefix-probed sampling reaches here")
+            floor = f"; no sampled scan reaches more than {spi:.2f}x here"
+        result(f"sampled speed {k}: N=16 {sp:.2f}x faster than N=1 (whole command {spw:.2f}x){floor}: "
                f"{verdict(sp >= 2.5)} (target >= 2.5x)")
         worst_all, mean_all, in3_all, ratio_all = [], [], [], []
         need3 = n - math.floor(n * 2 / 24)
@@ -194,8 +202,13 @@ def rss_section():
         print(f"  {k:<10} {sites:>9} sites (tracked {s['cost']['sites_tracked']}), pass {s['pass']['seconds']:.1f} s: "
               f"RSS {rss / 2**20:6.1f} MiB = {rss / sites:5.1f} B/site ({(rss - irss) / sites:5.1f} above the idle engine), "
               f"VmHWM {hwm / 2**20:6.1f} MiB = {hwm / sites:5.1f} B/site ({(hwm - ihwm) / sites:5.1f} above)")
-        result(f"engine rss {k}: {rss / sites:.1f} B/site after 3 passes: {verdict(rss / sites <= 24)} (target <= 24)")
-        result(f"engine peak {k}: {hwm / sites:.1f} B/site VmHWM: {verdict(hwm / sites <= 40)} (target <= 40)")
+        # the targets are for its 8 GiB of two synthetic processes; the other kinds are figures
+        if k == "synthetic":
+            result(f"engine rss {k}: {rss / sites:.1f} B/site after 3 passes: {verdict(rss / sites <= 24)} (target <= 24)")
+            result(f"engine peak {k}: {hwm / sites:.1f} B/site VmHWM: {verdict(hwm / sites <= 40)} (target <= 40)")
+        else:
+            result(f"engine memory {k}: {rss / sites:.1f} B/site after 3 passes, VmHWM {hwm / sites:.1f} B/site "
+                   f"(no target: the issue's 24 and 40 are for the synthetic 8 GiB)")
 
 
 def cpu_section():
@@ -209,7 +222,13 @@ def cpu_section():
         print("  too few snapshots")
         return
     el, own, ksmd = cpu(snaps)
-    print(f"  {el:.0f} s: ksmscope {own:.2f}% of one CPU, ksmd {ksmd:.2f}%, merges seen {snaps[-1]['dynamics']['merges']}")
+    print(f"  {el:.0f} s: ksmscope {own:.2f}% of one CPU, ksmd {ksmd:.2f}%, merges seen {snaps[-1]['dynamics']['merges']}"
+          f" (the window holds the unpaced quick first pass)")
+    # paced: from the first snapshot with totals (the quick pass is over) to the last
+    paced = [x for x in snaps if x["totals"].get("saveable") is not None]
+    if len(paced) >= 2 and paced[-1]["uptime"] - paced[0]["uptime"] >= 30:
+        el, own, ksmd = cpu(paced)
+        print(f"  paced, after the quick pass: {el:.0f} s: ksmscope {own:.2f}% of one CPU, ksmd {ksmd:.2f}%")
     result(f"engine cpu at the default rate {own:.2f}% vs ksmd {ksmd:.2f}% ({el:.0f} s): "
            f"{verdict(own < ksmd)} (target: below ksmd)")
 
