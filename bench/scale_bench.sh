@@ -154,6 +154,11 @@ phase_engine() {
 	for k in $KINDS; do
 		watch_until "$D/rss.$k.jsonl" 240 '.pass.completed >= 3' --scan-rate 100000 --pid "$(cat "$D/pids.$k")"
 	done
+	# item 4: with --sample N the engine's memory falls with N (the synthetic kind, the targets' workload)
+	for n in 4 16 64; do
+		watch_until "$D/rss.synthetic.s$n.jsonl" 240 '.pass.completed >= 3' --scan-rate 100000 --sample "$n" \
+			--pid "$(cat "$D/pids.synthetic")"
+	done
 	watch_until "$D/fast.jsonl" 240 '.pass.completed >= 1' --scan-rate "$FAST" --pid "$(cat "$D/pids.total")"
 	# the default rate, KSM on at its defaults, over the same window as ksmd
 	echo 100 > $KSM/pages_to_scan

@@ -211,6 +211,30 @@ def rss_section():
                    f"(no target: the issue's 24 and 40 are for the synthetic 8 GiB)")
 
 
+def sampled_rss():
+    """Item 4: the engine's RSS and VmHWM per site on the synthetic kind, exact and at --sample 4, 16, 64."""
+    rows = []
+    for n, suffix in ((1, ""), (4, ".s4"), (16, ".s16"), (64, ".s64")):
+        p = f"{D}/rss.synthetic{suffix}.jsonl"
+        snaps = load(p) if os.path.exists(p) else []
+        done = [s for s in snaps if s["pass"]["completed"] >= 3]
+        if not done:
+            continue
+        s = done[0]
+        sites = s["totals"]["sites"]
+        rows.append((n, s["cost"]["rss_kb"] * 1024 / sites, int(open(p + ".hwm").read() or 0) * 1024 / sites,
+                     s["cost"]["sites_tracked"]))
+    if len(rows) < 2:
+        return
+    print("  synthetic with --sample N (3 passes, same processes):")
+    for n, rss, hwm, tracked in rows:
+        print(f"    N={n:<3} RSS {rss:5.1f} B/site, VmHWM {hwm:5.1f} B/site, sites tracked {tracked}")
+    falls = all(b[1] <= a[1] and b[2] <= a[2] for a, b in zip(rows, rows[1:]))
+    result("engine memory with --sample N (synthetic): RSS " + " / ".join(f"{r[1]:.1f}" for r in rows) +
+           ", VmHWM " + " / ".join(f"{r[2]:.1f}" for r in rows) + " B/site at N = " +
+           ", ".join(str(r[0]) for r in rows) + f": {verdict(falls)} (target: falls with N)")
+
+
 def cpu_section():
     print()
     print("6. engine CPU vs ksmd's over the same window (default rate, KSM at its defaults; engine_bench's method)")
@@ -238,4 +262,5 @@ sample_section(ex)
 pass_section(ex)
 first_section()
 rss_section()
+sampled_rss()
 cpu_section()

@@ -22,7 +22,7 @@ static void setup(struct fixture *f)
 	index_init(&f->contents, 16);
 	index_init(&f->frames, 16);
 	f->in = (struct model_input){ &f->contents, &f->frames, { NULL, NULL, NULL, NULL }, f->pairs, NG, 256, false,
-				      1.0, NULL, NULL, 0, NULL };
+				      1.0, NULL, 0, NULL, 0, NULL };
 }
 
 /* one site of content key in (g, r), on a KSM frame pfn (0: a frame of its own) */

@@ -28,7 +28,7 @@ static void setup(struct fixture *f, uint32_t ngroups)
 	f->out.groups = f->groups;
 	f->in = (struct model_input){ &f->contents, &f->frames,
 		{ &f->chunks[0], &f->chunks[1], &f->chunks[2], &f->chunks[3] },
-		f->pairs, ngroups, 256, false, 1.0, NULL, NULL, 0, NULL };
+		f->pairs, ngroups, 256, false, 1.0, NULL, 0, NULL, 0, NULL };
 }
 
 static void teardown(struct fixture *f)
@@ -199,14 +199,12 @@ static void test_class_sampling(void)
 {
 	struct prefix_classes pc;
 	struct content_class *cc;
-	struct kvtab classes;
 	struct fixture f;
 	struct metrics se;
 	const uint64_t A = 0xaaaa000000000000ULL, B = 0xbbbb000000000000ULL;
 
 	setup(&f, 1);
 	CHECK(pclasses_init(&pc, 16, true) == 0);
-	CHECK(kvtab_init(&classes, 16) == 0);
 	/* class A: 3 pages, one content (read with pi = 2/8); class B: 20 pages > tau (pi = 1) */
 	for (int i = 0; i < 3; i++)
 		pclasses_add(&pc, A);
@@ -218,13 +216,13 @@ static void test_class_sampling(void)
 		site(&f, 11, 0, REG_ANON, false, 1 + i, false, true);
 	for (int i = 0; i < 20; i++)
 		site(&f, 12 + i % 2, 0, REG_ANON, false, 10 + i, false, true);
-	kvtab_put(&classes, 11, 0, A, 0);
-	kvtab_put(&classes, 12, 0, B, 0);
-	kvtab_put(&classes, 13, 0, B, 0);
+	/* by content id, in the order they came: 11, 12, 13 */
+	const uint64_t klass_of[] = { A, B, B };
 	f.pairs[PAIR(0, REG_ANON)].unique_sites = 5;
 	f.pairs[PAIR(0, REG_ANON)].sites += 5;
 	f.in.weight = 8;
-	f.in.classes = &classes;
+	f.in.klass_of = klass_of;
+	f.in.nklass = 3;
 	f.in.pclasses = &pc;
 	f.in.tau = 8;
 	cc = model_classify(&f.in);
@@ -255,7 +253,6 @@ static void test_class_sampling(void)
 	}
 	f.in.cc = NULL;
 	free(cc);
-	kvtab_free(&classes);
 	pclasses_free(&pc);
 	teardown(&f);
 }
@@ -270,14 +267,13 @@ static void test_class_of_several_contents(void)
 {
 	const uint64_t A = 0xaaaa000000000000ULL;
 	struct prefix_classes pc;
-	struct kvtab classes;
+	const uint64_t klass_of[] = { A, A }; /* contents 21 and 22 */
 	struct group_se gs[2];
 	struct fixture f;
 	struct metrics se;
 
 	setup(&f, 2);
 	CHECK(pclasses_init(&pc, 16, true) == 0);
-	CHECK(kvtab_init(&classes, 16) == 0);
 	for (int i = 0; i < 5; i++)
 		pclasses_add(&pc, A);
 	site(&f, 21, 0, REG_ANON, false, 1, false, true);
@@ -285,10 +281,9 @@ static void test_class_of_several_contents(void)
 	site(&f, 21, 1, REG_ANON, false, 3, false, true);
 	site(&f, 22, 0, REG_ANON, false, 4, false, true);
 	site(&f, 22, 1, REG_ANON, false, 5, false, true);
-	kvtab_put(&classes, 21, 0, A, 0);
-	kvtab_put(&classes, 22, 0, A, 0);
 	f.in.weight = 8;
-	f.in.classes = &classes;
+	f.in.klass_of = klass_of;
+	f.in.nklass = 2;
 	f.in.pclasses = &pc;
 	f.in.tau = 8;
 	CHECK(model_compute(&f.in, &f.out) == 0);
@@ -305,7 +300,6 @@ static void test_class_of_several_contents(void)
 	CHECK(fabs(gs[0].saveable_self - sqrt(2.0)) < 1e-9);
 	CHECK(fabs(gs[0].saveable_inter - sqrt(2.0) * (4.0 / 3 + 0.5 - 1)) < 1e-9);
 	CHECK(fabs(gs[1].saveable_self) < 1e-9);
-	kvtab_free(&classes);
 	pclasses_free(&pc);
 	teardown(&f);
 }

@@ -638,15 +638,15 @@ static int run_frames(const struct corr *c, const struct csite *run, size_t len,
 
 static double content_weight(const struct corr *c, uint64_t hash)
 {
-	const struct kv_slot *k;
+	const uint64_t *k;
 	double w;
 
 	if (!c->weights)
 		return c->weight;
-	k = kvtab_get(c->weights, hash, 0);
+	k = u64map_cget(c->weights, hash);
 	if (!k)
 		return 1.0; /* read with certainty (a class over the threshold, or new since the probe) */
-	memcpy(&w, &k->v1, sizeof(w));
+	memcpy(&w, k, sizeof(w));
 	return w;
 }
 

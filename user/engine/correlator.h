@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "lib/kvtab.h"
+#include "lib/u64map.h"
 #include "scanner/scanner.h"
 
 enum miss_reason {
@@ -91,7 +92,7 @@ struct corr {
 	 * content hash -> its weight 1/pi (v1, the double's bits), owned by the
 	 * adopted pass; NULL: every sampled content weighs `weight`
 	 */
-	const struct kvtab *weights;
+	const struct u64map *weights;
 	uint64_t zero_hash;
 	bool building;
 };

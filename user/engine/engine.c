@@ -44,7 +44,7 @@ struct pass_result {
 	uint64_t pages;
 	double seconds, ended; /* engine seconds */
 	/* class sampling: content hash -> its weight (1/pi, as the double's bits), for the correlator */
-	struct kvtab weights;
+	struct u64map weights;
 	bool has_weights;
 	/* the quick first pass: sampled 1/sample by prefix class, unpaced, no sites kept */
 	bool estimate;
@@ -130,30 +130,37 @@ static void pass_free(struct pass_result *p)
 	free(p->mo.groups);
 	free(p->mo.group_se);
 	if (p->has_weights)
-		kvtab_free(&p->weights);
+		u64map_free(&p->weights);
 	free(p);
 }
 
-/* Class-sampled pass: each sampled content's weight 1/pi, for the correlator's missed reasons. 0 or -ENOMEM. */
+/*
+ * Class-sampled pass: each sampled content's weight 1/pi, for the correlator's
+ * missed reasons. Built after the model, whose transient rows are gone by then:
+ * 16 bytes a slot for the contents of classes read with pi < 1 only (a content
+ * not in it weighs 1). 0 or -ENOMEM.
+ */
 static int pass_weights(const struct scanner *s, struct pass_result *p)
 {
-	const struct kvtab *cl = &s->classes;
+	size_t n = 0;
 
 	if (!s->filter || s->sample <= 1)
 		return 0;
-	if (kvtab_init(&p->weights, cl->count))
+	for (size_t id = 0; id < s->nklass; id++)
+		n += s->klass_of[id] != 0;
+	if (u64map_init(&p->weights, n))
 		return -ENOMEM;
 	p->has_weights = true;
-	for (size_t i = 0; i <= cl->mask; i++) {
-		const struct kv_slot *k = &cl->slots[i];
+	for (size_t id = 0; id < s->nklass; id++) {
+		uint64_t k = s->klass_of[id];
 		double w;
 		uint64_t bits;
 
-		if (k->k1 == UINT64_MAX || !k->v1)
-			continue; /* empty, or class 0 (all-zero prefixes: always read) */
-		w = 1.0 / pclass_pi(pclasses_count(&s->pclasses, k->v1), s->sample);
+		if (!k)
+			continue; /* read for sure (or class 0, all-zero prefixes: always read) */
+		w = 1.0 / pclass_pi(pclasses_count(&s->pclasses, k), s->sample);
 		memcpy(&bits, &w, sizeof(bits));
-		if (kvtab_put(&p->weights, k->k1, 0, bits, 0))
+		if (u64map_put(&p->weights, ie_key(index_at(&s->contents, id)), bits))
 			return -ENOMEM;
 	}
 	return 0;

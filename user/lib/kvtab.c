@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/util.h"
+
 #define EMPTY UINT64_MAX
 
 static inline uint64_t mix(uint64_t a, uint64_t b)
@@ -33,11 +35,7 @@ static int alloc_slots(struct kvtab *t, size_t cap)
 
 int kvtab_init(struct kvtab *t, size_t hint)
 {
-	size_t cap = 64;
-
-	while (cap < hint * 2)
-		cap *= 2;
-	return alloc_slots(t, cap);
+	return alloc_slots(t, table_slots(hint, 64, 1, 2));
 }
 
 void kvtab_free(struct kvtab *t)

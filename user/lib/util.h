@@ -40,6 +40,19 @@ int read_keyed_u64(const char *path, const char *key, uint64_t *out);
 uint64_t now_mono_ns(void);
 
 /*
+ * Slots for an open-addressing table of about n entries kept at most num/den
+ * full: the least power of two, at least min, that holds them.
+ */
+static inline size_t table_slots(size_t n, size_t min, size_t num, size_t den)
+{
+	size_t cap = min;
+
+	while (cap * num < n * den)
+		cap *= 2;
+	return cap;
+}
+
+/*
  * Room for need elements of size bytes in the array *p of capacity *cap: the
  * capacity doubles (from min when it is 0) until it holds need. Returns 0, or
  * -ENOMEM (also when the size would overflow) with *p and *cap unchanged.

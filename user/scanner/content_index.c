@@ -38,12 +38,8 @@ static int alloc_slots(struct index *x, size_t cap)
 
 int index_init(struct index *x, size_t hint)
 {
-	size_t cap = 1024;
-
 	memset(x, 0, sizeof(*x));
-	while (cap * 3 < hint * 4)
-		cap *= 2;
-	return alloc_slots(x, cap);
+	return alloc_slots(x, table_slots(hint, 1024, 3, 4));
 }
 
 void index_free(struct index *x)
@@ -248,6 +244,11 @@ const struct index_entry *index_get(const struct index *x, uint64_t key)
 	uint32_t *slot = find(x, key);
 
 	return *slot ? entry(x, *slot - 1) : NULL;
+}
+
+int64_t index_id(const struct index *x, uint64_t key)
+{
+	return (int64_t)*find(x, key) - 1;
 }
 
 size_t index_bytes(const struct index *x)

@@ -87,6 +87,8 @@ void index_free(struct index *x);
 /* One more site of key in pair. flags (< INDEX_MULTI) are OR-ed into the entry. 0 or -ENOMEM. */
 int index_add(struct index *x, uint64_t key, uint32_t pair, bool mergeable, uint32_t flags);
 const struct index_entry *index_get(const struct index *x, uint64_t key);
+/* key's entry id (index_at), or -1. */
+int64_t index_id(const struct index *x, uint64_t key);
 /* Entries by id, 0 <= id < count, in insertion order. */
 static inline const struct index_entry *index_at(const struct index *x, size_t id)
 {

@@ -3,9 +3,11 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/rowindex.h"
 #include "lib/util.h"
 
 const unsigned subpage_sizes[SUBPAGE_SIZES] = { 2048, 1024, 512, 256 };
@@ -31,12 +33,12 @@ static uint64_t kept(const struct model_input *in, uint32_t m, bool zero)
 	return (m + in->max_page_sharing - 1) / in->max_page_sharing;
 }
 
-static uint64_t class_of(const struct model_input *in, const struct index_entry *e)
+static uint64_t class_of(const struct model_input *in, uint32_t id, const struct index_entry *e)
 {
-	const struct kv_slot *c = in->classes ? kvtab_get(in->classes, ie_key(e), 0) : NULL;
+	uint64_t c = id < in->nklass ? in->klass_of[id] : 0;
 
 	if (c)
-		return c->v1;
+		return c;
 	/*
 	 * none kept: under class sampling its class was read for sure (class 0,
 	 * pi = 1); under content sampling the content is its own class
@@ -51,28 +53,28 @@ static double class_pi(const struct model_input *in, uint64_t cls)
 }
 
 /* The zero content is never sampled out: it stands for itself. */
-double model_content_weight(const struct model_input *in, const struct index_entry *e)
+static double content_weight(const struct model_input *in, uint32_t id, const struct index_entry *e)
 {
 	if (ie_flags(e) & CONTENT_ZERO)
 		return 1.0;
-	return in->pclasses ? 1.0 / class_pi(in, class_of(in, e)) : in->weight;
+	return in->pclasses ? 1.0 / class_pi(in, class_of(in, id, e)) : in->weight;
 }
 
 double model_weight_of(const struct model_input *in, uint32_t id, const struct index_entry *e)
 {
-	return in->cc ? in->cc[id].w : model_content_weight(in, e);
+	return in->cc ? in->cc[id].w : content_weight(in, id, e);
 }
 
 static uint64_t class_of_id(const struct model_input *in, uint32_t id, const struct index_entry *e)
 {
-	return in->cc ? in->cc[id].cls : class_of(in, e);
+	return in->cc ? in->cc[id].cls : class_of(in, id, e);
 }
 
 static double class_factor(const struct model_input *in, uint64_t cls);
 
 static double factor_of(const struct model_input *in, uint32_t id, const struct index_entry *e)
 {
-	return in->cc ? in->cc[id].f : class_factor(in, class_of(in, e));
+	return in->cc ? in->cc[id].f : class_factor(in, class_of(in, id, e));
 }
 
 struct content_class *model_classify(const struct model_input *in)
@@ -90,8 +92,8 @@ struct content_class *model_classify(const struct model_input *in)
 			cc[i] = (struct content_class){ 0, 1.0, 0 }; /* always kept */
 			continue;
 		}
-		cc[i].cls = class_of(in, e);
-		cc[i].w = model_content_weight(in, e);
+		cc[i].cls = class_of(in, (uint32_t)i, e);
+		cc[i].w = content_weight(in, (uint32_t)i, e);
 		cc[i].f = class_factor(in, cc[i].cls);
 	}
 	return cc;
@@ -283,10 +285,12 @@ int model_compute(const struct model_input *in, struct model_out *out)
 
 /* Per sampling class sums of each estimated quantity. */
 enum { V_CONTENTS, V_ISITES, V_SAVE, V_MERG, V_ACH, V_SELF, V_INTER, V__N };
+/* what a class row sums (48 bytes a class): saveable is isites - contents, inter saveable - self */
+enum { R_CONTENTS, R_ISITES, R_MERG, R_ACH, R_SELF, R__N };
 
 struct class_row {
 	uint64_t cls;
-	int64_t v[V__N];
+	int64_t r[R__N];
 };
 
 struct se_ctx {
@@ -302,31 +306,8 @@ static void se_cell(void *ctx, const struct index_cell *c)
 	int64_t self = (int64_t)c->s - (c->first_in_group ? 1 : 0);
 
 	if (row != UINT32_MAX) {
-		x->rows[row].v[V_SELF] += self;
-		x->rows[row].v[V_INTER] -= self; /* inter = saveable - self */
+		x->rows[row].r[R_SELF] += self;
 	}
-}
-
-/* kvtab keys of a class (UINT64_MAX is kvtab's empty marker) and of a (class, group) */
-static inline uint64_t agg_k1(uint64_t cls)
-{
-	return cls == UINT64_MAX ? 0 : cls;
-}
-
-static inline uint64_t agg_k2(uint64_t cls, uint32_t group)
-{
-	return (uint64_t)group << 1 | (cls == UINT64_MAX);
-}
-
-/* The row of (cls, group) in t: found, or row n (then *added). -1 when out of memory. */
-static int64_t agg_row(struct kvtab *t, uint64_t cls, uint32_t group, size_t n, bool *added)
-{
-	const struct kv_slot *sl = kvtab_get(t, agg_k1(cls), agg_k2(cls, group));
-
-	*added = !sl;
-	if (sl)
-		return (int64_t)sl->v1;
-	return kvtab_put(t, agg_k1(cls), agg_k2(cls, group), n, 0) ? -1 : (int64_t)n;
 }
 
 /*
@@ -349,7 +330,7 @@ int model_standard_errors(const struct model_input *in, struct metrics *se)
 	const struct index *x = in->contents;
 	double var[V__N] = { 0 };
 	struct class_row *rows;
-	struct kvtab agg = { 0 };
+	struct rowindex agg = { 0 };
 	uint32_t *row_of;
 	size_t n = 0;
 	int err = -ENOMEM;
@@ -363,7 +344,7 @@ int model_standard_errors(const struct model_input *in, struct metrics *se)
 	 */
 	rows = malloc((x->count ? x->count : 1) * sizeof(*rows));
 	row_of = malloc((x->count ? x->count : 1) * sizeof(*row_of));
-	if (!rows || !row_of || kvtab_init(&agg, 1024))
+	if (!rows || !row_of || rowindex_init(&agg, x->count, sizeof(*rows), ROWINDEX_NO_K2))
 		goto out;
 	for (size_t i = 0; i < x->count; i++) {
 		const struct index_entry *e = index_at(x, i);
@@ -377,7 +358,7 @@ int model_standard_errors(const struct model_input *in, struct metrics *se)
 		if ((ie_flags(e) & CONTENT_ZERO) || factor_of(in, (uint32_t)i, e) <= 0)
 			continue;
 		cls = class_of_id(in, (uint32_t)i, e);
-		k = agg_row(&agg, cls, 0, n, &added);
+		k = rowindex_row(&agg, rows, cls, 0, &added);
 		if (k < 0)
 			goto out;
 		r = &rows[k];
@@ -386,12 +367,10 @@ int model_standard_errors(const struct model_input *in, struct metrics *se)
 			r->cls = cls;
 			n++;
 		}
-		r->v[V_CONTENTS] += 1;
-		r->v[V_ISITES] += e->n;
-		r->v[V_SAVE] += (int64_t)e->n - 1;
-		r->v[V_MERG] += e->m ? (int64_t)e->m - 1 : 0;
-		r->v[V_ACH] += e->m ? (int64_t)(e->m - kept(in, e->m, false)) : 0;
-		r->v[V_INTER] += (int64_t)e->n - 1;
+		r->r[R_CONTENTS] += 1;
+		r->r[R_ISITES] += e->n;
+		r->r[R_MERG] += e->m ? (int64_t)e->m - 1 : 0;
+		r->r[R_ACH] += e->m ? (int64_t)(e->m - kept(in, e->m, false)) : 0;
 		row_of[i] = (uint32_t)k;
 	}
 	{
@@ -402,9 +381,13 @@ int model_standard_errors(const struct model_input *in, struct metrics *se)
 	}
 	for (size_t i = 0; i < n; i++) {
 		double f = class_factor(in, rows[i].cls);
+		const int64_t *r = rows[i].r, save = r[R_ISITES] - r[R_CONTENTS];
+		const int64_t v[V__N] = { [V_CONTENTS] = r[R_CONTENTS], [V_ISITES] = r[R_ISITES], [V_SAVE] = save,
+					  [V_MERG] = r[R_MERG], [V_ACH] = r[R_ACH], [V_SELF] = r[R_SELF],
+					  [V_INTER] = save - r[R_SELF] };
 
 		for (int q = 0; q < V__N; q++)
-			var[q] += f * (double)rows[i].v[q] * (double)rows[i].v[q];
+			var[q] += f * (double)v[q] * (double)v[q];
 	}
 	se->contents = sqrt(var[V_CONTENTS]);
 	se->isites = sqrt(var[V_ISITES]);
@@ -416,7 +399,7 @@ int model_standard_errors(const struct model_input *in, struct metrics *se)
 	/* the zero content is always kept: zero_sites and saveable_zero are exact */
 	err = 0;
 out:
-	kvtab_free(&agg);
+	rowindex_free(&agg);
 	free(row_of);
 	free(rows);
 	return err;
@@ -431,7 +414,7 @@ struct gse_row {
 struct gse_ctx {
 	const struct model_input *in;
 	struct gse_row *rows; /* one per (class, group) of a sampled class, summed as cells come */
-	struct kvtab agg;     /* (class, group) -> its row */
+	struct rowindex agg;  /* (class, group) -> its row */
 	size_t n, cap;
 	uint64_t last_key, last_cls; /* a content's cells come together: its class looked up once */
 	double last_f;
@@ -453,7 +436,7 @@ static void gse_cell(void *ctx, const struct index_cell *c)
 	}
 	if (x->last_f <= 0)
 		return; /* read for sure: no error (most pages of a class-sampled pass) */
-	k = agg_row(&x->agg, x->last_cls, PAIR_GROUP(c->pair), x->n, &added);
+	k = rowindex_row(&x->agg, x->rows, x->last_cls, PAIR_GROUP(c->pair), &added);
 	if (k < 0 || (added && GROW(x->rows, x->cap, x->n + 1, 1024))) {
 		x->oom = true;
 		return;
@@ -471,8 +454,9 @@ int model_group_standard_errors(const struct model_input *in, struct group_se *s
 	memset(se, 0, in->ngroups * sizeof(*se));
 	if (in->weight <= 1 && !in->pclasses)
 		return 0;
-	if (kvtab_init(&x.agg, 1024) || index_foreach(in->contents, gse_cell, &x) || x.oom) {
-		kvtab_free(&x.agg);
+	if (rowindex_init(&x.agg, 1024, sizeof(*x.rows), offsetof(struct gse_row, group)) ||
+	    index_foreach(in->contents, gse_cell, &x) || x.oom) {
+		rowindex_free(&x.agg);
 		free(x.rows);
 		return -ENOMEM;
 	}
@@ -487,7 +471,7 @@ int model_group_standard_errors(const struct model_input *in, struct group_se *s
 		se[g].saveable_self += f * self * self;
 		se[g].saveable_inter += f * (save - self) * (save - self);
 	}
-	kvtab_free(&x.agg);
+	rowindex_free(&x.agg);
 	for (uint32_t g = 0; g < in->ngroups; g++) {
 		se[g].saveable = sqrt(se[g].saveable);
 		se[g].saveable_self = sqrt(se[g].saveable_self);

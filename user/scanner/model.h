@@ -10,7 +10,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lib/kvtab.h"
 #include "scanner/content_index.h"
 #include "scanner/prefix_classes.h"
 #include "scanner/regions.h"
@@ -97,11 +96,13 @@ struct model_input {
 	bool use_zero_pages;
 	double weight; /* content sampling: each sampled content stands for this many */
 	/*
-	 * Under sampling: content key -> sampling class (contents kept or dropped
-	 * together, e.g. sharing a prefix), for the standard errors. The zero
+	 * Under sampling, by content id (nklass of them): its sampling class
+	 * (contents kept or dropped together, e.g. sharing a prefix), for the
+	 * standard errors; 0: none, the content stands for itself. The zero
 	 * content is always kept, so it has weight 1 and no error.
 	 */
-	const struct kvtab *classes;
+	const uint64_t *klass_of;
+	size_t nklass;
 	/*
 	 * Class sampling (a probe pass counted the pages of every prefix class):
 	 * a content's weight is 1 / pclass_pi of its class, not the fixed weight,
@@ -152,9 +153,10 @@ static inline double pages_mib(double pages)
 	return pages * 4096.0 / (1 << 20);
 }
 
-/* What one content of in->contents stands for: 1 / the probability it was read (1 when exact). */
-double model_content_weight(const struct model_input *in, const struct index_entry *e);
-/* The same for the content of id e (from in->cc when there). */
+/*
+ * What content id (entry e) of in->contents stands for: 1 / the probability it
+ * was read (1 when exact); from in->cc when there.
+ */
 double model_weight_of(const struct model_input *in, uint32_t id, const struct index_entry *e);
 
 /* ksm_zero_pages not known (the kernel does not count them): NaN, and effectiveness and unshare debt with it. */

@@ -50,8 +50,6 @@ int scanner_init(struct scanner *s, enum group_by gb, uint32_t sample, bool live
 	for (int k = 0; k < SUBPAGE_SIZES; k++)
 		if (index_init(&s->chunks[k], 0))
 			return -ENOMEM;
-	if (kvtab_init(&s->classes, 1024))
-		return -ENOMEM;
 	return 0;
 }
 
@@ -103,7 +101,7 @@ void scanner_free(struct scanner *s)
 		close(s->kpf_fd);
 	if (s->pr_ok && !s->pr_borrowed)
 		pageread_close(&s->pr);
-	kvtab_free(&s->classes);
+	free(s->klass_of);
 	free(s->cc);
 	pclasses_free(&s->pclasses);
 	stash_free(&s->stash);
@@ -132,7 +130,8 @@ static struct model_input model_input_of(const struct scanner *s, const struct k
 		.max_page_sharing = mps > 0 ? (uint64_t)mps : 256, /* the kernel's default */
 		.use_zero_pages = ksm && ksm_state_num(ksm, "use_zero_pages") == 1,
 		.weight = s->sample,
-		.classes = &s->classes,
+		.klass_of = s->klass_of,
+		.nklass = s->nklass,
 		/* a probe pass ran and sampling is on: classes were sampled by size */
 		.pclasses = s->filter && s->sample > 1 ? &s->pclasses : NULL,
 		.tau = s->sample,
@@ -154,14 +153,16 @@ int scanner_audit(const struct scanner *s, const struct ksm_state *ksm, struct a
 
 bool scanner_content(const struct scanner *s, uint64_t hash, uint32_t *m, double *w)
 {
-	const struct index_entry *e = index_get(&s->contents, hash);
+	int64_t id = index_id(&s->contents, hash);
+	const struct index_entry *e;
 	struct model_input mi;
 
-	if (!e)
+	if (id < 0)
 		return false;
+	e = index_at(&s->contents, (size_t)id);
 	mi = model_input_of(s, NULL);
 	*m = e->m;
-	*w = model_content_weight(&mi, e);
+	*w = model_weight_of(&mi, (uint32_t)id, e);
 	return true;
 }
 
@@ -268,9 +269,9 @@ struct proc_scan {
 };
 
 /*
- * Whether a sampled content's class must be kept (s->classes): only when the
- * class was sampled, read with pi < 1. A content not in s->classes stands for
- * itself, which is what one of a class read for sure is: weight 1, no error.
+ * Whether a sampled content's class must be kept (s->klass_of): only when the
+ * class was sampled, read with pi < 1. A content with none stands for itself,
+ * which is what one of a class read for sure is: weight 1, no error.
  */
 static bool class_kept(const struct scanner *s, uint64_t klass, uint64_t h)
 {
@@ -290,7 +291,6 @@ static int index_page(struct scanner *s, uint64_t h, const uint64_t *chunks, uin
 		      uint64_t klass)
 {
 	bool zero = h == hasher_zero(&s->h, s->subpage);
-	const struct index_entry *e;
 	int err;
 
 	if (s->sample > 1) {
@@ -301,9 +301,12 @@ static int index_page(struct scanner *s, uint64_t h, const uint64_t *chunks, uin
 			klass = h;
 		}
 		err = index_add(&s->contents, h, pair, mergeable, zero ? CONTENT_ZERO : 0);
-		e = err ? NULL : index_get(&s->contents, h);
-		if (e && e->n == 1 && !zero && class_kept(s, klass, h))
-			err = kvtab_put(&s->classes, h, 0, klass, 0);
+		/* a new content (ids are dense, in the order contents come): its class */
+		if (!err && s->contents.count > s->nklass) {
+			if (GROW(s->klass_of, s->cap_klass, s->nklass + 1, 1024))
+				return -ENOMEM;
+			s->klass_of[s->nklass++] = !zero && class_kept(s, klass, h) ? klass : 0;
+		}
 		return err ? err : 1;
 	}
 	err = index_add(&s->contents, h, pair, mergeable, zero ? CONTENT_ZERO : 0);

@@ -12,7 +12,6 @@
 #include <stdint.h>
 
 #include "scanner/pagehash.h"
-#include "lib/kvtab.h"
 #include "scanner/content_index.h"
 #include "scanner/model.h"
 #include "scanner/pageread.h"
@@ -103,7 +102,14 @@ struct scanner {
 	bool pr_ok;
 	bool pr_borrowed;     /* the caller's (scanner_lend_reader): not closed by scanner_free */
 	int pr_err;           /* why not, when not */
-	struct kvtab classes; /* kept content -> sampling class (its prefix hash), for classes read with pi < 1 */
+	/*
+	 * sampled scans, by content id: the sampling class of each content (its
+	 * prefix hash, or under content sampling the prefix it was kept by), 0
+	 * where it stands for itself (read for sure, weight 1, no error); an
+	 * array, not a table by hash: 8 bytes a content
+	 */
+	uint64_t *klass_of;
+	size_t nklass, cap_klass;
 	struct content_class *cc; /* the contents' classes and weights by id, once scanned (sampled scans) */
 	size_t ncc;
 	/* exact scans: pages per prefix class, counted by a probe pass over every target first */
@@ -151,7 +157,7 @@ int scanner_model(const struct scanner *s, const struct ksm_state *ksm, struct m
 struct audit_out;
 /* Who shares KSM frames with whom, the groups being the domains (scanner/audit.h). 0 or -ENOMEM. */
 int scanner_audit(const struct scanner *s, const struct ksm_state *ksm, struct audit_out *out);
-/* A content of the finished scan: its sites in mergeable ranges and its weight (model_content_weight). */
+/* A content of the finished scan: its sites in mergeable ranges and its weight (model_weight_of). */
 bool scanner_content(const struct scanner *s, uint64_t hash, uint32_t *m, double *w);
 
 #endif
