@@ -262,6 +262,28 @@ static void test_read_files(void)
 	CHECK(read_u64_file("/nonexistent/x", &v) == -ENOENT);
 	CHECK_U64(v, 77);
 
+	/* read_u64_fd reads from the start each time, as a polled counter is */
+	{
+		int fd;
+
+		p = tmp_file("counter", "5\n");
+		fd = open(p, O_RDWR);
+		CHECK(fd >= 0);
+		CHECK_U64(read_u64_fd(fd, &v), 0);
+		CHECK_U64(v, 5);
+		CHECK_U64(read_u64_fd(fd, &v), 0); /* again: the same, not end of file */
+		CHECK_U64(v, 5);
+		CHECK(pwrite(fd, "61\n", 3, 0) == 3);
+		CHECK_U64(read_u64_fd(fd, &v), 0);
+		CHECK_U64(v, 61);
+		CHECK(pwrite(fd, "x", 1, 0) == 1);
+		CHECK(read_u64_fd(fd, &v) == -EINVAL);
+		close(fd);
+		CHECK(read_u64_fd(fd, &v) == -EBADF);
+		CHECK_U64(v, 61);
+		v = 77;
+	}
+
 	/* read_small_file truncates to the buffer and always terminates */
 	p = tmp_file("long", "0123456789abcdef");
 	CHECK_U64(read_small_file(p, buf, sizeof(buf)), 7);
@@ -284,7 +306,7 @@ static void test_read_files(void)
 static void cleanup_tmp(void)
 {
 	static const char *const names[] = { "ksm_stat", "vmstat", "status", "dup", "num", "num2",
-					     "num3", "neg", "txt", "empty", "two", "long", "short" };
+					     "num3", "neg", "txt", "empty", "two", "counter", "long", "short" };
 	char path[256];
 	int errs = 0;
 

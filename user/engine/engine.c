@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <math.h>
 #include <stdatomic.h>
@@ -103,6 +104,7 @@ struct engine {
 	int ksmd_pid;
 	double last_scan_change_t, full_scan_seconds;
 	uint64_t last_full_scans, full_scans_base;
+	int full_scans_fd; /* KSM's full_scans, held open: read every loop (up to 20 times a second) */
 	/* the scan thread's */
 	double tokens, refill_t;
 	/* the correlator's last results: recomputed when something changed, within a CPU budget */
@@ -992,7 +994,7 @@ static void watch_full_scans(struct engine *E)
 	uint64_t fs, mono;
 	double now;
 
-	if (read_u64_file(KSM_SYSFS "/full_scans", &fs))
+	if (E->full_scans_fd < 0 || read_u64_fd(E->full_scans_fd, &fs))
 		return;
 	if (fs == E->last_full_scans)
 		return;
@@ -1029,7 +1031,8 @@ static int engine_init(struct engine *E, struct engine_opts *o)
 	}
 	E->ksmd_pid = (int)proc_find_comm("ksmd"); /* a kernel thread, child of kthreadd */
 	E->prev.ksmd_cpu = E->ksmd_pid ? proc_cpu_seconds((uint32_t)E->ksmd_pid) : 0;
-	if (read_u64_file(KSM_SYSFS "/full_scans", &E->last_full_scans) == 0)
+	E->full_scans_fd = open(KSM_SYSFS "/full_scans", O_RDONLY | O_CLOEXEC);
+	if (E->full_scans_fd >= 0 && read_u64_fd(E->full_scans_fd, &E->last_full_scans) == 0)
 		atomic_store(&E->full_scans, E->last_full_scans);
 	/* prefixes by frame for every pass: loaded once; without it passes read through /proc/PID/mem */
 	E->pr_ok = !o->subpage && pageread_open(&E->pr) == 0;
@@ -1053,6 +1056,8 @@ static void engine_free(struct engine *E)
 	pass_free(E->pass);
 	if (E->pr_ok)
 		pageread_close(&E->pr);
+	if (E->full_scans_fd >= 0)
+		close(E->full_scans_fd);
 	corr_free(&E->corr);
 	pidtab_free(&E->pidev);
 	kvtab_free(&E->known);
@@ -1123,6 +1128,7 @@ int engine_run(struct engine_opts *o, engine_sink sink, void *ctx, volatile sig_
 		ks_err("out of memory");
 		return -1;
 	}
+	E->full_scans_fd = -1;
 	/*
 	 * Every pass allocates and frees arrays of tens of MiB. glibc raises its mmap
 	 * threshold after the first such free, then serves them from a heap that

@@ -174,16 +174,32 @@ ssize_t read_small_file(const char *path, char *buf, size_t size)
 	return total;
 }
 
-int read_u64_file(const char *path, uint64_t *out)
+/* buf holds n bytes of text: one number, maybe a newline after it */
+static int parse_u64_text(char *buf, ssize_t n, uint64_t *out)
 {
-	char buf[64];
-	ssize_t n = read_small_file(path, buf, sizeof(buf));
-
 	if (n < 0)
 		return (int)n;
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
 		buf[--n] = '\0';
 	return parse_u64(buf, out) ? -EINVAL : 0;
+}
+
+int read_u64_file(const char *path, uint64_t *out)
+{
+	char buf[64];
+
+	return parse_u64_text(buf, read_small_file(path, buf, sizeof(buf)), out);
+}
+
+int read_u64_fd(int fd, uint64_t *out)
+{
+	char buf[64];
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return parse_u64_text(buf, n, out);
 }
 
 int read_keyed_u64(const char *path, const char *key, uint64_t *out)

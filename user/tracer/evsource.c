@@ -3,6 +3,7 @@
 #include "tracer/evsource.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,6 +221,7 @@ int evsource_start(struct evsource *s, struct loader_opts *lo, const struct targ
 
 	memset(s, 0, sizeof(*s));
 	s->kpf_fd = -1;
+	s->full_scans_fd = -1;
 	s->targets = t;
 	s->ops = *ops;
 	s->kpf_fd = kpageflags_open();
@@ -247,6 +249,8 @@ int evsource_start(struct evsource *s, struct loader_opts *lo, const struct targ
 	}
 	if (calibrate_clock(s, &s->l))
 		return -1;
+	if (s->l.src[CAP_SCAN] == SRC_POLLING)
+		s->full_scans_fd = open(KSM_SYSFS "/full_scans", O_RDONLY | O_CLOEXEC);
 	poll_scans(s); /* seeds the polled scan count */
 	/* attached first, then the pass: a merge during the pass still arrives as an event */
 	refresh_targets(s);
@@ -259,7 +263,7 @@ static void poll_scans(struct evsource *s)
 {
 	uint64_t fs;
 
-	if (s->l.src[CAP_SCAN] != SRC_POLLING || read_u64_file(KSM_SYSFS "/full_scans", &fs))
+	if (s->full_scans_fd < 0 || read_u64_fd(s->full_scans_fd, &fs))
 		return;
 	/* the first reading, or run=2 reset the counter: start from where it is */
 	if (!s->scans_seeded || fs < s->full_scans) {
@@ -426,6 +430,9 @@ void evsource_stop(struct evsource *s)
 	if (s->kpf_fd >= 0)
 		close(s->kpf_fd);
 	s->kpf_fd = -1;
+	if (s->full_scans_fd >= 0)
+		close(s->full_scans_fd);
+	s->full_scans_fd = -1;
 	tracker_free(&s->trk);
 	pidtab_free(&s->procs);
 	faultcheck_free(&s->held);

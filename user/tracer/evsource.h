@@ -46,6 +46,7 @@ struct evsource {
 	int kpf_fd;
 	uint64_t full_scans; /* scans from polling: the last full_scans seen */
 	bool scans_seeded;   /* full_scans was read once */
+	int full_scans_fd;   /* KSM's full_scans, held open where scans are polled (read every loop) */
 	uint64_t next_round; /* merges or breaks from polling: when the next round may run (monotonic ns) */
 	struct faultcheck held; /* perf faults on merged pages not yet seen to break them */
 };
