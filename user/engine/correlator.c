@@ -643,7 +643,7 @@ static double content_weight(const struct corr *c, uint64_t hash)
 
 	if (!c->weights)
 		return c->weight;
-	k = u64map_cget(c->weights, hash);
+	k = u64map_get(c->weights, hash);
 	if (!k)
 		return 1.0; /* read with certainty (a class over the threshold, or new since the probe) */
 	memcpy(&w, k, sizeof(w));

@@ -93,7 +93,7 @@ int u64map_put(struct u64map *m, uint64_t k, uint64_t v)
 	return 0;
 }
 
-const uint64_t *u64map_cget(const struct u64map *m, uint64_t k)
+const uint64_t *u64map_get(const struct u64map *m, uint64_t k)
 {
 	const struct u64map_slot *s;
 
@@ -103,20 +103,6 @@ const uint64_t *u64map_cget(const struct u64map *m, uint64_t k)
 		return NULL;
 	s = find(m, k);
 	return s->k == k ? &s->v : NULL;
-}
-
-uint64_t *u64map_get(struct u64map *m, uint64_t k)
-{
-	return (uint64_t *)u64map_cget(m, k);
-}
-
-void u64map_each(struct u64map *m, void (*f)(void *ctx, uint64_t k, uint64_t *v), void *ctx)
-{
-	for (size_t i = 0; m->slots && i <= m->mask; i++)
-		if (m->slots[i].k != EMPTY)
-			f(ctx, m->slots[i].k, &m->slots[i].v);
-	if (m->has_max)
-		f(ctx, EMPTY, &m->max_v);
 }
 
 size_t u64map_entries(const struct u64map *m)

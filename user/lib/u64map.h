@@ -31,10 +31,7 @@ void u64map_free(struct u64map *m);
 /* Insert or overwrite. 0 or -ENOMEM (the map is then as it was). */
 int u64map_put(struct u64map *m, uint64_t k, uint64_t v);
 /* k's value, or NULL; valid until the next put. */
-uint64_t *u64map_get(struct u64map *m, uint64_t k);
-const uint64_t *u64map_cget(const struct u64map *m, uint64_t k);
-/* Every entry's value through f(ctx, key, &value), in no order (f may change the value). */
-void u64map_each(struct u64map *m, void (*f)(void *ctx, uint64_t k, uint64_t *v), void *ctx);
+const uint64_t *u64map_get(const struct u64map *m, uint64_t k);
 size_t u64map_entries(const struct u64map *m);
 size_t u64map_bytes(const struct u64map *m);
 
